@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * imgsec generic netlink ABI: the contract between imgsec.ko and imgsecctl.
+ *
+ * Family IMGSEC_GENL_NAME, version IMGSEC_GENL_VERSION. Commands that change
+ * state need CAP_NET_ADMIN in the user namespace owning the network namespace.
+ * Everything is per network namespace.
+ *
+ * A policy travels as one IMGSEC_A_POLICY nest:
+ *   IMGSEC_POLICY_A_MODE, _DEFAULT, _PLACEMENT   enum values below
+ *   IMGSEC_POLICY_A_ROLES   nest of IMGSEC_ROLE_A_* nests (type ignored),
+ *                           role index = position in the nest
+ *   IMGSEC_POLICY_A_RULES   nest of IMGSEC_RULE_A_* nests (type ignored),
+ *                           evaluated in order, first match wins
+ * GET_POLICY is a dump: each message carries IMGSEC_A_GENERATION and a
+ * partial policy (header, a slice of one role's prefixes, or some rules);
+ * a reader joins them and restarts if the generation changes.
+ */
+#ifndef _UAPI_LINUX_IMGSEC_H
+#define _UAPI_LINUX_IMGSEC_H
+
+#include <linux/types.h>
+
+#define IMGSEC_GENL_NAME	"imgsec"
+#define IMGSEC_GENL_VERSION	1
+#define IMGSEC_MCGRP_EVENTS	"events"
+
+/* Name of the conntrack helper, for "ct helper" objects in nftables. */
+#define IMGSEC_RPC_HELPER_NAME	"imgsec-rpc"
+
+/* Limits, enforced by the kernel and by imgsecctl alike. */
+#define IMGSEC_NAME_LEN		32	/* role name, with its NUL */
+#define IMGSEC_COMMENT_LEN	128	/* rule comment, with its NUL */
+#define IMGSEC_MAX_ROLES	64
+#define IMGSEC_MAX_PREFIXES	65536	/* addresses and prefixes, all roles */
+#define IMGSEC_MAX_RULES	1024
+#define IMGSEC_MAX_PORT_RANGES	32	/* per rule */
+#define IMGSEC_MAX_RPC_PROGRAMS	16	/* RPC program allow-list */
+#define IMGSEC_MAX_CONFIRM_SECS	3600
+
+enum imgsec_cmd {
+	IMGSEC_CMD_UNSPEC,
+	IMGSEC_CMD_GET_STATUS,	/* -> version, counters */
+	IMGSEC_CMD_SET_POLICY,	/* IMGSEC_A_POLICY [, IMGSEC_A_CONFIRM_SECS] */
+	IMGSEC_CMD_GET_POLICY,	/* dump */
+	IMGSEC_CMD_FLUSH,	/* back to "no policy": pass everything */
+	IMGSEC_CMD_CONFIRM,	/* keep a policy set with IMGSEC_A_CONFIRM_SECS */
+	IMGSEC_CMD_GET_STATS,	/* -> IMGSEC_A_STATS, IMGSEC_A_RPC_STATS */
+	IMGSEC_CMD_SET_RPC,	/* IMGSEC_A_RPC */
+	IMGSEC_CMD_GET_RPC,	/* -> IMGSEC_A_RPC */
+	IMGSEC_CMD_EVENT,	/* multicast only: IMGSEC_A_EVENT */
+	__IMGSEC_CMD_MAX
+};
+
+#define IMGSEC_CMD_MAX (__IMGSEC_CMD_MAX - 1)
+
+enum imgsec_attr {
+	IMGSEC_A_UNSPEC,
+	IMGSEC_A_VERSION,	/* string: module version */
+	IMGSEC_A_NETNS_COUNT,	/* u32: namespaces holding imgsec state */
+	IMGSEC_A_POLICY,	/* nest: IMGSEC_POLICY_A_* */
+	IMGSEC_A_GENERATION,	/* u32: bumped on every policy change */
+	IMGSEC_A_CONFIRM_SECS,	/* u32: revert unless confirmed in time */
+	IMGSEC_A_PENDING_SECS,	/* u32: seconds left before a revert */
+	IMGSEC_A_STATS,		/* nest: IMGSEC_STATS_A_* */
+	IMGSEC_A_RPC_STATS,	/* nest: IMGSEC_RPC_STATS_A_* */
+	IMGSEC_A_RPC,		/* nest: IMGSEC_RPC_A_* */
+	IMGSEC_A_EVENT,		/* nest: IMGSEC_EVENT_A_* */
+	IMGSEC_A_PAD,
+	__IMGSEC_A_MAX
+};
+
+#define IMGSEC_A_MAX (__IMGSEC_A_MAX - 1)
+
+enum imgsec_mode {
+	IMGSEC_MODE_ENFORCE,
+	IMGSEC_MODE_MONITOR,	/* log and count what would be dropped */
+	__IMGSEC_MODE_MAX
+};
+
+enum imgsec_action {
+	IMGSEC_ACTION_DROP,
+	IMGSEC_ACTION_REJECT,	/* TCP reset / ICMP port unreachable */
+	__IMGSEC_ACTION_MAX
+};
+
+enum imgsec_placement {
+	IMGSEC_PLACEMENT_HOST,		/* input and output of this host */
+	IMGSEC_PLACEMENT_GATEWAY,	/* forwarded traffic */
+	__IMGSEC_PLACEMENT_MAX
+};
+
+enum imgsec_helper {
+	IMGSEC_HELPER_NONE,
+	IMGSEC_HELPER_RPC,	/* imgsec-rpc: portmap/rpcbind */
+	IMGSEC_HELPER_FTP,	/* the kernel's nf_conntrack_ftp */
+	__IMGSEC_HELPER_MAX
+};
+
+enum imgsec_policy_attr {
+	IMGSEC_POLICY_A_UNSPEC,
+	IMGSEC_POLICY_A_MODE,		/* u8: enum imgsec_mode */
+	IMGSEC_POLICY_A_DEFAULT,	/* u8: enum imgsec_action */
+	IMGSEC_POLICY_A_PLACEMENT,	/* u8: enum imgsec_placement */
+	IMGSEC_POLICY_A_ROLES,		/* nest of nests: IMGSEC_ROLE_A_* */
+	IMGSEC_POLICY_A_RULES,		/* nest of nests: IMGSEC_RULE_A_* */
+	__IMGSEC_POLICY_A_MAX
+};
+
+#define IMGSEC_POLICY_A_MAX (__IMGSEC_POLICY_A_MAX - 1)
+
+/* One address or prefix, as carried in IMGSEC_ROLE_A_PREFIX. */
+struct imgsec_prefix {
+	__u8 family;		/* AF_INET or AF_INET6 */
+	__u8 plen;		/* 0..32 or 0..128; host bits must be zero */
+	__u8 pad[2];
+	__u8 addr[16];		/* network order; IPv4 in the first 4 bytes */
+};
+
+enum imgsec_role_attr {
+	IMGSEC_ROLE_A_UNSPEC,
+	IMGSEC_ROLE_A_INDEX,	/* u32: in dumps, the role a slice belongs to */
+	IMGSEC_ROLE_A_NAME,	/* string: [a-z0-9_-], < IMGSEC_NAME_LEN */
+	IMGSEC_ROLE_A_PREFIX,	/* binary struct imgsec_prefix, repeated */
+	__IMGSEC_ROLE_A_MAX
+};
+
+#define IMGSEC_ROLE_A_MAX (__IMGSEC_ROLE_A_MAX - 1)
+
+struct imgsec_port_range {
+	__u16 lo;		/* host order, lo <= hi, 1..65535 */
+	__u16 hi;
+};
+
+enum imgsec_rule_attr {
+	IMGSEC_RULE_A_UNSPEC,
+	IMGSEC_RULE_A_FROM,	/* u8: role index of the connection's source */
+	IMGSEC_RULE_A_TO,	/* u8: role index of its destination */
+	IMGSEC_RULE_A_PROTO,	/* u8: IPPROTO_TCP or IPPROTO_UDP */
+	IMGSEC_RULE_A_PORTS,	/* binary array of struct imgsec_port_range */
+	IMGSEC_RULE_A_HELPER,	/* u8: enum imgsec_helper */
+	IMGSEC_RULE_A_COMMENT,	/* string, < IMGSEC_COMMENT_LEN */
+	IMGSEC_RULE_A_INDEX,	/* u32: in dumps, position of the rule */
+	IMGSEC_RULE_A_PACKETS,	/* u64: in dumps, new connections matched */
+	IMGSEC_RULE_A_BYTES,	/* u64: in dumps, bytes of those packets */
+	IMGSEC_RULE_A_PAD,
+	__IMGSEC_RULE_A_MAX
+};
+
+#define IMGSEC_RULE_A_MAX (__IMGSEC_RULE_A_MAX - 1)
+
+/* Per-namespace counters of the policy hook, all u64. */
+enum imgsec_stats_attr {
+	IMGSEC_STATS_A_UNSPEC,
+	IMGSEC_STATS_A_PAD,
+	IMGSEC_STATS_A_ESTABLISHED,	/* passed as established/related */
+	IMGSEC_STATS_A_ACCEPTED,	/* new, matched a rule */
+	IMGSEC_STATS_A_DROPPED,		/* new, no rule, dropped or rejected */
+	IMGSEC_STATS_A_WOULD_DROP,	/* new, no rule, passed in monitor mode */
+	IMGSEC_STATS_A_INVALID,		/* conntrack said invalid */
+	IMGSEC_STATS_A_UNFILTERED,	/* loopback, neighbour discovery */
+	__IMGSEC_STATS_A_MAX
+};
+
+#define IMGSEC_STATS_A_MAX (__IMGSEC_STATS_A_MAX - 1)
+
+/* Per-namespace counters of the imgsec-rpc helper, all u64. */
+enum imgsec_rpc_stats_attr {
+	IMGSEC_RPC_STATS_A_UNSPEC,
+	IMGSEC_RPC_STATS_A_PAD,
+	IMGSEC_RPC_STATS_A_CALLS,		/* lookup calls remembered */
+	IMGSEC_RPC_STATS_A_REPLIES,		/* replies matched to a call */
+	IMGSEC_RPC_STATS_A_EXPECTED,		/* expectations created */
+	IMGSEC_RPC_STATS_A_NOT_ALLOWED,		/* program not on allow-list */
+	IMGSEC_RPC_STATS_A_UNMATCHED,		/* reply with no pending call */
+	IMGSEC_RPC_STATS_A_PARSE_ERRORS,	/* record not understood */
+	IMGSEC_RPC_STATS_A_OVERFLOWS,		/* pending or memory bound hit */
+	IMGSEC_RPC_STATS_A_NOT_REGISTERED,	/* port 0 / empty uaddr */
+	IMGSEC_RPC_STATS_A_BAD_ADDRESS,		/* uaddr host is not the server */
+	IMGSEC_RPC_STATS_A_EXPECT_FAILED,	/* conntrack refused it */
+	__IMGSEC_RPC_STATS_A_MAX
+};
+
+#define IMGSEC_RPC_STATS_A_MAX (__IMGSEC_RPC_STATS_A_MAX - 1)
+
+/* Settings of the imgsec-rpc helper (global, not per namespace). */
+enum imgsec_rpc_attr {
+	IMGSEC_RPC_A_UNSPEC,
+	IMGSEC_RPC_A_TIMEOUT,	/* u32: expectation lifetime, seconds */
+	IMGSEC_RPC_A_PROGRAMS,	/* binary array of u32: allowed programs */
+	__IMGSEC_RPC_A_MAX
+};
+
+#define IMGSEC_RPC_A_MAX (__IMGSEC_RPC_A_MAX - 1)
+
+enum imgsec_event_type {
+	IMGSEC_EVENT_DROP,		/* or would-drop in monitor mode */
+	IMGSEC_EVENT_EXPECT,		/* the rpc helper opened a port */
+	__IMGSEC_EVENT_MAX
+};
+
+enum imgsec_event_attr {
+	IMGSEC_EVENT_A_UNSPEC,
+	IMGSEC_EVENT_A_TYPE,	/* u8: enum imgsec_event_type */
+	IMGSEC_EVENT_A_FAMILY,	/* u8: AF_INET or AF_INET6 */
+	IMGSEC_EVENT_A_PROTO,	/* u8 */
+	IMGSEC_EVENT_A_SADDR,	/* binary, 4 or 16 bytes */
+	IMGSEC_EVENT_A_DADDR,	/* binary, 4 or 16 bytes */
+	IMGSEC_EVENT_A_SPORT,	/* u16, 0 for "any" */
+	IMGSEC_EVENT_A_DPORT,	/* u16 */
+	IMGSEC_EVENT_A_MONITOR,	/* flag: monitor mode, nothing was dropped */
+	IMGSEC_EVENT_A_PROGRAM,	/* u32: rpc program of an expectation */
+	__IMGSEC_EVENT_A_MAX
+};
+
+#define IMGSEC_EVENT_A_MAX (__IMGSEC_EVENT_A_MAX - 1)
+
+#endif /* _UAPI_LINUX_IMGSEC_H */

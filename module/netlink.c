@@ -1,0 +1,736 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The "imgsec" generic netlink family: set, read and flush the policy,
+ * counters, the rpc helper's settings, and a multicast group for events.
+ * The ABI is documented in <linux/imgsec.h>.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/slab.h>
+#include <net/genetlink.h>
+#include <net/netlink.h>
+
+#include "imgsec.h"
+
+static struct genl_family imgsec_genl_family;
+
+static const struct nla_policy imgsec_role_policy[IMGSEC_ROLE_A_MAX + 1] = {
+	[IMGSEC_ROLE_A_NAME] = { .type = NLA_NUL_STRING,
+				 .len = IMGSEC_NAME_LEN - 1 },
+	[IMGSEC_ROLE_A_PREFIX] =
+		NLA_POLICY_EXACT_LEN(sizeof(struct imgsec_prefix)),
+};
+
+static const struct nla_policy imgsec_rule_policy[IMGSEC_RULE_A_MAX + 1] = {
+	[IMGSEC_RULE_A_FROM] = NLA_POLICY_MAX(NLA_U8, IMGSEC_MAX_ROLES - 1),
+	[IMGSEC_RULE_A_TO] = NLA_POLICY_MAX(NLA_U8, IMGSEC_MAX_ROLES - 1),
+	[IMGSEC_RULE_A_PROTO] = { .type = NLA_U8 },
+	[IMGSEC_RULE_A_PORTS] = NLA_POLICY_RANGE(NLA_BINARY,
+		sizeof(struct imgsec_port_range),
+		IMGSEC_MAX_PORT_RANGES * sizeof(struct imgsec_port_range)),
+	[IMGSEC_RULE_A_HELPER] = NLA_POLICY_MAX(NLA_U8, __IMGSEC_HELPER_MAX - 1),
+	[IMGSEC_RULE_A_COMMENT] = { .type = NLA_NUL_STRING,
+				    .len = IMGSEC_COMMENT_LEN - 1 },
+};
+
+static const struct nla_policy imgsec_policy_policy[IMGSEC_POLICY_A_MAX + 1] = {
+	[IMGSEC_POLICY_A_MODE] = NLA_POLICY_MAX(NLA_U8, __IMGSEC_MODE_MAX - 1),
+	[IMGSEC_POLICY_A_DEFAULT] =
+		NLA_POLICY_MAX(NLA_U8, __IMGSEC_ACTION_MAX - 1),
+	[IMGSEC_POLICY_A_PLACEMENT] =
+		NLA_POLICY_MAX(NLA_U8, __IMGSEC_PLACEMENT_MAX - 1),
+	[IMGSEC_POLICY_A_ROLES] = { .type = NLA_NESTED },
+	[IMGSEC_POLICY_A_RULES] = { .type = NLA_NESTED },
+};
+
+static const struct nla_policy imgsec_set_policy_policy[IMGSEC_A_MAX + 1] = {
+	[IMGSEC_A_POLICY] = NLA_POLICY_NESTED(imgsec_policy_policy),
+	[IMGSEC_A_CONFIRM_SECS] =
+		NLA_POLICY_RANGE(NLA_U32, 1, IMGSEC_MAX_CONFIRM_SECS),
+};
+
+static const struct nla_policy imgsec_rpc_policy[IMGSEC_RPC_A_MAX + 1] = {
+	[IMGSEC_RPC_A_TIMEOUT] = NLA_POLICY_RANGE(NLA_U32, 1, 3600),
+	[IMGSEC_RPC_A_PROGRAMS] = NLA_POLICY_RANGE(NLA_BINARY, 0,
+		IMGSEC_MAX_RPC_PROGRAMS * sizeof(u32)),
+};
+
+static const struct nla_policy imgsec_set_rpc_policy[IMGSEC_A_MAX + 1] = {
+	[IMGSEC_A_RPC] = NLA_POLICY_NESTED(imgsec_rpc_policy),
+};
+
+/* ---- SET_POLICY: netlink -> struct imgsec_policy_desc ---- */
+
+static int imgsec_nl_count_nested(const struct nlattr *nest, int type)
+{
+	const struct nlattr *attr;
+	int rem, n = 0;
+
+	nla_for_each_nested(attr, nest, rem)
+		n += type < 0 || nla_type(attr) == type;
+	return n;
+}
+
+static int imgsec_nl_parse_role(const struct nlattr *nest,
+				struct imgsec_role_desc *role,
+				u32 *budget, struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[IMGSEC_ROLE_A_MAX + 1];
+	const struct nlattr *attr;
+	int rem, n, ret;
+
+	ret = nla_parse_nested(tb, IMGSEC_ROLE_A_MAX, nest,
+			       imgsec_role_policy, extack);
+	if (ret < 0)
+		return ret;
+	if (!tb[IMGSEC_ROLE_A_NAME]) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "role has no name");
+		return -EINVAL;
+	}
+	nla_strscpy(role->name, tb[IMGSEC_ROLE_A_NAME], sizeof(role->name));
+
+	n = imgsec_nl_count_nested(nest, IMGSEC_ROLE_A_PREFIX);
+	if (n > *budget) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "too many addresses in roles");
+		return -E2BIG;
+	}
+	*budget -= n;
+	role->prefixes = kvcalloc(n, sizeof(*role->prefixes), GFP_KERNEL);
+	if (n && !role->prefixes)
+		return -ENOMEM;
+	nla_for_each_nested(attr, nest, rem)
+		if (nla_type(attr) == IMGSEC_ROLE_A_PREFIX)
+			nla_memcpy(&role->prefixes[role->nprefixes++], attr,
+				   sizeof(*role->prefixes));
+	return 0;
+}
+
+static int imgsec_nl_parse_roles(const struct nlattr *nest,
+				 struct imgsec_policy_desc *desc,
+				 struct netlink_ext_ack *extack)
+{
+	u32 budget = IMGSEC_MAX_PREFIXES;
+	const struct nlattr *attr;
+	int rem, ret;
+
+	if (imgsec_nl_count_nested(nest, -1) > IMGSEC_MAX_ROLES) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "too many roles");
+		return -E2BIG;
+	}
+	nla_for_each_nested(attr, nest, rem) {
+		ret = imgsec_nl_parse_role(attr, &desc->roles[desc->nroles++],
+					   &budget, extack);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static int imgsec_nl_parse_rule(const struct nlattr *nest,
+				struct imgsec_rule_desc *rule,
+				struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[IMGSEC_RULE_A_MAX + 1];
+	const struct nlattr *ports;
+	int ret;
+
+	ret = nla_parse_nested(tb, IMGSEC_RULE_A_MAX, nest,
+			       imgsec_rule_policy, extack);
+	if (ret < 0)
+		return ret;
+	if (!tb[IMGSEC_RULE_A_FROM] || !tb[IMGSEC_RULE_A_TO] ||
+	    !tb[IMGSEC_RULE_A_PROTO] || !tb[IMGSEC_RULE_A_PORTS]) {
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "rule needs from, to, proto and ports");
+		return -EINVAL;
+	}
+	ports = tb[IMGSEC_RULE_A_PORTS];
+	if (nla_len(ports) % sizeof(rule->ports[0])) {
+		NL_SET_ERR_MSG_ATTR(extack, ports, "ports: partial range");
+		return -EINVAL;
+	}
+	rule->from = nla_get_u8(tb[IMGSEC_RULE_A_FROM]);
+	rule->to = nla_get_u8(tb[IMGSEC_RULE_A_TO]);
+	rule->proto = nla_get_u8(tb[IMGSEC_RULE_A_PROTO]);
+	rule->nports = nla_len(ports) / sizeof(rule->ports[0]);
+	nla_memcpy(rule->ports, ports, sizeof(rule->ports));
+	if (tb[IMGSEC_RULE_A_HELPER])
+		rule->helper = nla_get_u8(tb[IMGSEC_RULE_A_HELPER]);
+	if (tb[IMGSEC_RULE_A_COMMENT])
+		nla_strscpy(rule->comment, tb[IMGSEC_RULE_A_COMMENT],
+			    sizeof(rule->comment));
+	return 0;
+}
+
+static int imgsec_nl_parse_rules(const struct nlattr *nest,
+				 struct imgsec_policy_desc *desc,
+				 struct netlink_ext_ack *extack)
+{
+	int n = imgsec_nl_count_nested(nest, -1);
+	const struct nlattr *attr;
+	int rem, ret;
+
+	if (n > IMGSEC_MAX_RULES) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "too many rules");
+		return -E2BIG;
+	}
+	desc->rules = kvcalloc(n, sizeof(*desc->rules), GFP_KERNEL);
+	if (n && !desc->rules)
+		return -ENOMEM;
+	nla_for_each_nested(attr, nest, rem) {
+		ret = imgsec_nl_parse_rule(attr, &desc->rules[desc->nrules++],
+					   extack);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/* Point the error at the nest that holds what validation refused. */
+static const struct nlattr *imgsec_nl_nth(const struct nlattr *nest, int n)
+{
+	const struct nlattr *attr;
+	int rem;
+
+	if (!nest || n < 0)
+		return nest;
+	nla_for_each_nested(attr, nest, rem)
+		if (n-- == 0)
+			return attr;
+	return nest;
+}
+
+static int imgsec_nl_parse_policy(const struct nlattr *nest,
+				  struct imgsec_policy_desc *desc,
+				  struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[IMGSEC_POLICY_A_MAX + 1];
+	struct imgsec_policy_error err;
+	int ret;
+
+	ret = nla_parse_nested(tb, IMGSEC_POLICY_A_MAX, nest,
+			       imgsec_policy_policy, extack);
+	if (ret < 0)
+		return ret;
+	if (tb[IMGSEC_POLICY_A_MODE])
+		desc->mode = nla_get_u8(tb[IMGSEC_POLICY_A_MODE]);
+	if (tb[IMGSEC_POLICY_A_DEFAULT])
+		desc->default_action = nla_get_u8(tb[IMGSEC_POLICY_A_DEFAULT]);
+	if (tb[IMGSEC_POLICY_A_PLACEMENT])
+		desc->placement = nla_get_u8(tb[IMGSEC_POLICY_A_PLACEMENT]);
+	if (tb[IMGSEC_POLICY_A_ROLES]) {
+		ret = imgsec_nl_parse_roles(tb[IMGSEC_POLICY_A_ROLES], desc,
+					    extack);
+		if (ret < 0)
+			return ret;
+	}
+	if (tb[IMGSEC_POLICY_A_RULES]) {
+		ret = imgsec_nl_parse_rules(tb[IMGSEC_POLICY_A_RULES], desc,
+					    extack);
+		if (ret < 0)
+			return ret;
+	}
+
+	ret = imgsec_policy_validate(desc, &err);
+	if (ret < 0) {
+		if (err.rule >= 0)
+			nest = imgsec_nl_nth(tb[IMGSEC_POLICY_A_RULES],
+					     err.rule);
+		else if (err.role >= 0)
+			nest = imgsec_nl_nth(tb[IMGSEC_POLICY_A_ROLES],
+					     err.role);
+		/* Validation's messages are static strings, like literals. */
+		if (extack) {
+			extack->_msg = err.msg;
+			extack->bad_attr = nest;
+		}
+	}
+	return ret;
+}
+
+static int imgsec_nl_set_policy(struct sk_buff *skb, struct genl_info *info)
+{
+	struct imgsec_net *in = imgsec_net(genl_info_net(info));
+	struct imgsec_policy_desc *desc;
+	struct imgsec_policy *policy;
+	u32 confirm = 0;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, IMGSEC_A_POLICY))
+		return -EINVAL;
+	if (info->attrs[IMGSEC_A_CONFIRM_SECS])
+		confirm = nla_get_u32(info->attrs[IMGSEC_A_CONFIRM_SECS]);
+
+	desc = kzalloc(sizeof(*desc), GFP_KERNEL);
+	if (!desc)
+		return -ENOMEM;
+	ret = imgsec_nl_parse_policy(info->attrs[IMGSEC_A_POLICY], desc,
+				     info->extack);
+	if (ret < 0) {
+		imgsec_policy_desc_release(desc);
+		kfree(desc);
+		return ret;
+	}
+	ret = imgsec_policy_create(desc, &policy);
+	kfree(desc);
+	if (ret == -ENOENT)
+		NL_SET_ERR_MSG(info->extack,
+			       "the kernel's ftp conntrack helper is missing");
+	else if (ret < 0)
+		NL_SET_ERR_MSG(info->extack, "not enough memory for the policy");
+	if (ret < 0)
+		return ret;
+	return imgsec_set_policy(in, policy, confirm);
+}
+
+static int imgsec_nl_flush(struct sk_buff *skb, struct genl_info *info)
+{
+	imgsec_flush_policy(imgsec_net(genl_info_net(info)));
+	return 0;
+}
+
+static int imgsec_nl_confirm(struct sk_buff *skb, struct genl_info *info)
+{
+	int ret = imgsec_confirm_policy(imgsec_net(genl_info_net(info)));
+
+	if (ret < 0)
+		NL_SET_ERR_MSG(info->extack,
+			       "no policy is waiting for confirmation");
+	return ret;
+}
+
+/* ---- replies ---- */
+
+static int imgsec_nl_reply(struct genl_info *info,
+			   int (*fill)(struct sk_buff *, struct genl_info *))
+{
+	struct sk_buff *msg;
+	void *hdr;
+	int ret;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &imgsec_genl_family, 0,
+				info->genlhdr->cmd);
+	if (!hdr) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	ret = fill(msg, info);
+	if (ret < 0) {
+		nlmsg_free(msg);
+		return ret;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static int imgsec_nl_put_policy_header(struct sk_buff *msg,
+				       const struct imgsec_policy *p)
+{
+	if (nla_put_u8(msg, IMGSEC_POLICY_A_MODE, p->desc.mode) ||
+	    nla_put_u8(msg, IMGSEC_POLICY_A_DEFAULT, p->desc.default_action) ||
+	    nla_put_u8(msg, IMGSEC_POLICY_A_PLACEMENT, p->desc.placement))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int imgsec_nl_fill_status(struct sk_buff *msg, struct genl_info *info)
+{
+	struct imgsec_net *in = imgsec_net(genl_info_net(info));
+	const struct imgsec_policy *p;
+	unsigned int pending;
+	struct nlattr *nest;
+	int ret = -EMSGSIZE;
+
+	if (nla_put_string(msg, IMGSEC_A_VERSION, IMGSEC_VERSION) ||
+	    nla_put_u32(msg, IMGSEC_A_NETNS_COUNT, imgsec_netns_count()) ||
+	    nla_put_u32(msg, IMGSEC_A_GENERATION, READ_ONCE(in->generation)))
+		return -EMSGSIZE;
+	pending = imgsec_pending_secs(in);
+	if (pending && nla_put_u32(msg, IMGSEC_A_PENDING_SECS, pending))
+		return -EMSGSIZE;
+
+	rcu_read_lock();
+	p = rcu_dereference(in->policy);
+	if (!p) {
+		ret = 0;
+		goto out;
+	}
+	nest = nla_nest_start(msg, IMGSEC_A_POLICY);
+	if (nest && !imgsec_nl_put_policy_header(msg, p)) {
+		nla_nest_end(msg, nest);
+		ret = 0;
+	}
+out:
+	rcu_read_unlock();
+	return ret;
+}
+
+static int imgsec_nl_get_status(struct sk_buff *skb, struct genl_info *info)
+{
+	return imgsec_nl_reply(info, imgsec_nl_fill_status);
+}
+
+static int imgsec_nl_put_counters(struct sk_buff *msg, int type,
+				  const u64 __percpu *base, int n, int pad)
+{
+	struct nlattr *nest = nla_nest_start(msg, type);
+	int cpu, i;
+	u64 sum;
+
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < n; i++) {
+		if (i == 0 || i == pad)
+			continue;
+		sum = 0;
+		for_each_possible_cpu(cpu)
+			sum += READ_ONCE(per_cpu_ptr(base, cpu)[i]);
+		if (nla_put_u64_64bit(msg, i, sum, pad))
+			return -EMSGSIZE;
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static int imgsec_nl_fill_stats(struct sk_buff *msg, struct genl_info *info)
+{
+	struct imgsec_net *in = imgsec_net(genl_info_net(info));
+	int ret;
+
+	ret = imgsec_nl_put_counters(msg, IMGSEC_A_STATS,
+				     (const u64 __percpu *)in->stats,
+				     __IMGSEC_STATS_A_MAX, IMGSEC_STATS_A_PAD);
+	if (ret < 0)
+		return ret;
+	return imgsec_nl_put_counters(msg, IMGSEC_A_RPC_STATS,
+				      (const u64 __percpu *)in->rpc_stats,
+				      __IMGSEC_RPC_STATS_A_MAX,
+				      IMGSEC_RPC_STATS_A_PAD);
+}
+
+static int imgsec_nl_get_stats(struct sk_buff *skb, struct genl_info *info)
+{
+	return imgsec_nl_reply(info, imgsec_nl_fill_stats);
+}
+
+static int imgsec_nl_fill_rpc(struct sk_buff *msg, struct genl_info *info)
+{
+	u32 progs[IMGSEC_MAX_RPC_PROGRAMS];
+	unsigned int n = imgsec_rpc_programs(progs);
+	struct nlattr *nest = nla_nest_start(msg, IMGSEC_A_RPC);
+
+	if (!nest ||
+	    nla_put_u32(msg, IMGSEC_RPC_A_TIMEOUT, imgsec_rpc_timeout()) ||
+	    nla_put(msg, IMGSEC_RPC_A_PROGRAMS, n * sizeof(u32), progs))
+		return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static int imgsec_nl_get_rpc(struct sk_buff *skb, struct genl_info *info)
+{
+	return imgsec_nl_reply(info, imgsec_nl_fill_rpc);
+}
+
+static int imgsec_nl_set_rpc(struct sk_buff *skb, struct genl_info *info)
+{
+	u32 progs[IMGSEC_MAX_RPC_PROGRAMS];
+	struct nlattr *tb[IMGSEC_RPC_A_MAX + 1];
+	const struct nlattr *attr;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, IMGSEC_A_RPC))
+		return -EINVAL;
+	ret = nla_parse_nested(tb, IMGSEC_RPC_A_MAX, info->attrs[IMGSEC_A_RPC],
+			       imgsec_rpc_policy, info->extack);
+	if (ret < 0)
+		return ret;
+	attr = tb[IMGSEC_RPC_A_PROGRAMS];
+	if (attr) {
+		if (nla_len(attr) % sizeof(u32)) {
+			NL_SET_ERR_MSG_ATTR(info->extack, attr,
+					    "programs: not a u32 array");
+			return -EINVAL;
+		}
+		nla_memcpy(progs, attr, sizeof(progs));
+		ret = imgsec_rpc_set_programs(progs,
+					      nla_len(attr) / sizeof(u32));
+		if (ret < 0) {
+			NL_SET_ERR_MSG_ATTR(info->extack, attr,
+					    "programs: 0 and portmap (100000) cannot be opened");
+			return ret;
+		}
+	}
+	if (tb[IMGSEC_RPC_A_TIMEOUT])
+		imgsec_rpc_set_timeout(nla_get_u32(tb[IMGSEC_RPC_A_TIMEOUT]));
+	return 0;
+}
+
+/* ---- GET_POLICY dump, resumable: the cursor lives in cb->args ---- */
+
+enum { DUMP_HEADER, DUMP_ROLES, DUMP_RULES, DUMP_DONE };
+
+struct imgsec_dump_cursor {
+	long phase;
+	long role;
+	long prefix;
+	long rule;
+};
+
+static int imgsec_dump_role(struct sk_buff *skb, const struct imgsec_policy *p,
+			    struct imgsec_dump_cursor *cur)
+{
+	const struct imgsec_role_desc *role = &p->desc.roles[cur->role];
+	struct nlattr *nest = nla_nest_start(skb, 1);
+
+	if (!nest || nla_put_u32(skb, IMGSEC_ROLE_A_INDEX, cur->role) ||
+	    nla_put_string(skb, IMGSEC_ROLE_A_NAME, role->name)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	for (; cur->prefix < role->nprefixes; cur->prefix++) {
+		if (nla_put(skb, IMGSEC_ROLE_A_PREFIX, sizeof(struct imgsec_prefix),
+			    &role->prefixes[cur->prefix])) {
+			nla_nest_end(skb, nest);
+			return -EMSGSIZE;
+		}
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int imgsec_dump_rule(struct sk_buff *skb, const struct imgsec_policy *p,
+			    u32 index)
+{
+	const struct imgsec_rule_desc *rule = &p->desc.rules[index];
+	struct nlattr *nest = nla_nest_start(skb, 1);
+	struct imgsec_rule_counter c;
+
+	imgsec_policy_rule_counter(p, index, &c);
+	if (!nest || nla_put_u32(skb, IMGSEC_RULE_A_INDEX, index) ||
+	    nla_put_u8(skb, IMGSEC_RULE_A_FROM, rule->from) ||
+	    nla_put_u8(skb, IMGSEC_RULE_A_TO, rule->to) ||
+	    nla_put_u8(skb, IMGSEC_RULE_A_PROTO, rule->proto) ||
+	    nla_put_u8(skb, IMGSEC_RULE_A_HELPER, rule->helper) ||
+	    nla_put(skb, IMGSEC_RULE_A_PORTS,
+		    rule->nports * sizeof(rule->ports[0]), rule->ports) ||
+	    nla_put_string(skb, IMGSEC_RULE_A_COMMENT, rule->comment) ||
+	    nla_put_u64_64bit(skb, IMGSEC_RULE_A_PACKETS, c.packets,
+			      IMGSEC_RULE_A_PAD) ||
+	    nla_put_u64_64bit(skb, IMGSEC_RULE_A_BYTES, c.bytes,
+			      IMGSEC_RULE_A_PAD)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* Put as much of the policy as fits, advancing the cursor. */
+static int imgsec_dump_fill(struct sk_buff *skb, const struct imgsec_policy *p,
+			    struct imgsec_dump_cursor *cur)
+{
+	struct nlattr *nest;
+	int ret = 0;
+
+	if (cur->phase == DUMP_HEADER) {
+		if (imgsec_nl_put_policy_header(skb, p))
+			return -EMSGSIZE;
+		cur->phase = DUMP_ROLES;
+	}
+	if (cur->phase == DUMP_ROLES) {
+		nest = nla_nest_start(skb, IMGSEC_POLICY_A_ROLES);
+		if (!nest)
+			return -EMSGSIZE;
+		for (; cur->role < p->desc.nroles; cur->role++, cur->prefix = 0) {
+			ret = imgsec_dump_role(skb, p, cur);
+			if (ret < 0)
+				break;
+		}
+		nla_nest_end(skb, nest);
+		if (ret < 0)
+			return ret;
+		cur->phase = DUMP_RULES;
+	}
+	nest = nla_nest_start(skb, IMGSEC_POLICY_A_RULES);
+	if (!nest)
+		return -EMSGSIZE;
+	for (; cur->rule < p->desc.nrules; cur->rule++) {
+		ret = imgsec_dump_rule(skb, p, cur->rule);
+		if (ret < 0)
+			break;
+	}
+	nla_nest_end(skb, nest);
+	if (ret == 0)
+		cur->phase = DUMP_DONE;
+	return ret;
+}
+
+static int imgsec_nl_dump_policy(struct sk_buff *skb,
+				 struct netlink_callback *cb)
+{
+	struct imgsec_dump_cursor *cur = (void *)cb->args;
+	struct imgsec_net *in = imgsec_net(sock_net(skb->sk));
+	const struct imgsec_policy *p;
+	struct nlattr *nest;
+	void *hdr;
+	int ret = 0;
+
+	BUILD_BUG_ON(sizeof(*cur) > sizeof(cb->args));
+	rcu_read_lock();
+	p = rcu_dereference(in->policy);
+	cb->seq = READ_ONCE(in->generation);
+	if (!p || cur->phase == DUMP_DONE)
+		goto out;
+
+	ret = -EMSGSIZE;
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &imgsec_genl_family, NLM_F_MULTI,
+			  IMGSEC_CMD_GET_POLICY);
+	if (!hdr)
+		goto out;
+	genl_dump_check_consistent(cb, hdr);
+	nest = nla_nest_start(skb, IMGSEC_A_POLICY);
+	if (nla_put_u32(skb, IMGSEC_A_GENERATION, cb->seq) || !nest) {
+		genlmsg_cancel(skb, hdr);
+		goto out;
+	}
+	imgsec_dump_fill(skb, p, cur);
+	nla_nest_end(skb, nest);
+	genlmsg_end(skb, hdr);
+	ret = skb->len;
+out:
+	rcu_read_unlock();
+	return ret;
+}
+
+/* ---- events ---- */
+
+static void imgsec_event_send(struct net *net, u8 type, u8 family,
+			      const void *saddr, const void *daddr, u8 proto,
+			      u16 sport, u16 dport, bool monitor, u32 program)
+{
+	int alen = family == 6 ? 16 : 4;
+	struct sk_buff *msg;
+	struct nlattr *nest;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &imgsec_genl_family, 0, IMGSEC_CMD_EVENT);
+	if (!hdr)
+		goto err;
+	nest = nla_nest_start(msg, IMGSEC_A_EVENT);
+	if (!nest ||
+	    nla_put_u8(msg, IMGSEC_EVENT_A_TYPE, type) ||
+	    nla_put_u8(msg, IMGSEC_EVENT_A_FAMILY, family == 6 ? AF_INET6 :
+								 AF_INET) ||
+	    nla_put_u8(msg, IMGSEC_EVENT_A_PROTO, proto) ||
+	    nla_put(msg, IMGSEC_EVENT_A_SADDR, alen, saddr) ||
+	    nla_put(msg, IMGSEC_EVENT_A_DADDR, alen, daddr) ||
+	    nla_put_u16(msg, IMGSEC_EVENT_A_SPORT, sport) ||
+	    nla_put_u16(msg, IMGSEC_EVENT_A_DPORT, dport) ||
+	    (monitor && nla_put_flag(msg, IMGSEC_EVENT_A_MONITOR)) ||
+	    (program && nla_put_u32(msg, IMGSEC_EVENT_A_PROGRAM, program)))
+		goto err;
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast_netns(&imgsec_genl_family, net, msg, 0, 0,
+				GFP_ATOMIC);
+	return;
+err:
+	nlmsg_free(msg);
+}
+
+void imgsec_event_drop(struct net *net, u8 family, const void *saddr,
+		       const void *daddr, u8 proto, u16 sport, u16 dport,
+		       bool monitor)
+{
+	if (genl_has_listeners(&imgsec_genl_family, net, 0))
+		imgsec_event_send(net, IMGSEC_EVENT_DROP, family, saddr, daddr,
+				  proto, sport, dport, monitor, 0);
+}
+
+void imgsec_event_expect(struct net *net, u8 family, const void *saddr,
+			 const void *daddr, u8 proto, u16 dport, u32 program)
+{
+	if (genl_has_listeners(&imgsec_genl_family, net, 0))
+		imgsec_event_send(net, IMGSEC_EVENT_EXPECT, family, saddr,
+				  daddr, proto, 0, dport, false, program);
+}
+
+/* ---- the family ---- */
+
+static const struct genl_ops imgsec_genl_ops[] = {
+	{
+		.cmd = IMGSEC_CMD_GET_STATUS,
+		.doit = imgsec_nl_get_status,
+	},
+	{
+		.cmd = IMGSEC_CMD_SET_POLICY,
+		.doit = imgsec_nl_set_policy,
+		.policy = imgsec_set_policy_policy,
+		.maxattr = IMGSEC_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = IMGSEC_CMD_GET_POLICY,
+		.dumpit = imgsec_nl_dump_policy,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = IMGSEC_CMD_FLUSH,
+		.doit = imgsec_nl_flush,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = IMGSEC_CMD_CONFIRM,
+		.doit = imgsec_nl_confirm,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = IMGSEC_CMD_GET_STATS,
+		.doit = imgsec_nl_get_stats,
+	},
+	{
+		.cmd = IMGSEC_CMD_SET_RPC,
+		.doit = imgsec_nl_set_rpc,
+		.policy = imgsec_set_rpc_policy,
+		.maxattr = IMGSEC_A_MAX,
+		/* The helper's settings are global: admin of the host. */
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = IMGSEC_CMD_GET_RPC,
+		.doit = imgsec_nl_get_rpc,
+	},
+};
+
+static const struct genl_multicast_group imgsec_mcgrps[] = {
+	{ .name = IMGSEC_MCGRP_EVENTS },
+};
+
+static struct genl_family imgsec_genl_family __ro_after_init = {
+	.name = IMGSEC_GENL_NAME,
+	.version = IMGSEC_GENL_VERSION,
+	.netnsok = true,
+	.module = THIS_MODULE,
+	.ops = imgsec_genl_ops,
+	.n_ops = ARRAY_SIZE(imgsec_genl_ops),
+	.mcgrps = imgsec_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(imgsec_mcgrps),
+};
+
+int __init imgsec_genl_init(void)
+{
+	return genl_register_family(&imgsec_genl_family);
+}
+
+void imgsec_genl_exit(void)
+{
+	genl_unregister_family(&imgsec_genl_family);
+}

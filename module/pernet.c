@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-namespace state: the active policy, its swap under RCU, the revert
+ * timer behind "set-policy --confirm", and the counters.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/jiffies.h>
+#include <net/netns/generic.h>
+
+#include "imgsec.h"
+
+static unsigned int imgsec_net_id __read_mostly;
+static atomic_t imgsec_nets = ATOMIC_INIT(0);
+
+struct imgsec_net *imgsec_net(const struct net *net)
+{
+	return net_generic(net, imgsec_net_id);
+}
+
+unsigned int imgsec_netns_count(void)
+{
+	return atomic_read(&imgsec_nets);
+}
+
+static struct imgsec_policy *imgsec_policy_current(struct imgsec_net *in)
+{
+	return rcu_dereference_protected(in->policy,
+					 lockdep_is_held(&in->lock));
+}
+
+/* Publish @policy (may be NULL); return the one it replaced, now unused. */
+static struct imgsec_policy *imgsec_policy_publish(struct imgsec_net *in,
+						   struct imgsec_policy *policy)
+{
+	struct imgsec_policy *old = imgsec_policy_current(in);
+
+	rcu_assign_pointer(in->policy, policy);
+	in->generation++;
+	if (!policy && in->hooks_registered) {
+		imgsec_hooks_unregister(in);
+		in->hooks_registered = false;
+	}
+	synchronize_rcu();
+	return old;
+}
+
+static void imgsec_drop_previous(struct imgsec_net *in)
+{
+	imgsec_policy_destroy(in->previous);
+	in->previous = NULL;
+}
+
+/*
+ * Make @policy active. With @confirm_secs, keep the policy it replaces and
+ * restore it unless imgsec_confirm_policy() is called in time: an operator
+ * who locks himself out over SSH gets his access back.
+ */
+int imgsec_set_policy(struct imgsec_net *in, struct imgsec_policy *policy,
+		      unsigned int confirm_secs)
+{
+	struct imgsec_policy *old;
+	int ret;
+
+	mutex_lock(&in->lock);
+	if (!in->hooks_registered) {
+		ret = imgsec_hooks_register(in);
+		if (ret < 0) {
+			mutex_unlock(&in->lock);
+			imgsec_policy_destroy(policy);
+			return ret;
+		}
+		in->hooks_registered = true;
+	}
+
+	old = imgsec_policy_publish(in, policy);
+	if (confirm_secs && !in->revert_at) {
+		/* What was active is the state to return to. */
+		in->previous = old;
+		old = NULL;
+	} else if (!confirm_secs && in->revert_at) {
+		/* A plain set is an explicit decision: no revert. */
+		cancel_delayed_work(&in->revert_work);
+		in->revert_at = 0;
+		imgsec_drop_previous(in);
+	}
+	if (confirm_secs) {
+		in->revert_at = jiffies + confirm_secs * HZ;
+		mod_delayed_work(system_wq, &in->revert_work,
+				 confirm_secs * HZ);
+	}
+	mutex_unlock(&in->lock);
+	imgsec_policy_destroy(old);
+	return 0;
+}
+
+int imgsec_confirm_policy(struct imgsec_net *in)
+{
+	int ret = -ENOENT;
+
+	mutex_lock(&in->lock);
+	if (in->revert_at) {
+		cancel_delayed_work(&in->revert_work);
+		in->revert_at = 0;
+		imgsec_drop_previous(in);
+		ret = 0;
+	}
+	mutex_unlock(&in->lock);
+	return ret;
+}
+
+unsigned int imgsec_pending_secs(struct imgsec_net *in)
+{
+	unsigned long at = READ_ONCE(in->revert_at);
+
+	if (!at || time_after_eq(jiffies, at))
+		return 0;
+	return DIV_ROUND_UP(at - jiffies, HZ);
+}
+
+static void imgsec_revert(struct work_struct *work)
+{
+	struct imgsec_net *in = container_of(to_delayed_work(work),
+					     struct imgsec_net, revert_work);
+	struct imgsec_policy *previous;
+
+	mutex_lock(&in->lock);
+	if (in->revert_at) {
+		previous = in->previous;
+		in->previous = NULL;
+		in->revert_at = 0;
+		imgsec_policy_destroy(imgsec_policy_publish(in, previous));
+		pr_warn("policy not confirmed in time: previous policy restored\n");
+	}
+	mutex_unlock(&in->lock);
+}
+
+void imgsec_flush_policy(struct imgsec_net *in)
+{
+	mutex_lock(&in->lock);
+	cancel_delayed_work(&in->revert_work);
+	in->revert_at = 0;
+	imgsec_drop_previous(in);
+	imgsec_policy_destroy(imgsec_policy_publish(in, NULL));
+	mutex_unlock(&in->lock);
+}
+
+static int __net_init imgsec_net_init(struct net *net)
+{
+	struct imgsec_net *in = imgsec_net(net);
+
+	in->net = net;
+	mutex_init(&in->lock);
+	INIT_DELAYED_WORK(&in->revert_work, imgsec_revert);
+	in->stats = alloc_percpu(struct imgsec_counters);
+	in->rpc_stats = alloc_percpu(struct imgsec_rpc_counters);
+	if (!in->stats || !in->rpc_stats) {
+		free_percpu(in->stats);
+		free_percpu(in->rpc_stats);
+		return -ENOMEM;
+	}
+	atomic_inc(&imgsec_nets);
+	return 0;
+}
+
+static void __net_exit imgsec_net_exit(struct net *net)
+{
+	struct imgsec_net *in = imgsec_net(net);
+
+	cancel_delayed_work_sync(&in->revert_work);
+	imgsec_flush_policy(in);
+	free_percpu(in->stats);
+	free_percpu(in->rpc_stats);
+	atomic_dec(&imgsec_nets);
+}
+
+static struct pernet_operations imgsec_net_ops = {
+	.init = imgsec_net_init,
+	.exit = imgsec_net_exit,
+	.id = &imgsec_net_id,
+	.size = sizeof(struct imgsec_net),
+};
+
+int __init imgsec_pernet_init(void)
+{
+	return register_pernet_subsys(&imgsec_net_ops);
+}
+
+void imgsec_pernet_exit(void)
+{
+	unregister_pernet_subsys(&imgsec_net_ops);
+}

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The kernel's policy object: a validated description, its compiled
+ * classifier, the helpers its rules attach and per-rule counters.
+ */
+#include <linux/percpu.h>
+#include <linux/slab.h>
+#include <linux/socket.h>
+#include <net/netfilter/nf_conntrack_helper.h>
+
+#include "classify.h"
+#include "imgsec.h"
+
+static bool imgsec_policy_uses_ftp(const struct imgsec_policy_desc *desc)
+{
+	u32 i;
+
+	for (i = 0; i < desc->nrules; i++)
+		if (desc->rules[i].helper == IMGSEC_HELPER_FTP)
+			return true;
+	return false;
+}
+
+/* Hold the kernel's FTP helper (loading it if needed) for the FTP rows. */
+static int imgsec_policy_get_ftp(struct imgsec_policy *p)
+{
+	p->ftp[0] = nf_conntrack_helper_try_module_get("ftp", NFPROTO_IPV4,
+						       IPPROTO_TCP);
+	p->ftp[1] = nf_conntrack_helper_try_module_get("ftp", NFPROTO_IPV6,
+						       IPPROTO_TCP);
+	return p->ftp[0] && p->ftp[1] ? 0 : -ENOENT;
+}
+
+/*
+ * Build a policy from @desc, taking over what it owns (@desc is left
+ * empty, whatever the outcome). @desc must have passed validation.
+ */
+int imgsec_policy_create(struct imgsec_policy_desc *desc,
+			 struct imgsec_policy **out)
+{
+	struct imgsec_policy *p;
+	int ret;
+
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	if (!p) {
+		imgsec_policy_desc_release(desc);
+		return -ENOMEM;
+	}
+	p->desc = *desc;
+	memset(desc, 0, sizeof(*desc));
+
+	ret = imgsec_classifier_build(&p->desc, &p->cls);
+	if (ret < 0)
+		goto err;
+
+	if (imgsec_policy_uses_ftp(&p->desc)) {
+		ret = imgsec_policy_get_ftp(p);
+		if (ret < 0)
+			goto err;
+	}
+
+	ret = -ENOMEM;
+	p->counters = __alloc_percpu(sizeof(*p->counters) *
+				     max_t(u32, p->desc.nrules, 1),
+				     __alignof__(*p->counters));
+	if (!p->counters)
+		goto err;
+
+	*out = p;
+	return 0;
+
+err:
+	imgsec_policy_destroy(p);
+	return ret;
+}
+
+/* Free @p; no packet may still see it. NULL is fine. */
+void imgsec_policy_destroy(struct imgsec_policy *p)
+{
+	int i;
+
+	if (!p)
+		return;
+	for (i = 0; i < ARRAY_SIZE(p->ftp); i++)
+		if (p->ftp[i])
+			nf_conntrack_helper_put(p->ftp[i]);
+	free_percpu(p->counters);
+	imgsec_classifier_free(p->cls);
+	imgsec_policy_desc_release(&p->desc);
+	kfree(p);
+}
+
+void imgsec_policy_rule_counter(const struct imgsec_policy *p, u32 rule,
+				struct imgsec_rule_counter *sum)
+{
+	const struct imgsec_rule_counter *c;
+	int cpu;
+
+	sum->packets = 0;
+	sum->bytes = 0;
+	for_each_possible_cpu(cpu) {
+		c = per_cpu_ptr(p->counters, cpu) + rule;
+		sum->packets += READ_ONCE(c->packets);
+		sum->bytes += READ_ONCE(c->bytes);
+	}
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the pure parts of imgsec (RPC parser, classifier, policy checks) need
+ * from their environment, so that the same files build in the kernel and in
+ * userspace unit tests, benchmarks and fuzzers.
+ */
+#ifndef _IMGSEC_PORTABLE_H
+#define _IMGSEC_PORTABLE_H
+
+#ifdef __KERNEL__
+#include <linux/build_bug.h>
+#include <linux/errno.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/types.h>
+
+#define imgsec_zalloc(size)	kvzalloc(size, GFP_KERNEL)
+#define imgsec_free(ptr)	kvfree(ptr)
+#else
+#include <assert.h>	/* static_assert(), as <linux/build_bug.h> */
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/types.h>
+
+typedef __u8 u8;
+typedef __u16 u16;
+typedef __u32 u32;
+typedef __u64 u64;
+
+#define imgsec_zalloc(size)	calloc(1, size)
+#define imgsec_free(ptr)	free(ptr)
+#endif
+
+/* Big-endian reads that need no alignment and no kernel headers. */
+static inline u32 imgsec_get_be32(const u8 *p)
+{
+	return (u32)p[0] << 24 | (u32)p[1] << 16 | (u32)p[2] << 8 | p[3];
+}
+
+static inline u16 imgsec_get_be16(const u8 *p)
+{
+	return (u16)(p[0] << 8 | p[1]);
+}
+
+#endif /* _IMGSEC_PORTABLE_H */

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Pure parsers for SUN RPC portmap (v2) and rpcbind (v3, v4) lookups:
+ * RFC 5531 (RPC), RFC 1833 (portmap/rpcbind), RFC 5665 (universal addresses).
+ * Everything works on (buffer, length); nothing is read before its length is
+ * checked. No kernel types: the same code is unit-tested and fuzzed in
+ * userspace.
+ */
+#ifndef _IMGSEC_RPC_H
+#define _IMGSEC_RPC_H
+
+#include "portable.h"
+
+#define RPC_PMAP_PROGRAM	100000
+#define RPC_NFS_PROGRAM		100003
+#define RPC_MOUNT_PROGRAM	100005
+
+#define RPC_PMAP_PORT		111
+#define RPC_MAX_AUTH_BYTES	400	/* RFC 5531 */
+#define RPC_MAX_RECORD		1024	/* larger TCP records are skipped */
+#define RPC_MAX_PENDING		8	/* outstanding calls per connection */
+
+enum rpc_result {
+	RPC_OK,			/* a lookup call or reply, filled in */
+	RPC_NOT_LOOKUP,		/* well-formed, but nothing to act on */
+	RPC_MALFORMED,		/* not understood: ignore and count */
+};
+
+/* A GETPORT / GETADDR / GETVERSADDR call, as much as the reply needs. */
+struct rpc_lookup {
+	u32 xid;
+	u32 vers;	/* portmap/rpcbind version: 2, 3 or 4 */
+	u32 prog;	/* program asked about */
+	u8 proto;	/* IPPROTO_TCP or IPPROTO_UDP asked for */
+	u8 family;	/* 0 for v2; 4 or 6 from the rpcbind netid */
+};
+
+/* What a matched reply said. */
+struct rpc_answer {
+	u16 port;	/* 0: not registered */
+	bool has_addr;	/* v3/v4: uaddr carried a host address */
+	u8 family;	/* 4 or 6 when has_addr */
+	u8 addr[16];	/* network order; IPv4 in the first 4 bytes */
+};
+
+/* Parse one RPC record sent to portmap/rpcbind. */
+enum rpc_result rpc_parse_call(const u8 *buf, size_t len,
+			       struct rpc_lookup *call);
+
+/* Read the xid of a reply record (RPC_OK) before looking up its call. */
+enum rpc_result rpc_reply_xid(const u8 *buf, size_t len, u32 *xid);
+
+/* Parse a reply record to @call (same xid, already matched). */
+enum rpc_result rpc_parse_reply(const u8 *buf, size_t len,
+				const struct rpc_lookup *call,
+				struct rpc_answer *ans);
+
+/*
+ * Parse a universal address (RFC 5665) of @family (4 or 6) of exactly @len
+ * characters, no NUL needed. Returns 0, or -EINVAL for anything malformed.
+ */
+int rpc_parse_uaddr(const char *s, size_t len, u8 family, u8 addr[16],
+		    u16 *port);
+
+/* Calls awaiting their reply on one connection: small, fixed, bounded. */
+struct rpc_pending {
+	struct rpc_lookup calls[RPC_MAX_PENDING];
+	u8 used;	/* bitmap of valid calls[] */
+	u8 next;	/* slot to evict when full */
+};
+
+/*
+ * Remember @call; a retransmission (same xid) replaces its entry. Returns
+ * true if an older call had to be evicted to make room (an overflow).
+ */
+bool rpc_pending_add(struct rpc_pending *p, const struct rpc_lookup *call);
+
+/* Take the call with @xid out of @p into @call; false if there is none. */
+bool rpc_pending_take(struct rpc_pending *p, u32 xid, struct rpc_lookup *call);
+
+/*
+ * TCP record marking (RFC 5531 section 11): one direction of a stream,
+ * fed in sequence order. Records (all fragments joined) of at most
+ * RPC_MAX_RECORD bytes are handed to the callback; longer ones are skipped
+ * and counted. A gap in the sequence space stops the stream for good
+ * (desynced): guessing where the next record starts is not safe.
+ */
+struct rpc_stream {
+	u32 next_seq;		/* sequence number of the next byte wanted */
+	u32 frag_left;		/* bytes left in the current fragment */
+	u32 rec_len;		/* bytes of the record gathered in buf */
+	u8 hdr[4];		/* a record mark being gathered */
+	u8 hdr_len;
+	bool started;		/* next_seq is valid */
+	bool last_frag;		/* current fragment ends the record */
+	bool skipping;		/* record too long: drop its bytes */
+	bool desynced;
+	u8 buf[RPC_MAX_RECORD];
+};
+
+struct rpc_stream_stats {
+	u32 records;		/* records handed over */
+	u32 too_long;		/* records skipped */
+	u32 desyncs;		/* 1 when this feed lost the stream */
+};
+
+typedef void (*rpc_record_fn)(void *ctx, const u8 *rec, size_t len);
+
+/* Feed the payload of one segment starting at sequence number @seq. */
+void rpc_stream_feed(struct rpc_stream *s, u32 seq, const u8 *data,
+		     size_t len, rpc_record_fn fn, void *ctx,
+		     struct rpc_stream_stats *st);
+
+#endif /* _IMGSEC_RPC_H */

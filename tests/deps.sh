@@ -1,0 +1,53 @@
+#!/bin/bash
+# Install, idempotently, every Debian package that imgsec's build and tests
+# need, with the kernel headers, image and source pinned to one ABI (KVER).
+set -euo pipefail
+
+KVER=${KVER:-6.1.0-56-amd64}
+here=$(cd "$(dirname "$0")" && pwd)
+cache=${IMGSEC_CACHE:-/var/cache/imgsec}
+
+mapfile -t pkgs < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$here/deps.list")
+pkgs+=("linux-headers-$KVER")
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing+=("$p")
+done
+
+export DEBIAN_FRONTEND=noninteractive
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "deps: installing ${missing[*]}"
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# linux-source and the image of exactly the headers' version.
+kpkgver=$(dpkg-query -W -f '${Version}' "linux-headers-$KVER")
+kseries=$(echo "$KVER" | sed -E 's/^([0-9]+\.[0-9]+).*/\1/')
+if ! dpkg-query -W -f '${Version}' "linux-source-$kseries" 2>/dev/null |
+	grep -qx "$kpkgver"; then
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends \
+		"linux-source-$kseries=$kpkgver"
+fi
+
+# The image is only unpacked (the VM boots it), never installed on the host.
+img="$cache/image-$KVER"
+if [ ! -e "$img/.done-$kpkgver" ]; then
+	rm -rf "$img"
+	mkdir -p "$img"
+	(cd "$img" && apt-get download "linux-image-$KVER=$kpkgver" &&
+		dpkg-deb -x linux-image-*.deb root && rm -f linux-image-*.deb)
+	touch "$img/.done-$kpkgver"
+fi
+
+# The kernel source tree: checkpatch, and the UML build for KUnit.
+src="$cache/linux-source-$kseries"
+if [ ! -e "$src/.done-$kpkgver" ]; then
+	rm -rf "$src"
+	tar -C "$cache" -xf "/usr/src/linux-source-$kseries.tar.xz"
+	touch "$src/.done-$kpkgver"
+fi
+echo "deps: ok (kernel $KVER, package $kpkgver, cache $cache)"
