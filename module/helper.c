@@ -336,7 +336,7 @@ u32 imgsec_rpc_timeout(void)
 
 int imgsec_rpc_set_timeout(u32 secs)
 {
-	if (secs < 1 || secs > 3600)
+	if (secs < 1 || secs > IMGSEC_MAX_RPC_TIMEOUT)
 		return -ERANGE;
 	WRITE_ONCE(imgsec_rpc_exp_policy.timeout, secs);
 	return 0;

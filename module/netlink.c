@@ -10,6 +10,7 @@
 #include <net/genetlink.h>
 #include <net/netlink.h>
 
+#include "compat.h"
 #include "imgsec.h"
 
 static struct genl_family imgsec_genl_family;
@@ -50,7 +51,7 @@ static const struct nla_policy imgsec_set_policy_policy[IMGSEC_A_MAX + 1] = {
 };
 
 static const struct nla_policy imgsec_rpc_policy[IMGSEC_RPC_A_MAX + 1] = {
-	[IMGSEC_RPC_A_TIMEOUT] = NLA_POLICY_RANGE(NLA_U32, 1, 3600),
+	[IMGSEC_RPC_A_TIMEOUT] = NLA_POLICY_RANGE(NLA_U32, 1, IMGSEC_MAX_RPC_TIMEOUT),
 	[IMGSEC_RPC_A_PROGRAMS] = NLA_POLICY_RANGE(NLA_BINARY, 0,
 		IMGSEC_MAX_RPC_PROGRAMS * sizeof(u32)),
 };
@@ -59,96 +60,121 @@ static const struct nla_policy imgsec_set_rpc_policy[IMGSEC_A_MAX + 1] = {
 	[IMGSEC_A_RPC] = NLA_POLICY_NESTED(imgsec_rpc_policy),
 };
 
-/* ---- SET_POLICY: netlink -> struct imgsec_policy_desc ---- */
+/*
+ * ---- SET_POLICY: netlink -> struct imgsec_policy_desc ----
+ *
+ * A policy may exceed what one attribute can hold (64 KiB), so it comes as
+ * one or more IMGSEC_A_POLICY slices, read in two passes: the first checks
+ * the framing and counts, the second copies into exactly sized arrays.
+ */
 
-static int imgsec_nl_count_nested(const struct nlattr *nest, int type)
+struct imgsec_nl_reader {
+	struct imgsec_policy_desc *desc;
+	struct netlink_ext_ack *extack;
+	bool fill;		/* second pass: copy, do not count */
+	int role;		/* role being read, -1 before the first */
+	u32 rules;		/* rules read so far */
+	u32 prefixes;		/* prefixes counted, all roles */
+};
+
+static int imgsec_nl_role_index(struct imgsec_nl_reader *r,
+				struct nlattr **tb, const struct nlattr *nest)
 {
-	const struct nlattr *attr;
-	int rem, n = 0;
+	int index = r->role + 1;
 
-	nla_for_each_nested(attr, nest, rem)
-		n += type < 0 || nla_type(attr) == type;
-	return n;
-}
-
-static int imgsec_nl_parse_role(const struct nlattr *nest,
-				struct imgsec_role_desc *role,
-				u32 *budget, struct netlink_ext_ack *extack)
-{
-	struct nlattr *tb[IMGSEC_ROLE_A_MAX + 1];
-	const struct nlattr *attr;
-	int rem, n, ret;
-
-	ret = nla_parse_nested(tb, IMGSEC_ROLE_A_MAX, nest,
-			       imgsec_role_policy, extack);
-	if (ret < 0)
-		return ret;
-	if (!tb[IMGSEC_ROLE_A_NAME]) {
-		NL_SET_ERR_MSG_ATTR(extack, nest, "role has no name");
+	if (tb[IMGSEC_ROLE_A_INDEX])
+		index = nla_get_u32(tb[IMGSEC_ROLE_A_INDEX]);
+	if (index != r->role && index != r->role + 1) {
+		NL_SET_ERR_MSG_ATTR(r->extack, nest,
+				    "role slices must come in index order");
 		return -EINVAL;
 	}
-	nla_strscpy(role->name, tb[IMGSEC_ROLE_A_NAME], sizeof(role->name));
-
-	n = imgsec_nl_count_nested(nest, IMGSEC_ROLE_A_PREFIX);
-	if (n > *budget) {
-		NL_SET_ERR_MSG_ATTR(extack, nest, "too many addresses in roles");
+	if (index >= IMGSEC_MAX_ROLES) {
+		NL_SET_ERR_MSG_ATTR(r->extack, nest, "too many roles");
 		return -E2BIG;
 	}
-	*budget -= n;
-	role->prefixes = kvcalloc(n, sizeof(*role->prefixes), GFP_KERNEL);
-	if (n && !role->prefixes)
-		return -ENOMEM;
-	nla_for_each_nested(attr, nest, rem)
-		if (nla_type(attr) == IMGSEC_ROLE_A_PREFIX)
+	if (index == r->role + 1 && !tb[IMGSEC_ROLE_A_NAME]) {
+		NL_SET_ERR_MSG_ATTR(r->extack, nest, "role has no name");
+		return -EINVAL;
+	}
+	return index;
+}
+
+static int imgsec_nl_read_role(struct imgsec_nl_reader *r,
+			       const struct nlattr *nest)
+{
+	struct nlattr *tb[IMGSEC_ROLE_A_MAX + 1];
+	struct imgsec_role_desc *role;
+	const struct nlattr *attr;
+	int index, rem, ret;
+
+	ret = nla_parse_nested(tb, IMGSEC_ROLE_A_MAX, nest,
+			       imgsec_role_policy, r->extack);
+	if (ret < 0)
+		return ret;
+	index = imgsec_nl_role_index(r, tb, nest);
+	if (index < 0)
+		return index;
+	r->role = index;
+	role = &r->desc->roles[index];
+	r->desc->nroles = index + 1;
+	if (tb[IMGSEC_ROLE_A_NAME])
+		nla_strscpy(role->name, tb[IMGSEC_ROLE_A_NAME],
+			    sizeof(role->name));
+
+	nla_for_each_nested(attr, nest, rem) {
+		if (nla_type(attr) != IMGSEC_ROLE_A_PREFIX)
+			continue;
+		if (r->fill) {
 			nla_memcpy(&role->prefixes[role->nprefixes++], attr,
 				   sizeof(*role->prefixes));
-	return 0;
-}
-
-static int imgsec_nl_parse_roles(const struct nlattr *nest,
-				 struct imgsec_policy_desc *desc,
-				 struct netlink_ext_ack *extack)
-{
-	u32 budget = IMGSEC_MAX_PREFIXES;
-	const struct nlattr *attr;
-	int rem, ret;
-
-	if (imgsec_nl_count_nested(nest, -1) > IMGSEC_MAX_ROLES) {
-		NL_SET_ERR_MSG_ATTR(extack, nest, "too many roles");
-		return -E2BIG;
-	}
-	nla_for_each_nested(attr, nest, rem) {
-		ret = imgsec_nl_parse_role(attr, &desc->roles[desc->nroles++],
-					   &budget, extack);
-		if (ret < 0)
-			return ret;
+			continue;
+		}
+		if (++r->prefixes > IMGSEC_MAX_PREFIXES) {
+			NL_SET_ERR_MSG_ATTR(r->extack, nest,
+					    "too many addresses in roles");
+			return -E2BIG;
+		}
+		role->nprefixes++;
 	}
 	return 0;
 }
 
-static int imgsec_nl_parse_rule(const struct nlattr *nest,
-				struct imgsec_rule_desc *rule,
-				struct netlink_ext_ack *extack)
+static int imgsec_nl_read_rule(struct imgsec_nl_reader *r,
+			       const struct nlattr *nest)
 {
 	struct nlattr *tb[IMGSEC_RULE_A_MAX + 1];
+	struct imgsec_rule_desc *rule;
 	const struct nlattr *ports;
 	int ret;
 
 	ret = nla_parse_nested(tb, IMGSEC_RULE_A_MAX, nest,
-			       imgsec_rule_policy, extack);
+			       imgsec_rule_policy, r->extack);
 	if (ret < 0)
 		return ret;
+	if (tb[IMGSEC_RULE_A_INDEX] &&
+	    nla_get_u32(tb[IMGSEC_RULE_A_INDEX]) != r->rules) {
+		NL_SET_ERR_MSG_ATTR(r->extack, nest, "rules must come in order");
+		return -EINVAL;
+	}
+	if (r->rules >= IMGSEC_MAX_RULES) {
+		NL_SET_ERR_MSG_ATTR(r->extack, nest, "too many rules");
+		return -E2BIG;
+	}
 	if (!tb[IMGSEC_RULE_A_FROM] || !tb[IMGSEC_RULE_A_TO] ||
 	    !tb[IMGSEC_RULE_A_PROTO] || !tb[IMGSEC_RULE_A_PORTS]) {
-		NL_SET_ERR_MSG_ATTR(extack, nest,
+		NL_SET_ERR_MSG_ATTR(r->extack, nest,
 				    "rule needs from, to, proto and ports");
 		return -EINVAL;
 	}
 	ports = tb[IMGSEC_RULE_A_PORTS];
 	if (nla_len(ports) % sizeof(rule->ports[0])) {
-		NL_SET_ERR_MSG_ATTR(extack, ports, "ports: partial range");
+		NL_SET_ERR_MSG_ATTR(r->extack, ports, "ports: partial range");
 		return -EINVAL;
 	}
+	rule = &r->desc->rules[r->rules++];
+	if (!r->fill)
+		return 0;
 	rule->from = nla_get_u8(tb[IMGSEC_RULE_A_FROM]);
 	rule->to = nla_get_u8(tb[IMGSEC_RULE_A_TO]);
 	rule->proto = nla_get_u8(tb[IMGSEC_RULE_A_PROTO]);
@@ -162,54 +188,16 @@ static int imgsec_nl_parse_rule(const struct nlattr *nest,
 	return 0;
 }
 
-static int imgsec_nl_parse_rules(const struct nlattr *nest,
-				 struct imgsec_policy_desc *desc,
-				 struct netlink_ext_ack *extack)
+static int imgsec_nl_read_slice(struct imgsec_nl_reader *r,
+				const struct nlattr *slice)
 {
-	int n = imgsec_nl_count_nested(nest, -1);
+	struct nlattr *tb[IMGSEC_POLICY_A_MAX + 1];
+	struct imgsec_policy_desc *desc = r->desc;
 	const struct nlattr *attr;
 	int rem, ret;
 
-	if (n > IMGSEC_MAX_RULES) {
-		NL_SET_ERR_MSG_ATTR(extack, nest, "too many rules");
-		return -E2BIG;
-	}
-	desc->rules = kvcalloc(n, sizeof(*desc->rules), GFP_KERNEL);
-	if (n && !desc->rules)
-		return -ENOMEM;
-	nla_for_each_nested(attr, nest, rem) {
-		ret = imgsec_nl_parse_rule(attr, &desc->rules[desc->nrules++],
-					   extack);
-		if (ret < 0)
-			return ret;
-	}
-	return 0;
-}
-
-/* Point the error at the nest that holds what validation refused. */
-static const struct nlattr *imgsec_nl_nth(const struct nlattr *nest, int n)
-{
-	const struct nlattr *attr;
-	int rem;
-
-	if (!nest || n < 0)
-		return nest;
-	nla_for_each_nested(attr, nest, rem)
-		if (n-- == 0)
-			return attr;
-	return nest;
-}
-
-static int imgsec_nl_parse_policy(const struct nlattr *nest,
-				  struct imgsec_policy_desc *desc,
-				  struct netlink_ext_ack *extack)
-{
-	struct nlattr *tb[IMGSEC_POLICY_A_MAX + 1];
-	struct imgsec_policy_error err;
-	int ret;
-
-	ret = nla_parse_nested(tb, IMGSEC_POLICY_A_MAX, nest,
-			       imgsec_policy_policy, extack);
+	ret = nla_parse_nested(tb, IMGSEC_POLICY_A_MAX, slice,
+			       imgsec_policy_policy, r->extack);
 	if (ret < 0)
 		return ret;
 	if (tb[IMGSEC_POLICY_A_MODE])
@@ -219,32 +207,134 @@ static int imgsec_nl_parse_policy(const struct nlattr *nest,
 	if (tb[IMGSEC_POLICY_A_PLACEMENT])
 		desc->placement = nla_get_u8(tb[IMGSEC_POLICY_A_PLACEMENT]);
 	if (tb[IMGSEC_POLICY_A_ROLES]) {
-		ret = imgsec_nl_parse_roles(tb[IMGSEC_POLICY_A_ROLES], desc,
-					    extack);
-		if (ret < 0)
-			return ret;
-	}
-	if (tb[IMGSEC_POLICY_A_RULES]) {
-		ret = imgsec_nl_parse_rules(tb[IMGSEC_POLICY_A_RULES], desc,
-					    extack);
-		if (ret < 0)
-			return ret;
-	}
-
-	ret = imgsec_policy_validate(desc, &err);
-	if (ret < 0) {
-		if (err.rule >= 0)
-			nest = imgsec_nl_nth(tb[IMGSEC_POLICY_A_RULES],
-					     err.rule);
-		else if (err.role >= 0)
-			nest = imgsec_nl_nth(tb[IMGSEC_POLICY_A_ROLES],
-					     err.role);
-		/* Validation's messages are static strings, like literals. */
-		if (extack) {
-			extack->_msg = err.msg;
-			extack->bad_attr = nest;
+		nla_for_each_nested(attr, tb[IMGSEC_POLICY_A_ROLES], rem) {
+			ret = imgsec_nl_read_role(r, attr);
+			if (ret < 0)
+				return ret;
 		}
 	}
+	if (tb[IMGSEC_POLICY_A_RULES]) {
+		nla_for_each_nested(attr, tb[IMGSEC_POLICY_A_RULES], rem) {
+			ret = imgsec_nl_read_rule(r, attr);
+			if (ret < 0)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+static int imgsec_nl_read_slices(struct imgsec_nl_reader *r,
+				 const struct genl_info *info)
+{
+	const struct nlattr *attr;
+	int rem, ret;
+
+	r->role = -1;
+	r->rules = 0;
+	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem) {
+		if (nla_type(attr) != IMGSEC_A_POLICY)
+			continue;
+		ret = imgsec_nl_read_slice(r, attr);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/* Between the passes: arrays of the sizes the first pass counted. */
+static int imgsec_nl_alloc(struct imgsec_policy_desc *desc, u32 nrules)
+{
+	struct imgsec_role_desc *role;
+	u32 i;
+
+	for (i = 0; i < desc->nroles; i++) {
+		role = &desc->roles[i];
+		role->prefixes = kvcalloc(role->nprefixes,
+					  sizeof(*role->prefixes), GFP_KERNEL);
+		if (role->nprefixes && !role->prefixes)
+			return -ENOMEM;
+		role->nprefixes = 0;
+	}
+	desc->rules = kvcalloc(nrules, sizeof(*desc->rules), GFP_KERNEL);
+	if (nrules && !desc->rules)
+		return -ENOMEM;
+	desc->nrules = nrules;
+	return 0;
+}
+
+/* Number role and rule nests as the reader does: roles by their index. */
+static int imgsec_nl_item_index(const struct nlattr *attr, int list_type,
+				int prev)
+{
+	struct nlattr *tb[IMGSEC_ROLE_A_MAX + 1];
+
+	if (list_type == IMGSEC_POLICY_A_RULES ||
+	    nla_parse_nested(tb, IMGSEC_ROLE_A_MAX, attr, imgsec_role_policy,
+			     NULL) < 0 || !tb[IMGSEC_ROLE_A_INDEX])
+		return prev + 1;
+	return nla_get_u32(tb[IMGSEC_ROLE_A_INDEX]);
+}
+
+/* The nest of rule @n, or of the first slice of role @n, or NULL. */
+static const struct nlattr *imgsec_nl_find(const struct genl_info *info,
+					   int list_type, int n)
+{
+	const struct nlattr *slice, *list, *attr;
+	int srem, lrem, arem, index = -1;
+
+	nlmsg_for_each_attr(slice, info->nlhdr, GENL_HDRLEN, srem) {
+		if (nla_type(slice) != IMGSEC_A_POLICY)
+			continue;
+		nla_for_each_nested(list, slice, lrem) {
+			if (nla_type(list) != list_type)
+				continue;
+			nla_for_each_nested(attr, list, arem) {
+				index = imgsec_nl_item_index(attr, list_type,
+							     index);
+				if (index == n)
+					return attr;
+			}
+		}
+	}
+	return NULL;
+}
+
+/* Validation's messages are static strings, as literals are. */
+static void imgsec_nl_validation_error(const struct genl_info *info,
+				       const struct imgsec_policy_error *err)
+{
+	info->extack->_msg = err->msg;
+	if (err->rule >= 0)
+		info->extack->bad_attr = imgsec_nl_find(info,
+							IMGSEC_POLICY_A_RULES,
+							err->rule);
+	else if (err->role >= 0)
+		info->extack->bad_attr = imgsec_nl_find(info,
+							IMGSEC_POLICY_A_ROLES,
+							err->role);
+}
+
+static int imgsec_nl_parse_policy(const struct genl_info *info,
+				  struct imgsec_policy_desc *desc)
+{
+	struct imgsec_nl_reader r = { .desc = desc, .extack = info->extack };
+	struct imgsec_policy_error err;
+	int ret;
+
+	ret = imgsec_nl_read_slices(&r, info);
+	if (ret < 0)
+		return ret;
+	ret = imgsec_nl_alloc(desc, r.rules);
+	if (ret < 0)
+		return ret;
+	r.fill = true;
+	ret = imgsec_nl_read_slices(&r, info);
+	if (ret < 0)
+		return ret;
+
+	ret = imgsec_policy_validate(desc, &err);
+	if (ret < 0)
+		imgsec_nl_validation_error(info, &err);
 	return ret;
 }
 
@@ -264,8 +354,7 @@ static int imgsec_nl_set_policy(struct sk_buff *skb, struct genl_info *info)
 	desc = kzalloc(sizeof(*desc), GFP_KERNEL);
 	if (!desc)
 		return -ENOMEM;
-	ret = imgsec_nl_parse_policy(info->attrs[IMGSEC_A_POLICY], desc,
-				     info->extack);
+	ret = imgsec_nl_parse_policy(info, desc);
 	if (ret < 0) {
 		imgsec_policy_desc_release(desc);
 		kfree(desc);
@@ -593,8 +682,10 @@ static int imgsec_nl_dump_policy(struct sk_buff *skb,
 	if (!hdr)
 		goto out;
 	genl_dump_check_consistent(cb, hdr);
-	nest = nla_nest_start(skb, IMGSEC_A_POLICY);
-	if (nla_put_u32(skb, IMGSEC_A_GENERATION, cb->seq) || !nest) {
+	nest = NULL;
+	if (!nla_put_u32(skb, IMGSEC_A_GENERATION, cb->seq))
+		nest = nla_nest_start(skb, IMGSEC_A_POLICY);
+	if (!nest) {
 		genlmsg_cancel(skb, hdr);
 		goto out;
 	}

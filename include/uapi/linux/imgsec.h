@@ -6,15 +6,26 @@
  * state need CAP_NET_ADMIN in the user namespace owning the network namespace.
  * Everything is per network namespace.
  *
- * A policy travels as one IMGSEC_A_POLICY nest:
- *   IMGSEC_POLICY_A_MODE, _DEFAULT, _PLACEMENT   enum values below
- *   IMGSEC_POLICY_A_ROLES   nest of IMGSEC_ROLE_A_* nests (type ignored),
- *                           role index = position in the nest
+ * A policy travels as IMGSEC_A_POLICY nests ("slices"): one attribute
+ * holds at most 64 KiB, so a large policy takes several, in one message.
+ *   IMGSEC_POLICY_A_MODE, _DEFAULT, _PLACEMENT   enum values below; in any
+ *                           slice, the last one wins
+ *   IMGSEC_POLICY_A_ROLES   nest of IMGSEC_ROLE_A_* nests (type ignored).
+ *                           A role nest without IMGSEC_ROLE_A_INDEX is the
+ *                           next role; with it, the same index as the nest
+ *                           before continues that role (more prefixes),
+ *                           the next index starts a new one. A role's
+ *                           first nest carries its name.
  *   IMGSEC_POLICY_A_RULES   nest of IMGSEC_RULE_A_* nests (type ignored),
- *                           evaluated in order, first match wins
- * GET_POLICY is a dump: each message carries IMGSEC_A_GENERATION and a
- * partial policy (header, a slice of one role's prefixes, or some rules);
- * a reader joins them and restarts if the generation changes.
+ *                           in order (IMGSEC_RULE_A_INDEX, if given, must
+ *                           be the rule's position); first match wins
+ * GET_STATUS answers IMGSEC_A_VERSION, _NETNS_COUNT, _GENERATION, and
+ * IMGSEC_A_PENDING_SECS while a revert is pending and an IMGSEC_A_POLICY
+ * with the header attributes only while a policy is active.
+ * GET_POLICY is a dump: each message carries IMGSEC_A_GENERATION and one
+ * slice (header, role slices with IMGSEC_ROLE_A_INDEX, rules with
+ * IMGSEC_RULE_A_INDEX and counters); a reader joins them and restarts if
+ * NLM_F_DUMP_INTR is set. No message: no policy.
  */
 #ifndef _UAPI_LINUX_IMGSEC_H
 #define _UAPI_LINUX_IMGSEC_H
@@ -37,6 +48,7 @@
 #define IMGSEC_MAX_PORT_RANGES	32	/* per rule */
 #define IMGSEC_MAX_RPC_PROGRAMS	16	/* RPC program allow-list */
 #define IMGSEC_MAX_CONFIRM_SECS	3600
+#define IMGSEC_MAX_RPC_TIMEOUT	3600	/* seconds */
 
 enum imgsec_cmd {
 	IMGSEC_CMD_UNSPEC,
