@@ -1,0 +1,1162 @@
+// sources: userspace/policy_file.c userspace/policy_print.c module/policy_desc.c
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The policy file format, imgsec.conf(5): every construct, every error with
+ * its exact message, the limits, the printer, round trips of the shipped
+ * policy and of random policies.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "test.h"
+#include "../../userspace/policy_file.h"
+
+#define SHIPPED TEST_DATA_DIR "/../../etc/imgsec.conf"
+
+static int parse(const char *text, struct imgsec_policy_desc *d,
+		 struct policy_diag *diag)
+{
+	return policy_parse_buffer("t.conf", text, strlen(text), d, diag);
+}
+
+static bool desc_is_empty(const struct imgsec_policy_desc *d)
+{
+	return !d->nroles && !d->nrules && !d->rules && !d->mode &&
+	       !d->default_action && !d->placement;
+}
+
+/* Text printed by policy_print(), malloc'ed. */
+static char *print_to_string(const struct imgsec_policy_desc *d, int *err)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	*err = policy_print(f, d);
+	fclose(f);
+	return buf;
+}
+
+/* print, parse again, compare; fails the current test if anything differs. */
+static void check_round_trip(const struct imgsec_policy_desc *d)
+{
+	struct imgsec_policy_desc again;
+	struct policy_diag diag;
+	char *text;
+	int err;
+
+	text = print_to_string(d, &err);
+	CHECK(err == 0, "policy_print: %d", err);
+	if (!text)
+		return;
+	err = parse(text, &again, &diag);
+	CHECK(err == 0, "printed policy does not parse: %s\n%s", diag.msg,
+	      text);
+	CHECK(!err && policy_desc_equal(d, &again),
+	      "printed policy parses to another policy:\n%s", text);
+	imgsec_policy_desc_release(&again);
+	free(text);
+}
+
+/* --- Constructs ---------------------------------------------------------- */
+
+static void test_empty_file(void)
+{
+	struct imgsec_policy_desc d;
+	struct policy_diag diag;
+
+	CHECK_EQ(parse("", &d, &diag), 0);
+	CHECK(desc_is_empty(&d), "not empty");
+	CHECK_EQ(diag.msg[0], '\0');
+	CHECK_EQ(parse("\n\n# only a comment\n   \t\n", &d, &diag), 0);
+	CHECK(desc_is_empty(&d), "not empty");
+	imgsec_policy_desc_release(&d);
+}
+
+static void test_settings(void)
+{
+	struct imgsec_policy_desc d;
+	struct policy_diag diag;
+
+	REQUIRE(parse("mode monitor\ndefault reject\nplacement gateway\n", &d,
+		      &diag) == 0, "%s", diag.msg);
+	CHECK_EQ(d.mode, IMGSEC_MODE_MONITOR);
+	CHECK_EQ(d.default_action, IMGSEC_ACTION_REJECT);
+	CHECK_EQ(d.placement, IMGSEC_PLACEMENT_GATEWAY);
+	REQUIRE(parse("\tplacement host # here\ndefault drop\nmode enforce", &d,
+		      &diag) == 0, "%s", diag.msg);
+	CHECK_EQ(d.mode, IMGSEC_MODE_ENFORCE);
+	CHECK_EQ(d.default_action, IMGSEC_ACTION_DROP);
+	CHECK_EQ(d.placement, IMGSEC_PLACEMENT_HOST);
+	imgsec_policy_desc_release(&d);
+}
+
+static bool prefix_is(const struct imgsec_prefix *p, const char *addr,
+		      unsigned int plen)
+{
+	struct imgsec_prefix want = { 0 };
+
+	want.family = strchr(addr, ':') ? AF_INET6 : AF_INET;
+	want.plen = plen;
+	if (inet_pton(want.family, addr, want.addr) != 1)
+		return false;
+	return !memcmp(p, &want, sizeof(want));
+}
+
+static void test_roles(void)
+{
+	static const char text[] =
+		"role gcems 192.0.2.1 2001:db8::1\n"
+		"role img\t192.0.2.11   192.0.2.0/28 # the IMGs\n"
+		"role empty\n"
+		"role all 0.0.0.0/0 ::/0 2001:db8::/32 10.0.0.0/8\n"
+		"role img 2001:db8:0:1::/64\n"
+		"role a-b_9 192.0.2.128/25\n";
+	struct imgsec_policy_desc d;
+	struct policy_diag diag;
+	const struct imgsec_role_desc *r = d.roles;
+
+	REQUIRE(parse(text, &d, &diag) == 0, "%s", diag.msg);
+	REQUIRE(d.nroles == 5, "%u roles", d.nroles);
+	CHECK(!strcmp(r[0].name, "gcems"), "%s", r[0].name);
+	CHECK(!strcmp(r[1].name, "img"), "%s", r[1].name);
+	CHECK(!strcmp(r[2].name, "empty"), "%s", r[2].name);
+	CHECK(!strcmp(r[3].name, "all"), "%s", r[3].name);
+	CHECK(!strcmp(r[4].name, "a-b_9"), "%s", r[4].name);
+	REQUIRE(r[0].nprefixes == 2, "%u", r[0].nprefixes);
+	CHECK(prefix_is(&r[0].prefixes[0], "192.0.2.1", 32), "gcems v4");
+	CHECK(prefix_is(&r[0].prefixes[1], "2001:db8::1", 128), "gcems v6");
+	REQUIRE(r[1].nprefixes == 3, "%u", r[1].nprefixes);
+	CHECK(prefix_is(&r[1].prefixes[0], "192.0.2.11", 32), "img 0");
+	CHECK(prefix_is(&r[1].prefixes[1], "192.0.2.0", 28), "img 1");
+	CHECK(prefix_is(&r[1].prefixes[2], "2001:db8:0:1::", 64),
+	      "img 2: appended by the second role line");
+	CHECK_EQ(r[2].nprefixes, 0);
+	REQUIRE(r[3].nprefixes == 4, "%u", r[3].nprefixes);
+	CHECK(prefix_is(&r[3].prefixes[0], "0.0.0.0", 0), "v4 any");
+	CHECK(prefix_is(&r[3].prefixes[1], "::", 0), "v6 any");
+	CHECK(prefix_is(&r[3].prefixes[2], "2001:db8::", 32), "v6 /32");
+	CHECK(prefix_is(&r[3].prefixes[3], "10.0.0.0", 8), "v4 /8");
+	CHECK(prefix_is(&r[4].prefixes[0], "192.0.2.128", 25), "v4 /25");
+	check_round_trip(&d);
+	imgsec_policy_desc_release(&d);
+}
+
+#define ROLES_AB "role a 192.0.2.1\nrole b 192.0.2.2\n"
+
+/* Parse ROLES_AB plus one rule line into @rule. */
+static int parse_rule(const char *line, struct imgsec_rule_desc *rule,
+		      struct policy_diag *diag)
+{
+	struct imgsec_policy_desc d;
+	char text[8192];
+	int err;
+
+	snprintf(text, sizeof(text), ROLES_AB "%s\n", line);
+	err = parse(text, &d, diag);
+	if (!err && d.nrules == 1)
+		*rule = d.rules[0];
+	else if (!err)
+		err = -1;
+	imgsec_policy_desc_release(&d);
+	return err;
+}
+
+static void test_rule_basic(void)
+{
+	struct imgsec_rule_desc r;
+	struct policy_diag diag;
+
+	REQUIRE(parse_rule("allow a -> b tcp 22", &r, &diag) == 0, "%s",
+		diag.msg);
+	CHECK_EQ(r.from, 0);
+	CHECK_EQ(r.to, 1);
+	CHECK_EQ(r.proto, IPPROTO_TCP);
+	CHECK_EQ(r.helper, IMGSEC_HELPER_NONE);
+	CHECK_EQ(r.nports, 1);
+	CHECK(r.ports[0].lo == 22 && r.ports[0].hi == 22, "ports");
+	CHECK_EQ(r.comment[0], '\0');
+	REQUIRE(parse_rule("  allow\tb  ->  a\tudp 2428-2433,1,65535,20-20 # x",
+			   &r, &diag) == 0, "%s", diag.msg);
+	CHECK_EQ(r.from, 1);
+	CHECK_EQ(r.to, 0);
+	CHECK_EQ(r.proto, IPPROTO_UDP);
+	REQUIRE(r.nports == 4, "%u", r.nports);
+	CHECK(r.ports[0].lo == 2428 && r.ports[0].hi == 2433, "range");
+	CHECK(r.ports[1].lo == 1 && r.ports[1].hi == 1, "1");
+	CHECK(r.ports[2].lo == 65535 && r.ports[2].hi == 65535, "65535");
+	CHECK(r.ports[3].lo == 20 && r.ports[3].hi == 20, "20-20");
+	REQUIRE(parse_rule("allow a -> a tcp 22#ssh", &r, &diag) == 0, "%s",
+		diag.msg);
+	CHECK(r.from == 0 && r.to == 0 && r.ports[0].lo == 22, "a -> a");
+}
+
+static void test_rule_helpers(void)
+{
+	struct imgsec_rule_desc r;
+	struct policy_diag diag;
+
+	REQUIRE(parse_rule("allow a -> b udp 111 helper rpc", &r, &diag) == 0,
+		"%s", diag.msg);
+	CHECK_EQ(r.helper, IMGSEC_HELPER_RPC);
+	REQUIRE(parse_rule("allow a -> b tcp 111 helper rpc", &r, &diag) == 0,
+		"%s", diag.msg);
+	CHECK_EQ(r.helper, IMGSEC_HELPER_RPC);
+	REQUIRE(parse_rule("allow a -> b tcp 20,21 helper ftp \"FTP\"", &r,
+			   &diag) == 0, "%s", diag.msg);
+	CHECK_EQ(r.helper, IMGSEC_HELPER_FTP);
+	CHECK(!strcmp(r.comment, "FTP"), "%s", r.comment);
+}
+
+static void test_port_names(void)
+{
+	static const struct {
+		const char *name;
+		unsigned int port;
+	} names[] = {
+		{ "ftp-data", 20 }, { "ftp", 21 }, { "ssh", 22 },
+		{ "telnet", 23 }, { "domain", 53 }, { "http", 80 },
+		{ "sunrpc", 111 }, { "portmap", 111 }, { "rpcbind", 111 },
+		{ "ntp", 123 }, { "snmp", 161 }, { "snmp-trap", 162 },
+		{ "snmptrap", 162 }, { "https", 443 }, { "radius", 1812 },
+		{ "radius-acct", 1813 }, { "nfs", 2049 },
+	};
+	struct imgsec_rule_desc r;
+	struct policy_diag diag;
+	char line[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(line, sizeof(line), "allow a -> b udp %s",
+			 names[i].name);
+		REQUIRE(parse_rule(line, &r, &diag) == 0, "%s", diag.msg);
+		CHECK(r.nports == 1 && r.ports[0].lo == names[i].port &&
+		      r.ports[0].hi == names[i].port, "%s", names[i].name);
+	}
+	REQUIRE(parse_rule("allow a -> b tcp ftp-data,ssh,2000-2001,radius-acct",
+			   &r, &diag) == 0, "%s", diag.msg);
+	REQUIRE(r.nports == 4, "%u", r.nports);
+	CHECK(r.ports[0].lo == 20 && r.ports[1].lo == 22 &&
+	      r.ports[2].lo == 2000 && r.ports[2].hi == 2001 &&
+	      r.ports[3].lo == 1813, "list with names");
+}
+
+static void test_comments(void)
+{
+	struct imgsec_rule_desc r;
+	struct policy_diag diag;
+
+	REQUIRE(parse_rule("allow a -> b tcp 1 \"\"", &r, &diag) == 0, "%s",
+		diag.msg);
+	CHECK_EQ(r.comment[0], '\0');
+	REQUIRE(parse_rule("allow a -> b tcp 1 \"say \\\"hi\\\" \\\\ # not a comment\" # a comment",
+			   &r, &diag) == 0, "%s", diag.msg);
+	CHECK(!strcmp(r.comment, "say \"hi\" \\ # not a comment"), "%s",
+	      r.comment);
+	REQUIRE(parse_rule("allow a -> b tcp 1 \"\\x41\\x7f\\x01\\xfF\xc3\xa9\"",
+			   &r, &diag) == 0, "%s", diag.msg);
+	CHECK(!strcmp(r.comment, "A\x7f\x01\xff\xc3\xa9"), "escapes");
+	REQUIRE(parse_rule("allow a -> b tcp 1 helper rpc\"x\"", &r, &diag) ==
+		0, "%s", diag.msg);
+	CHECK(!strcmp(r.comment, "x"), "%s", r.comment);
+}
+
+static void test_rule_uses_role_appended_later(void)
+{
+	struct imgsec_policy_desc d;
+	struct policy_diag diag;
+
+	REQUIRE(parse("role a 192.0.2.1\nallow a -> a tcp 1\n"
+		      "role a 192.0.2.2\n", &d, &diag) == 0, "%s", diag.msg);
+	CHECK_EQ(d.roles[0].nprefixes, 2);
+	CHECK_EQ(d.nrules, 1);
+	imgsec_policy_desc_release(&d);
+}
+
+static void test_no_final_newline(void)
+{
+	struct imgsec_policy_desc d;
+	struct policy_diag diag;
+
+	REQUIRE(parse(ROLES_AB "allow a -> b tcp 1 \"end\"", &d, &diag) == 0,
+		"%s", diag.msg);
+	CHECK(d.nrules == 1 && !strcmp(d.rules[0].comment, "end"), "rule");
+	imgsec_policy_desc_release(&d);
+}
+
+/* --- Errors, with their exact messages ----------------------------------- */
+
+struct error_case {
+	const char *text;
+	const char *msg;
+};
+
+static const struct error_case error_cases[] = {
+	/* settings */
+	{ "mode enforce\nmode monitor\n",
+	  "t.conf:2:1: mode already set on line 1" },
+	{ "default drop\ndefault reject\n",
+	  "t.conf:2:1: default already set on line 1" },
+	{ "placement host\n\n  placement host\n",
+	  "t.conf:3:3: placement already set on line 1" },
+	{ "mode enforcing\n",
+	  "t.conf:1:6: expected \"enforce\" or \"monitor\" after \"mode\", got \"enforcing\"" },
+	{ "mode\n",
+	  "t.conf:1:5: expected \"enforce\" or \"monitor\" after \"mode\", got end of line" },
+	{ "default accept\n",
+	  "t.conf:1:9: expected \"drop\" or \"reject\" after \"default\", got \"accept\"" },
+	{ "placement router # no\n",
+	  "t.conf:1:11: expected \"host\" or \"gateway\" after \"placement\", got \"router\"" },
+	{ "mode enforce now\n",
+	  "t.conf:1:14: expected end of line after \"mode enforce\", got \"now\"" },
+	{ "default reject \"x\"\n",
+	  "t.conf:1:16: expected end of line after \"default reject\", got a comment string" },
+	/* directives */
+	{ "Mode enforce\n",
+	  "t.conf:1:1: expected mode, default, placement, role or allow, got \"Mode\"" },
+	{ "# ok\n  alow a -> b tcp 1\n",
+	  "t.conf:2:3: expected mode, default, placement, role or allow, got \"alow\"" },
+	{ "\"allow\"\n",
+	  "t.conf:1:1: expected mode, default, placement, role or allow, got a comment string" },
+	{ "\x01\n",
+	  "t.conf:1:1: expected mode, default, placement, role or allow, got \"\\x01\"" },
+	{ "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n",
+	  "t.conf:1:1: expected mode, default, placement, role or allow, got \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...\"" },
+	/* roles */
+	{ "role\n",
+	  "t.conf:1:5: expected a role name after \"role\", got end of line" },
+	{ "role \"img\"\n",
+	  "t.conf:1:6: expected a role name after \"role\", got a comment string" },
+	{ "role Img 192.0.2.1\n",
+	  "t.conf:1:6: invalid role name \"Img\": use a-z, 0-9, \"_\" and \"-\", starting with a letter" },
+	{ "role 1img\n",
+	  "t.conf:1:6: invalid role name \"1img\": use a-z, 0-9, \"_\" and \"-\", starting with a letter" },
+	{ "role im.g\n",
+	  "t.conf:1:6: invalid role name \"im.g\": use a-z, 0-9, \"_\" and \"-\", starting with a letter" },
+	{ "role aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+	  "t.conf:1:6: role name \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\" is longer than 31 characters" },
+	{ "role a 192.0.2.300\n",
+	  "t.conf:1:8: expected an IPv4 or IPv6 address or prefix, got \"192.0.2.300\"" },
+	{ "role a 192.0.2\n",
+	  "t.conf:1:8: expected an IPv4 or IPv6 address or prefix, got \"192.0.2\"" },
+	{ "role a fe80::1%eth0\n",
+	  "t.conf:1:8: expected an IPv4 or IPv6 address or prefix, got \"fe80::1%eth0\"" },
+	{ "role a 2001:db8::1::2\n",
+	  "t.conf:1:8: expected an IPv4 or IPv6 address or prefix, got \"2001:db8::1::2\"" },
+	{ "role a gcems\n",
+	  "t.conf:1:8: expected an IPv4 or IPv6 address or prefix, got \"gcems\"" },
+	{ "role a 192.0.2.0/33\n",
+	  "t.conf:1:18: expected a prefix length from 0 to 32 after \"/\", got \"33\"" },
+	{ "role a 192.0.2.0/\n",
+	  "t.conf:1:18: expected a prefix length from 0 to 32 after \"/\", got \"\"" },
+	{ "role a 192.0.2.0/+24\n",
+	  "t.conf:1:18: expected a prefix length from 0 to 32 after \"/\", got \"+24\"" },
+	{ "role a 192.0.2.0/24/24\n",
+	  "t.conf:1:18: expected a prefix length from 0 to 32 after \"/\", got \"24/24\"" },
+	{ "role a 2001:db8::/129\n",
+	  "t.conf:1:19: expected a prefix length from 0 to 128 after \"/\", got \"129\"" },
+	{ "role a 192.0.2.1/24\n",
+	  "t.conf:1:8: host bits set in \"192.0.2.1/24\": only the first 24 of 32 bits may be set (the network is 192.0.2.0/24)" },
+	{ "role a 192.0.2.129/25\n",
+	  "t.conf:1:8: host bits set in \"192.0.2.129/25\": only the first 25 of 32 bits may be set (the network is 192.0.2.128/25)" },
+	{ "role a 10.0.0.1/0\n",
+	  "t.conf:1:8: host bits set in \"10.0.0.1/0\": only the first 0 of 32 bits may be set (the network is 0.0.0.0/0)" },
+	{ "role a 2001:db8::1/64\n",
+	  "t.conf:1:8: host bits set in \"2001:db8::1/64\": only the first 64 of 128 bits may be set (the network is 2001:db8::/64)" },
+	{ "role a ::ffff:192.0.2.1\n",
+	  "t.conf:1:8: \"::ffff:192.0.2.1\" is an IPv4-mapped IPv6 address: write the IPv4 address 192.0.2.1" },
+	{ "role a 192.0.2.1 \"x\"\n",
+	  "t.conf:1:18: expected an IPv4 or IPv6 address or prefix, got a comment string" },
+	{ "role a 192.0.2.1 192.0.2.2\nrole a 192.0.2.1\n",
+	  "t.conf:2:8: duplicate prefix in role \"a\" (first on line 1)" },
+	{ "role a 192.0.2.0/24 192.0.2.0/24\n",
+	  "t.conf:1:21: duplicate prefix in role \"a\" (first on line 1)" },
+	/* rules: roles and arrow */
+	{ ROLES_AB "allow\n",
+	  "t.conf:3:6: expected the source role after \"allow\", got end of line" },
+	{ ROLES_AB "allow x -> b tcp 1\n",
+	  "t.conf:3:7: unknown role \"x\" (roles: a, b)" },
+	{ "allow img -> gcems tcp 1\n",
+	  "t.conf:1:7: unknown role \"img\" (no role is defined above this line)" },
+	{ ROLES_AB "allow a->b tcp 1\n",
+	  "t.conf:3:7: expected the source role after \"allow\", got \"a->b\" (put blanks around \"->\")" },
+	{ ROLES_AB "allow A -> b tcp 1\n",
+	  "t.conf:3:7: invalid role name \"A\": use a-z, 0-9, \"_\" and \"-\", starting with a letter" },
+	{ ROLES_AB "allow a b tcp 1\n",
+	  "t.conf:3:9: expected \"->\" after the source role, got \"b\"" },
+	{ ROLES_AB "allow a => b tcp 1\n",
+	  "t.conf:3:9: expected \"->\" after the source role, got \"=>\"" },
+	{ ROLES_AB "allow a\n",
+	  "t.conf:3:8: expected \"->\" after the source role, got end of line" },
+	{ ROLES_AB "allow a ->\n",
+	  "t.conf:3:11: expected the destination role after \"->\", got end of line" },
+	{ ROLES_AB "allow a -> c tcp 1\n",
+	  "t.conf:3:12: unknown role \"c\" (roles: a, b)" },
+	{ ROLES_AB "allow a -> b\n",
+	  "t.conf:3:13: expected \"tcp\" or \"udp\", got end of line" },
+	{ ROLES_AB "allow a -> b icmp 1\n",
+	  "t.conf:3:14: expected \"tcp\" or \"udp\", got \"icmp\"" },
+	{ ROLES_AB "allow a -> b TCP 1\n",
+	  "t.conf:3:14: expected \"tcp\" or \"udp\", got \"TCP\"" },
+	/* rules: ports */
+	{ ROLES_AB "allow a -> b tcp\n",
+	  "t.conf:3:17: expected a port, a range or a port name, got end of line" },
+	{ ROLES_AB "allow a -> b tcp \"ssh\"\n",
+	  "t.conf:3:18: expected a port, a range or a port name, got a comment string" },
+	{ ROLES_AB "allow a -> b tcp htp\n",
+	  "t.conf:3:18: expected a port, a range or a port name, got \"htp\"" },
+	{ ROLES_AB "allow a -> b tcp 20,htp\n",
+	  "t.conf:3:21: expected a port, a range or a port name, got \"htp\"" },
+	{ ROLES_AB "allow a -> b tcp SSH\n",
+	  "t.conf:3:18: expected a port, a range or a port name, got \"SSH\"" },
+	{ ROLES_AB "allow a -> b tcp ftp-ssh\n",
+	  "t.conf:3:18: expected a port, a range or a port name, got \"ftp-ssh\"" },
+	{ ROLES_AB "allow a -> b tcp 20-\n",
+	  "t.conf:3:18: expected a port, a range or a port name, got \"20-\"" },
+	{ ROLES_AB "allow a -> b tcp -20\n",
+	  "t.conf:3:18: expected a port, a range or a port name, got \"-20\"" },
+	{ ROLES_AB "allow a -> b tcp 1-2-3\n",
+	  "t.conf:3:18: expected a port, a range or a port name, got \"1-2-3\"" },
+	{ ROLES_AB "allow a -> b tcp 0\n",
+	  "t.conf:3:18: port \"0\" out of range (1 to 65535)" },
+	{ ROLES_AB "allow a -> b tcp 65536\n",
+	  "t.conf:3:18: port \"65536\" out of range (1 to 65535)" },
+	{ ROLES_AB "allow a -> b tcp 99999999999999999999999\n",
+	  "t.conf:3:18: port \"99999999999999999999999\" out of range (1 to 65535)" },
+	{ ROLES_AB "allow a -> b tcp 0-10\n",
+	  "t.conf:3:18: port \"0\" out of range (1 to 65535)" },
+	{ ROLES_AB "allow a -> b tcp 1-65536\n",
+	  "t.conf:3:20: port \"65536\" out of range (1 to 65535)" },
+	{ ROLES_AB "allow a -> b tcp 33-20\n",
+	  "t.conf:3:18: range \"33-20\" is backwards: write 20-33" },
+	{ ROLES_AB "allow a -> b tcp 20,,21\n",
+	  "t.conf:3:21: expected a port, a range or a port name, got \",\"" },
+	{ ROLES_AB "allow a -> b tcp ,20\n",
+	  "t.conf:3:18: expected a port, a range or a port name, got \",\"" },
+	{ ROLES_AB "allow a -> b tcp 20,\n",
+	  "t.conf:3:21: expected a port, a range or a port name, got end of the list" },
+	{ ROLES_AB "allow a -> b tcp 20, 21\n",
+	  "t.conf:3:21: expected a port, a range or a port name, got end of the list" },
+	{ ROLES_AB "allow a -> b tcp 20,21,ftp\n",
+	  "t.conf:3:24: \"ftp\" overlaps 21 earlier in the list" },
+	{ ROLES_AB "allow a -> b tcp 2428-2433,2430\n",
+	  "t.conf:3:28: \"2430\" overlaps 2428-2433 earlier in the list" },
+	{ ROLES_AB "allow a -> b tcp 10,5-10\n",
+	  "t.conf:3:21: \"5-10\" overlaps 10 earlier in the list" },
+	{ ROLES_AB "allow a -> b tcp 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33\n",
+	  "t.conf:3:105: too many ports and ranges in one rule (at most 32)" },
+	/* rules: helper and comment */
+	{ ROLES_AB "allow a -> b tcp 1 helper\n",
+	  "t.conf:3:26: expected \"rpc\" or \"ftp\" after \"helper\", got end of line" },
+	{ ROLES_AB "allow a -> b tcp 1 helper tftp\n",
+	  "t.conf:3:27: expected \"rpc\" or \"ftp\" after \"helper\", got \"tftp\"" },
+	{ ROLES_AB "allow a -> b udp 21 helper ftp\n",
+	  "t.conf:3:28: helper ftp needs tcp: FTP control connections are TCP" },
+	{ ROLES_AB "allow a -> b tcp 1 comment\n",
+	  "t.conf:3:20: expected \"helper\", a comment string or end of line, got \"comment\"" },
+	{ ROLES_AB "allow a -> b tcp 1 2\n",
+	  "t.conf:3:20: expected \"helper\", a comment string or end of line, got \"2\"" },
+	{ ROLES_AB "allow a -> b tcp 1 helper rpc rpc\n",
+	  "t.conf:3:31: expected a comment string or end of line, got \"rpc\"" },
+	{ ROLES_AB "allow a -> b tcp 1 \"x\" y\n",
+	  "t.conf:3:24: expected end of line after the comment string, got \"y\"" },
+	{ ROLES_AB "allow a -> b tcp 1 \"x\" \"y\"\n",
+	  "t.conf:3:24: expected end of line after the comment string, got a comment string" },
+	{ ROLES_AB "allow a -> b tcp 1 \"x\" helper rpc\n",
+	  "t.conf:3:24: expected end of line after the comment string, got \"helper\"" },
+	{ ROLES_AB "allow a -> b tcp 1 \"abc\n",
+	  "t.conf:3:20: comment string has no closing '\"'" },
+	{ ROLES_AB "allow a -> b tcp 1 \"abc\\\"\n",
+	  "t.conf:3:20: comment string has no closing '\"'" },
+	{ ROLES_AB "allow a -> b tcp 1 \"\n",
+	  "t.conf:3:20: comment string has no closing '\"'" },
+	{ ROLES_AB "allow a -> b tcp 1 \"a\\qb\"\n",
+	  "t.conf:3:22: invalid escape \"\\q\" in the comment: use \\\", \\\\ or \\xHH (not \\x00)" },
+	{ ROLES_AB "allow a -> b tcp 1 \"a\\x00b\"\n",
+	  "t.conf:3:22: invalid escape \"\\x00\" in the comment: use \\\", \\\\ or \\xHH (not \\x00)" },
+	{ ROLES_AB "allow a -> b tcp 1 \"a\\xg0\"\n",
+	  "t.conf:3:22: invalid escape \"\\xg0\" in the comment: use \\\", \\\\ or \\xHH (not \\x00)" },
+	{ ROLES_AB "allow a -> b tcp 1 \"a\\x4\"\n",
+	  "t.conf:3:22: invalid escape \"\\x4\" in the comment: use \\\", \\\\ or \\xHH (not \\x00)" },
+	{ ROLES_AB "allow a -> b tcp 1 \"a\tb\"\n",
+	  "t.conf:3:22: control character in the comment: write it as \\x09" },
+	{ ROLES_AB "allow a -> b tcp 1 \"a\x7f\"\n",
+	  "t.conf:3:22: control character in the comment: write it as \\x7f" },
+	{ ROLES_AB "allow a -> b tcp 1 \""
+	  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"\n",
+	  "t.conf:3:20: comment longer than 127 bytes" },
+	/* bytes no file may hold */
+	{ "mode enforce\r\n",
+	  "t.conf:1:13: carriage return in the file (DOS line ends?): use plain newlines" },
+	{ "# a comment may not hide one either\r\n",
+	  "t.conf:1:36: carriage return in the file (DOS line ends?): use plain newlines" },
+};
+
+static void test_errors(void)
+{
+	struct imgsec_policy_desc d;
+	struct policy_diag diag;
+	size_t i;
+	int err;
+
+	for (i = 0; i < sizeof(error_cases) / sizeof(error_cases[0]); i++) {
+		const struct error_case *c = &error_cases[i];
+
+		test_begin("error: %s", c->msg);
+		err = parse(c->text, &d, &diag);
+		CHECK(err == -EINVAL, "parse returned %d", err);
+		CHECK(!strcmp(diag.msg, c->msg), "got \"%s\"", diag.msg);
+		CHECK(desc_is_empty(&d), "a failed parse left a policy");
+		CHECK(diag.line > 0 && diag.col > 0, "line %u col %u",
+		      diag.line, diag.col);
+		test_end();
+		imgsec_policy_desc_release(&d);
+	}
+}
+
+static void test_nul_byte(void)
+{
+	static const char text[] = "mode enforce\nrole a\0 192.0.2.1\n";
+	struct imgsec_policy_desc d;
+	struct policy_diag diag;
+
+	CHECK_EQ(policy_parse_buffer("t.conf", text, sizeof(text) - 1, &d,
+				     &diag), -EINVAL);
+	CHECK(!strcmp(diag.msg, "t.conf:2:7: NUL byte in the file"), "%s",
+	      diag.msg);
+	CHECK_EQ(diag.line, 2);
+	CHECK_EQ(diag.col, 7);
+}
+
+static void test_error_after_good_lines_frees_all(void)
+{
+	struct imgsec_policy_desc d;
+	struct policy_diag diag;
+	char *text = malloc(1 << 20);
+	size_t o = 0;
+	int i;
+
+	REQUIRE(text, "malloc");
+	for (i = 0; i < 64; i++)
+		o += sprintf(text + o, "role r%d 10.0.%d.0/24 2001:db8:%x::/48\n",
+			     i, i, i);
+	for (i = 0; i < 500; i++)
+		o += sprintf(text + o, "allow r%d -> r%d tcp %d \"rule %d\"\n",
+			     i % 64, (i + 1) % 64, i + 1, i);
+	sprintf(text + o, "allow r1 -> r2 tcp 0\n");
+	CHECK_EQ(parse(text, &d, &diag), -EINVAL);
+	CHECK(!strcmp(diag.msg, "t.conf:565:20: port \"0\" out of range (1 to 65535)"),
+	      "%s", diag.msg);
+	CHECK(desc_is_empty(&d), "a failed parse left a policy");
+	free(text);
+}
+
+/* --- Limits -------------------------------------------------------------- */
+
+static void test_limit_line_length(void)
+{
+	char line[POLICY_LINE_MAX + 3];
+	struct imgsec_policy_desc d;
+	struct policy_diag diag;
+
+	memset(line, 'x', sizeof(line));
+	line[0] = '#';
+	line[POLICY_LINE_MAX] = '\n';
+	CHECK_EQ(policy_parse_buffer("t.conf", line, POLICY_LINE_MAX + 1, &d,
+				     &diag), 0);
+	CHECK_EQ(policy_parse_buffer("t.conf", line, POLICY_LINE_MAX, &d,
+				     &diag), 0);
+	line[POLICY_LINE_MAX] = 'x';
+	line[POLICY_LINE_MAX + 1] = '\n';
+	CHECK_EQ(policy_parse_buffer("t.conf", line, POLICY_LINE_MAX + 2, &d,
+				     &diag), -EINVAL);
+	CHECK(!strcmp(diag.msg, "t.conf:1:4097: line longer than 4096 bytes"),
+	      "%s", diag.msg);
+}
+
+static void test_limit_roles(void)
+{
+	struct imgsec_policy_desc d;
+	struct policy_diag diag;
+	char text[4096];
+	size_t o = 0;
+	int i;
+
+	for (i = 0; i < IMGSEC_MAX_ROLES; i++)
+		o += sprintf(text + o, "role r%d\n", i);
+	CHECK_EQ(parse(text, &d, &diag), 0);
+	CHECK_EQ(d.nroles, IMGSEC_MAX_ROLES);
+	imgsec_policy_desc_release(&d);
+	sprintf(text + o, "role r0 192.0.2.1\nrole r64\n");
+	CHECK_EQ(parse(text, &d, &diag), -EINVAL);
+	CHECK(!strcmp(diag.msg, "t.conf:66:6: too many roles (at most 64)"),
+	      "%s", diag.msg);
+}
+
+static void test_limit_name_length(void)
+{
+	struct imgsec_policy_desc d;
+	struct policy_diag diag;
+	char text[128];
+
+	snprintf(text, sizeof(text), "role a%s\n",
+		 "bcdefghijklmnopqrstuvwxyz01234");
+	REQUIRE(parse(text, &d, &diag) == 0, "%s", diag.msg);
+	CHECK_EQ(strlen(d.roles[0].name), IMGSEC_NAME_LEN - 1);
+	check_round_trip(&d);
+	imgsec_policy_desc_release(&d);
+}
+
+static void test_limit_comment_length(void)
+{
+	struct imgsec_rule_desc r;
+	struct policy_diag diag;
+	char line[1024];
+
+	/* 127 bytes, the last 10 written as escapes. */
+	snprintf(line, sizeof(line), "allow a -> b tcp 1 \"%.*s%s\"", 117,
+		 "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy"
+		 "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy",
+		 "\\x41\\x41\\x41\\x41\\x41\\\"\\\"\\\\\\\\\\\\");
+	REQUIRE(parse_rule(line, &r, &diag) == 0, "%s", diag.msg);
+	CHECK_EQ(strlen(r.comment), IMGSEC_COMMENT_LEN - 1);
+}
+
+static void test_limit_rules(void)
+{
+	struct imgsec_policy_desc d;
+	struct policy_diag diag;
+	char *text = malloc(1 << 20);
+	size_t o = 0;
+	int i;
+
+	REQUIRE(text, "malloc");
+	o += sprintf(text, "role a 192.0.2.1\n");
+	for (i = 0; i < IMGSEC_MAX_RULES; i++)
+		o += sprintf(text + o, "allow a -> a udp %d\n", i + 1);
+	CHECK_EQ(parse(text, &d, &diag), 0);
+	CHECK_EQ(d.nrules, IMGSEC_MAX_RULES);
+	check_round_trip(&d);
+	imgsec_policy_desc_release(&d);
+	sprintf(text + o, "  allow a -> a tcp 1\n");
+	CHECK_EQ(parse(text, &d, &diag), -EINVAL);
+	CHECK(!strcmp(diag.msg, "t.conf:1026:3: too many rules (at most 1024)"),
+	      "%s", diag.msg);
+	free(text);
+}
+
+static void test_limit_port_ranges(void)
+{
+	struct imgsec_rule_desc r;
+	struct policy_diag diag;
+	char line[1024];
+	size_t o;
+	int i;
+
+	o = sprintf(line, "allow a -> b tcp ");
+	for (i = 0; i < IMGSEC_MAX_PORT_RANGES; i++)
+		o += sprintf(line + o, "%s%d-%d", i ? "," : "", 1000 * i + 1,
+			     1000 * i + 999);
+	REQUIRE(parse_rule(line, &r, &diag) == 0, "%s", diag.msg);
+	CHECK_EQ(r.nports, IMGSEC_MAX_PORT_RANGES);
+	CHECK(r.ports[31].lo == 31001 && r.ports[31].hi == 31999, "last");
+}
+
+/* 10.x.y.z for @i: distinct for every i < 2^24. */
+static int v4_of(char *buf, unsigned int i)
+{
+	return sprintf(buf, "10.%u.%u.%u", i >> 16 & 255, i >> 8 & 255,
+		       i & 255);
+}
+
+static char *many_addresses(unsigned int count)
+{
+	char *text = malloc((size_t)count * 16 + count / 100 * 16 + 64);
+	size_t o = 0;
+	unsigned int i;
+
+	if (!text)
+		return NULL;
+	for (i = 0; i < count; i++) {
+		if (i % 100 == 0 || i % 32768 == 0)
+			o += sprintf(text + o, "%srole r%u", i ? "\n" : "",
+				     i / 32768);
+		text[o++] = ' ';
+		o += v4_of(text + o, i);
+	}
+	sprintf(text + o, "\n");
+	return text;
+}
+
+static void test_limit_prefixes(void)
+{
+	struct imgsec_policy_desc d;
+	struct policy_diag diag;
+	char *text = many_addresses(IMGSEC_MAX_PREFIXES);
+	char *more;
+
+	REQUIRE(text, "malloc");
+	CHECK_EQ(parse(text, &d, &diag), 0);
+	CHECK(d.nroles == 2 && d.roles[0].nprefixes == 32768 &&
+	      d.roles[1].nprefixes == 32768, "%u roles", d.nroles);
+	check_round_trip(&d);
+	imgsec_policy_desc_release(&d);
+	more = malloc(strlen(text) + 64);
+	REQUIRE(more, "malloc");
+	sprintf(more, "%srole r2 192.0.2.1\n", text);
+	CHECK_EQ(parse(more, &d, &diag), -EINVAL);
+	CHECK(!strcmp(diag.msg, "t.conf:658:9: too many addresses and prefixes (at most 65536 in all roles)"),
+	      "%s", diag.msg);
+	free(more);
+	free(text);
+}
+
+/* --- Files ---------------------------------------------------------------- */
+
+static void test_file_missing(void)
+{
+	struct imgsec_policy_desc d;
+	struct policy_diag diag;
+
+	CHECK_EQ(policy_parse_file("/nonexistent/imgsec.conf", &d, &diag),
+		 -ENOENT);
+	CHECK(!strcmp(diag.msg, "/nonexistent/imgsec.conf: No such file or directory"),
+	      "%s", diag.msg);
+	CHECK(desc_is_empty(&d), "desc");
+}
+
+static void test_file_too_big(void)
+{
+	struct imgsec_policy_desc d;
+	struct policy_diag diag;
+	char path[] = "/tmp/imgsec-test-XXXXXX";
+	int fd = mkstemp(path);
+	char msg[128];
+
+	REQUIRE(fd >= 0, "mkstemp");
+	REQUIRE(ftruncate(fd, POLICY_FILE_MAX + 1) == 0, "ftruncate");
+	close(fd);
+	CHECK_EQ(policy_parse_file(path, &d, &diag), -EINVAL);
+	snprintf(msg, sizeof(msg), "%s: file larger than 16 MiB", path);
+	CHECK(!strcmp(diag.msg, msg), "%s", diag.msg);
+	unlink(path);
+}
+
+static void test_file_ok(void)
+{
+	struct imgsec_policy_desc d;
+	struct policy_diag diag;
+	char path[] = "/tmp/imgsec-test-XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f;
+
+	REQUIRE(fd >= 0, "mkstemp");
+	f = fdopen(fd, "w");
+	REQUIRE(f, "fdopen");
+	fputs("role a 192.0.2.1\nallow a -> a tcp ssh\nallow a -> b tcp 1\n",
+	      f);
+	fclose(f);
+	CHECK_EQ(policy_parse_file(path, &d, &diag), -EINVAL);
+	CHECK(!strncmp(diag.msg, path, strlen(path)) &&
+	      !strcmp(diag.msg + strlen(path),
+		      ":3:12: unknown role \"b\" (roles: a)"), "%s", diag.msg);
+	unlink(path);
+}
+
+/* --- The shipped policy ---------------------------------------------------- */
+
+static int role_index(const struct imgsec_policy_desc *d, const char *name)
+{
+	u32 i;
+
+	for (i = 0; i < d->nroles; i++)
+		if (!strcmp(d->roles[i].name, name))
+			return i;
+	return -1;
+}
+
+/* Index of the first rule that lets @from open @proto/@port on @to, or -1. */
+static int rule_for(const struct imgsec_policy_desc *d, const char *from,
+		    const char *to, int proto, unsigned int port)
+{
+	int f = role_index(d, from), t = role_index(d, to);
+	u32 i, j;
+
+	for (i = 0; i < d->nrules; i++) {
+		const struct imgsec_rule_desc *r = &d->rules[i];
+
+		if (r->from != f || r->to != t || r->proto != proto)
+			continue;
+		for (j = 0; j < r->nports; j++)
+			if (port >= r->ports[j].lo && port <= r->ports[j].hi)
+				return i;
+	}
+	return -1;
+}
+
+/* The seed table, row by row, with the reading imgsec.conf chose. */
+static const struct seed_row {
+	const char *from, *to;
+	int proto;
+	unsigned int lo, hi;
+	int helper;
+} seed_rows[] = {
+	{ "img", "gcems", IPPROTO_TCP, 20, 21, IMGSEC_HELPER_FTP },
+	{ "gcems", "img", IPPROTO_TCP, 23, 23, IMGSEC_HELPER_NONE },
+	{ "img", "gcems", IPPROTO_UDP, 111, 111, IMGSEC_HELPER_RPC },
+	{ "img", "gcems", IPPROTO_UDP, 2049, 2049, IMGSEC_HELPER_NONE },
+	{ "img", "gcems", IPPROTO_UDP, 1812, 1812, IMGSEC_HELPER_NONE },
+	{ "img", "gcems", IPPROTO_UDP, 1813, 1813, IMGSEC_HELPER_NONE },
+	{ "gcems", "img", IPPROTO_TCP, 161, 161, IMGSEC_HELPER_NONE },
+	{ "gcems", "img", IPPROTO_UDP, 161, 161, IMGSEC_HELPER_NONE },
+	{ "img", "gcems", IPPROTO_TCP, 162, 162, IMGSEC_HELPER_NONE },
+	{ "img", "gcems", IPPROTO_UDP, 162, 162, IMGSEC_HELPER_NONE },
+	{ "img", "gcems", IPPROTO_TCP, 12610, 12610, IMGSEC_HELPER_NONE },
+	{ "img", "gcems", IPPROTO_UDP, 123, 123, IMGSEC_HELPER_NONE },
+	{ "clientview", "gcems", IPPROTO_TCP, 22, 22, IMGSEC_HELPER_NONE },
+	{ "support", "gcems", IPPROTO_TCP, 22, 22, IMGSEC_HELPER_NONE },
+	{ "clientview", "gcems", IPPROTO_TCP, 5901, 5901, IMGSEC_HELPER_NONE },
+	{ "support", "gcems", IPPROTO_TCP, 5901, 5901, IMGSEC_HELPER_NONE },
+	{ "support", "gcems", IPPROTO_TCP, 80, 80, IMGSEC_HELPER_NONE },
+	{ "clientview", "gcems", IPPROTO_TCP, 1312, 1312, IMGSEC_HELPER_NONE },
+	{ "clientview", "gcems", IPPROTO_TCP, 2623, 2623, IMGSEC_HELPER_NONE },
+	{ "clientview", "gcems", IPPROTO_TCP, 2428, 2433, IMGSEC_HELPER_NONE },
+	{ "clientview", "gcems", IPPROTO_TCP, 2624, 2624, IMGSEC_HELPER_NONE },
+	{ "clientview", "gcems", IPPROTO_TCP, 1098, 1099, IMGSEC_HELPER_NONE },
+	{ "peer-img", "peer-img", IPPROTO_UDP, 34867, 34867,
+	  IMGSEC_HELPER_NONE },
+	/* Additions the file explains: the TCP forms Linux NFS uses. */
+	{ "img", "gcems", IPPROTO_TCP, 111, 111, IMGSEC_HELPER_RPC },
+	{ "img", "gcems", IPPROTO_TCP, 2049, 2049, IMGSEC_HELPER_NONE },
+};
+
+static void check_seed_row(const struct imgsec_policy_desc *d,
+			   const struct seed_row *s)
+{
+	unsigned int port;
+	int i;
+
+	for (port = s->lo; port <= s->hi; port++) {
+		i = rule_for(d, s->from, s->to, s->proto, port);
+		CHECK(i >= 0, "no rule %s -> %s %u/%d", s->from, s->to, port,
+		      s->proto);
+		if (i >= 0)
+			CHECK(d->rules[i].helper == s->helper &&
+			      d->rules[i].comment[0],
+			      "rule %d: helper %u, comment \"%s\"", i,
+			      d->rules[i].helper, d->rules[i].comment);
+		/* One way only, except between peers. */
+		if (strcmp(s->from, s->to))
+			CHECK(rule_for(d, s->to, s->from, s->proto, port) < 0,
+			      "%s -> %s %u allowed the wrong way too",
+			      s->to, s->from, port);
+	}
+}
+
+static void test_shipped_policy(void)
+{
+	struct imgsec_policy_desc d;
+	struct policy_diag diag;
+	struct imgsec_policy_error e;
+	u32 covered = 0, listed = 0, i, j;
+
+	REQUIRE(policy_parse_file(SHIPPED, &d, &diag) == 0, "%s", diag.msg);
+	CHECK_EQ(imgsec_policy_validate(&d, &e), 0);
+	CHECK_EQ(d.mode, IMGSEC_MODE_ENFORCE);
+	CHECK_EQ(d.default_action, IMGSEC_ACTION_DROP);
+	CHECK_EQ(d.placement, IMGSEC_PLACEMENT_HOST);
+	CHECK_EQ(d.nroles, 5);
+	CHECK(role_index(&d, "gcems") == 0 && role_index(&d, "img") == 1 &&
+	      role_index(&d, "clientview") == 2 &&
+	      role_index(&d, "support") == 3 &&
+	      role_index(&d, "peer-img") == 4, "role order");
+	CHECK_EQ(d.roles[role_index(&d, "img")].nprefixes, 4);
+	CHECK_EQ(d.roles[role_index(&d, "peer-img")].nprefixes, 4);
+	for (i = 0; i < sizeof(seed_rows) / sizeof(seed_rows[0]); i++) {
+		check_seed_row(&d, &seed_rows[i]);
+		listed += seed_rows[i].hi - seed_rows[i].lo + 1;
+	}
+	/* And nothing more: the rules open as many ports as the rows name. */
+	for (i = 0; i < d.nrules; i++)
+		for (j = 0; j < d.rules[i].nports; j++)
+			covered += d.rules[i].ports[j].hi -
+				   d.rules[i].ports[j].lo + 1;
+	CHECK_EQ(covered, listed);
+	CHECK_EQ(d.nrules, 25);
+	check_round_trip(&d);
+	imgsec_policy_desc_release(&d);
+}
+
+/* --- The printer ----------------------------------------------------------- */
+
+static void test_print_canonical(void)
+{
+	static const char text[] =
+		"placement gateway # comments go\n"
+		"mode monitor\n"
+		"role img 192.0.2.11 2001:DB8:0:0::11\n"
+		"role gcems 192.0.2.1\n"
+		"role img 192.0.2.0/30\n"
+		"allow img -> gcems udp portmap helper rpc \"a \\\"b\\\" \\x7f\\\\\"\n"
+		"allow gcems -> img tcp 20-20,30-31\n"
+		"allow img -> img udp 34867 \"\"\n";
+	static const char want[] =
+		"mode monitor\n"
+		"default drop\n"
+		"placement gateway\n"
+		"\n"
+		"role img 192.0.2.11 2001:db8::11 192.0.2.0/30\n"
+		"role gcems 192.0.2.1\n"
+		"\n"
+		"allow img   -> gcems udp 111      helper rpc \"a \\\"b\\\" \\x7f\\\\\"\n"
+		"allow gcems -> img   tcp 20,30-31\n"
+		"allow img   -> img   udp 34867\n";
+	struct imgsec_policy_desc d;
+	struct policy_diag diag;
+	char *out;
+	int err;
+
+	REQUIRE(parse(text, &d, &diag) == 0, "%s", diag.msg);
+	out = print_to_string(&d, &err);
+	CHECK_EQ(err, 0);
+	CHECK(out && !strcmp(out, want), "got\n%s", out);
+	free(out);
+	check_round_trip(&d);
+	imgsec_policy_desc_release(&d);
+}
+
+static void test_print_wraps_long_roles(void)
+{
+	struct imgsec_policy_desc d;
+	struct policy_diag diag;
+	char *text = many_addresses(1000), *out, *line;
+	int err, lines = 0;
+
+	REQUIRE(text, "malloc");
+	REQUIRE(parse(text, &d, &diag) == 0, "%s", diag.msg);
+	out = print_to_string(&d, &err);
+	CHECK_EQ(err, 0);
+	for (line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+		if (strncmp(line, "role ", 5))
+			continue;
+		lines++;
+		CHECK(!strncmp(line, "role r0 10.0.", 13), "%s", line);
+		CHECK(strlen(line) <= 80, "%zu wide", strlen(line));
+	}
+	CHECK(lines > 100, "%d lines", lines);
+	free(out);
+	free(text);
+	imgsec_policy_desc_release(&d);
+}
+
+static void test_print_refuses_unsayable(void)
+{
+	struct imgsec_policy_desc d;
+	struct policy_diag diag;
+	char *out;
+	int err;
+
+	REQUIRE(parse(ROLES_AB "allow a -> b tcp 1\n", &d, &diag) == 0, "%s",
+		diag.msg);
+	d.mode = 7;
+	out = print_to_string(&d, &err);
+	CHECK_EQ(err, -EINVAL);
+	CHECK(out && !out[0], "printed \"%s\"", out);
+	free(out);
+	d.mode = 0;
+	d.rules[0].to = 2;
+	free(print_to_string(&d, &err));
+	CHECK_EQ(err, -EINVAL);
+	d.rules[0].to = 1;
+	d.rules[0].proto = IPPROTO_ICMP;
+	free(print_to_string(&d, &err));
+	CHECK_EQ(err, -EINVAL);
+	d.rules[0].proto = IPPROTO_TCP;
+	strcpy(d.roles[0].name, "A b");
+	free(print_to_string(&d, &err));
+	CHECK_EQ(err, -EINVAL);
+	imgsec_policy_desc_release(&d);
+}
+
+static void test_print_write_error(void)
+{
+	struct imgsec_policy_desc d;
+	struct policy_diag diag;
+	FILE *f = fopen("/dev/full", "w");
+
+	REQUIRE(f, "no /dev/full");
+	REQUIRE(parse(ROLES_AB "allow a -> b tcp 1\n", &d, &diag) == 0, "%s",
+		diag.msg);
+	CHECK_EQ(policy_print(f, &d), -EIO);
+	fclose(f);
+	imgsec_policy_desc_release(&d);
+}
+
+/* --- Random round trips --------------------------------------------------- */
+
+static u32 rnd(u64 *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s >> 32;
+}
+
+static void random_prefix(u64 *s, struct imgsec_prefix *p)
+{
+	unsigned int alen, i;
+
+	memset(p, 0, sizeof(*p));
+	p->family = rnd(s) % 2 ? AF_INET : AF_INET6;
+	alen = p->family == AF_INET ? 4 : 16;
+	p->plen = rnd(s) % 4 ? alen * 8 : rnd(s) % (alen * 8 + 1);
+	for (i = 0; i < alen; i++)
+		p->addr[i] = rnd(s);
+	if (p->family == AF_INET6 && rnd(s) % 4 == 0)
+		memset(p->addr + 2, 0, 12);	/* exercise "::" forms */
+	if (p->family == AF_INET6 && p->addr[10] == 0xff &&
+	    p->addr[11] == 0xff)
+		p->addr[11] = 0;		/* no v4-mapped */
+	for (i = p->plen; i < 128; i++)
+		p->addr[i / 8] &= ~(0x80 >> (i % 8));
+}
+
+static bool has_prefix(const struct imgsec_role_desc *r,
+		       const struct imgsec_prefix *p)
+{
+	u32 i;
+
+	for (i = 0; i < r->nprefixes; i++)
+		if (!memcmp(&r->prefixes[i], p, sizeof(*p)))
+			return true;
+	return false;
+}
+
+static void random_role(u64 *s, struct imgsec_role_desc *r, u32 index)
+{
+	static const char chars[] = "abcdefghijklmnopqrstuvwxyz0123456789_-";
+	u32 len = 1 + rnd(s) % (IMGSEC_NAME_LEN - 1), i, n;
+	struct imgsec_prefix p;
+
+	/* A letter, a unique index and "_", then anything allowed. */
+	snprintf(r->name, sizeof(r->name), "%c%u_", 'a' + rnd(s) % 26, index);
+	for (i = strlen(r->name); i < len; i++)
+		r->name[i] = chars[rnd(s) % (sizeof(chars) - 1)];
+	n = rnd(s) % 4 ? rnd(s) % 6 : rnd(s) % 60;
+	r->prefixes = calloc(n ? n : 1, sizeof(*r->prefixes));
+	for (i = 0; i < n && r->prefixes; i++) {
+		random_prefix(s, &p);
+		if (!has_prefix(r, &p))
+			r->prefixes[r->nprefixes++] = p;
+	}
+}
+
+static bool ports_overlap(const struct imgsec_rule_desc *r, u16 lo, u16 hi)
+{
+	u8 i;
+
+	for (i = 0; i < r->nports; i++)
+		if (lo <= r->ports[i].hi && r->ports[i].lo <= hi)
+			return true;
+	return false;
+}
+
+static void random_rule(u64 *s, struct imgsec_rule_desc *r, u32 nroles)
+{
+	u32 want = 1 + rnd(s) % IMGSEC_MAX_PORT_RANGES, tries, len, i;
+
+	r->from = rnd(s) % nroles;
+	r->to = rnd(s) % nroles;
+	r->proto = rnd(s) % 2 ? IPPROTO_TCP : IPPROTO_UDP;
+	r->helper = rnd(s) % 3;
+	if (r->helper == IMGSEC_HELPER_FTP)
+		r->proto = IPPROTO_TCP;
+	for (tries = 0; r->nports < want && tries < 200; tries++) {
+		u16 lo = 1 + rnd(s) % 65535;
+		u16 hi = rnd(s) % 2 ? lo : lo + rnd(s) % (65536 - lo);
+
+		if (!ports_overlap(r, lo, hi))
+			r->ports[r->nports++] = (struct imgsec_port_range){ lo, hi };
+	}
+	len = rnd(s) % 3 ? rnd(s) % 40 : rnd(s) % IMGSEC_COMMENT_LEN;
+	for (i = 0; i < len; i++)
+		r->comment[i] = 1 + rnd(s) % 255;
+}
+
+static void random_policy(u64 *s, struct imgsec_policy_desc *d)
+{
+	u32 i;
+
+	memset(d, 0, sizeof(*d));
+	d->mode = rnd(s) % 2;
+	d->default_action = rnd(s) % 2;
+	d->placement = rnd(s) % 2;
+	d->nroles = rnd(s) % 8 ? rnd(s) % 8 : rnd(s) % (IMGSEC_MAX_ROLES + 1);
+	for (i = 0; i < d->nroles; i++)
+		random_role(s, &d->roles[i], i);
+	if (!d->nroles)
+		return;
+	d->nrules = rnd(s) % 8 ? rnd(s) % 20 : rnd(s) % 200;
+	d->rules = calloc(d->nrules + 1, sizeof(*d->rules));
+	if (!d->rules)
+		d->nrules = 0;
+	for (i = 0; i < d->nrules; i++)
+		random_rule(s, &d->rules[i], d->nroles);
+}
+
+static void test_round_trip_random(void)
+{
+	struct imgsec_policy_error e;
+	struct imgsec_policy_desc d;
+	u64 seed = 0x1d1a1096c0ffee11ull;
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		random_policy(&seed, &d);
+		CHECK(imgsec_policy_validate(&d, &e) == 0,
+		      "policy %d is invalid: %s", i, e.msg);
+		check_round_trip(&d);
+		imgsec_policy_desc_release(&d);
+	}
+}
+
+int main(void)
+{
+	RUN(test_empty_file);
+	RUN(test_settings);
+	RUN(test_roles);
+	RUN(test_rule_basic);
+	RUN(test_rule_helpers);
+	RUN(test_port_names);
+	RUN(test_comments);
+	RUN(test_rule_uses_role_appended_later);
+	RUN(test_no_final_newline);
+	test_errors();
+	RUN(test_nul_byte);
+	RUN(test_error_after_good_lines_frees_all);
+	RUN(test_limit_line_length);
+	RUN(test_limit_roles);
+	RUN(test_limit_name_length);
+	RUN(test_limit_comment_length);
+	RUN(test_limit_rules);
+	RUN(test_limit_port_ranges);
+	RUN(test_limit_prefixes);
+	RUN(test_file_missing);
+	RUN(test_file_too_big);
+	RUN(test_file_ok);
+	RUN(test_shipped_policy);
+	RUN(test_print_canonical);
+	RUN(test_print_wraps_long_roles);
+	RUN(test_print_refuses_unsayable);
+	RUN(test_print_write_error);
+	RUN(test_round_trip_random);
+	return test_summary();
+}

@@ -1,0 +1,1113 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Parser of imgsec.conf(5): one statement per line, words separated by
+ * blanks, "#" to the end of the line is a comment.
+ *
+ *	mode enforce|monitor
+ *	default drop|reject
+ *	placement host|gateway
+ *	role NAME [ADDRESS[/LEN]]...
+ *	allow FROM -> TO tcp|udp PORTS [helper rpc|ftp] ["comment"]
+ *
+ * Every error stops the parse and names file:line:column and what was
+ * expected there. The finished desc then goes through the checks the kernel
+ * runs, imgsec_policy_validate(), whose verdict is mapped back to the line
+ * of the role, address or rule it blames.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy_file.h"
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define QUOTE_MAX	48	/* bytes of a bad word quoted in a message */
+#define QUOTE_SIZE	(QUOTE_MAX * 4 + 8)
+
+struct loc {
+	unsigned int line;
+	unsigned int col;
+};
+
+struct parser {
+	const char *name;		/* file name for messages */
+	struct policy_diag *diag;
+	struct imgsec_policy_desc *desc;
+
+	const char *line;		/* the current line, without newline */
+	size_t len;
+	size_t pos;			/* cursor in it */
+	unsigned int lineno;
+
+	unsigned int mode_line;		/* where each setting was made, or 0 */
+	unsigned int default_line;
+	unsigned int placement_line;
+	struct loc role_loc[IMGSEC_MAX_ROLES];	/* first "role NAME" */
+	struct loc *prefix_loc[IMGSEC_MAX_ROLES];
+	u32 prefix_cap[IMGSEC_MAX_ROLES];
+	u32 nprefixes;			/* in all roles */
+	struct loc *rule_loc;
+	u32 rule_cap;
+};
+
+enum token_type {
+	TOK_END,	/* end of line or start of a "#" comment */
+	TOK_WORD,
+	TOK_STRING,	/* from '"' through its closing '"' */
+};
+
+struct token {
+	enum token_type type;
+	bool open;		/* a TOK_STRING with no closing quote */
+	const char *s;
+	size_t n;
+	unsigned int col;
+};
+
+struct port_name {
+	const char *name;
+	u16 port;
+};
+
+/*
+ * A small fixed table, on purpose not /etc/services: a policy must mean the
+ * same on every host. Keep in step with imgsec.conf(5).
+ */
+static const struct port_name port_names[] = {
+	{ "ftp-data",		20 },
+	{ "ftp",		21 },
+	{ "ssh",		22 },
+	{ "telnet",		23 },
+	{ "domain",		53 },
+	{ "http",		80 },
+	{ "sunrpc",		111 },
+	{ "portmap",		111 },
+	{ "rpcbind",		111 },
+	{ "ntp",		123 },
+	{ "snmp",		161 },
+	{ "snmp-trap",		162 },
+	{ "snmptrap",		162 },
+	{ "https",		443 },
+	{ "radius",		1812 },
+	{ "radius-acct",	1813 },
+	{ "nfs",		2049 },
+};
+
+static int parse_error(struct parser *ps, unsigned int col,
+		       const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int parse_error(struct parser *ps, unsigned int col,
+		       const char *fmt, ...)
+{
+	struct policy_diag *d = ps->diag;
+	size_t n;
+	va_list ap;
+
+	d->line = ps->lineno;
+	d->col = col;
+	if (col)
+		n = snprintf(d->msg, sizeof(d->msg), "%s:%u:%u: ", ps->name,
+			     ps->lineno, col);
+	else if (ps->lineno)
+		n = snprintf(d->msg, sizeof(d->msg), "%s:%u: ", ps->name,
+			     ps->lineno);
+	else
+		n = snprintf(d->msg, sizeof(d->msg), "%s: ", ps->name);
+	if (n >= sizeof(d->msg))
+		return -EINVAL;
+	va_start(ap, fmt);
+	vsnprintf(d->msg + n, sizeof(d->msg) - n, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static int out_of_memory(struct parser *ps)
+{
+	parse_error(ps, 0, "out of memory");
+	return -ENOMEM;
+}
+
+/* @s,@n in double quotes, unprintable bytes as \xHH, long words cut. */
+static const char *quote(char *buf, size_t size, const char *s, size_t n)
+{
+	size_t o = 0, i;
+
+	buf[o++] = '"';
+	for (i = 0; i < n; i++) {
+		unsigned char c = s[i];
+
+		if (i == QUOTE_MAX || o + 8 > size) {
+			memcpy(buf + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (c < 0x20 || c >= 0x7f)
+			o += snprintf(buf + o, size - o, "\\x%02x", c);
+		else
+			buf[o++] = c;
+	}
+	buf[o++] = '"';
+	buf[o] = '\0';
+	return buf;
+}
+
+/* What a message says it got instead: end of line, or the token quoted. */
+static const char *describe(char *buf, size_t size, const struct token *t)
+{
+	if (t->type == TOK_END)
+		return "end of line";
+	if (t->type == TOK_STRING)
+		return "a comment string";
+	return quote(buf, size, t->s, t->n);
+}
+
+static bool token_is(const struct token *t, const char *word)
+{
+	return t->type == TOK_WORD && t->n == strlen(word) &&
+	       !memcmp(t->s, word, t->n);
+}
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* Length of a quoted string at @s through its closing quote, or 0. */
+static size_t string_span(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 1; i < n; i++) {
+		if (s[i] == '\\')
+			i++;
+		else if (s[i] == '"')
+			return i + 1;
+	}
+	return 0;
+}
+
+static void next_token(struct parser *ps, struct token *t)
+{
+	const char *s;
+	size_t n, i;
+
+	while (ps->pos < ps->len && is_blank(ps->line[ps->pos]))
+		ps->pos++;
+	s = ps->line + ps->pos;
+	n = ps->len - ps->pos;
+	t->s = s;
+	t->col = ps->pos + 1;
+	if (!n || *s == '#') {
+		t->type = TOK_END;
+		t->n = 0;
+		return;
+	}
+	t->open = false;
+	if (*s == '"') {
+		t->type = TOK_STRING;
+		t->n = string_span(s, n);
+		t->open = !t->n;
+		if (t->open)
+			t->n = n;
+	} else {
+		for (i = 0; i < n; i++)
+			if (is_blank(s[i]) || s[i] == '#' || s[i] == '"')
+				break;
+		t->type = TOK_WORD;
+		t->n = i;
+	}
+	ps->pos += t->n;
+}
+
+static int expect_end(struct parser *ps, const char *after)
+{
+	struct token t;
+	char q[QUOTE_SIZE];
+
+	next_token(ps, &t);
+	if (t.type == TOK_END)
+		return 0;
+	return parse_error(ps, t.col, "expected end of line after %s, got %s",
+			   after, describe(q, sizeof(q), &t));
+}
+
+/* "mode", "default", "placement": a keyword out of two. */
+static int parse_setting(struct parser *ps, const struct token *kw,
+			 unsigned int *where, const char *const choice[2],
+			 u8 *value)
+{
+	struct token t;
+	char q[QUOTE_SIZE];
+	int i;
+
+	if (*where)
+		return parse_error(ps, kw->col, "%.*s already set on line %u",
+				   (int)kw->n, kw->s, *where);
+	next_token(ps, &t);
+	for (i = 0; i < 2; i++) {
+		if (token_is(&t, choice[i])) {
+			char what[32];
+
+			*where = ps->lineno;
+			*value = i;
+			snprintf(what, sizeof(what), "\"%.*s %s\"",
+				 (int)kw->n, kw->s, choice[i]);
+			return expect_end(ps, what);
+		}
+	}
+	return parse_error(ps, t.col, "expected \"%s\" or \"%s\" after \"%.*s\", got %s",
+			   choice[0], choice[1], (int)kw->n, kw->s,
+			   describe(q, sizeof(q), &t));
+}
+
+static bool role_name_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	if (!n || n >= IMGSEC_NAME_LEN || s[0] < 'a' || s[0] > 'z')
+		return false;
+	for (i = 1; i < n; i++) {
+		char c = s[i];
+
+		if (!(c >= 'a' && c <= 'z') && !(c >= '0' && c <= '9') &&
+		    c != '_' && c != '-')
+			return false;
+	}
+	return true;
+}
+
+static int find_role(const struct imgsec_policy_desc *d, const char *s,
+		     size_t n)
+{
+	u32 i;
+
+	for (i = 0; i < d->nroles; i++)
+		if (strlen(d->roles[i].name) == n &&
+		    !memcmp(d->roles[i].name, s, n))
+			return i;
+	return -1;
+}
+
+static int bad_role_name(struct parser *ps, const struct token *t,
+			 const char *what)
+{
+	char buf[QUOTE_SIZE];
+	const char *q = describe(buf, sizeof(buf), t);
+
+	if (t->type != TOK_WORD)
+		return parse_error(ps, t->col, "expected %s, got %s", what, q);
+	if (t->n >= IMGSEC_NAME_LEN)
+		return parse_error(ps, t->col, "role name %s is longer than %d characters",
+				   q, IMGSEC_NAME_LEN - 1);
+	if (memchr(t->s, '>', t->n))
+		return parse_error(ps, t->col, "expected %s, got %s (put blanks around \"->\")",
+				   what, q);
+	return parse_error(ps, t->col,
+			   "invalid role name %s: use a-z, 0-9, \"_\" and \"-\", starting with a letter",
+			   q);
+}
+
+/* Rule roles must be defined above; say which ones are. */
+static int unknown_role(struct parser *ps, const struct token *t)
+{
+	const struct imgsec_policy_desc *d = ps->desc;
+	char list[320], q[QUOTE_SIZE];
+	size_t o = 0;
+	u32 i;
+
+	list[0] = '\0';
+	for (i = 0; i < d->nroles && o < sizeof(list); i++)
+		o += snprintf(list + o, sizeof(list) - o, "%s%s",
+			      i ? ", " : "", d->roles[i].name);
+	if (o >= sizeof(list))
+		strcpy(list + sizeof(list) - 6, ", ...");
+	quote(q, sizeof(q), t->s, t->n);
+	if (!d->nroles)
+		return parse_error(ps, t->col,
+				   "unknown role %s (no role is defined above this line)",
+				   q);
+	return parse_error(ps, t->col, "unknown role %s (roles: %s)", q, list);
+}
+
+/* Room for one more prefix of @role, and for where it was written. */
+static int grow_prefixes(struct parser *ps, u32 role)
+{
+	struct imgsec_role_desc *r = &ps->desc->roles[role];
+	u32 cap = ps->prefix_cap[role];
+	void *n;
+
+	if (r->nprefixes < cap)
+		return 0;
+	cap = cap ? cap * 2 : 8;
+	n = realloc(r->prefixes, (size_t)cap * sizeof(*r->prefixes));
+	if (!n)
+		return -ENOMEM;
+	r->prefixes = n;
+	n = realloc(ps->prefix_loc[role], (size_t)cap * sizeof(struct loc));
+	if (!n)
+		return -ENOMEM;
+	ps->prefix_loc[role] = n;
+	ps->prefix_cap[role] = cap;
+	return 0;
+}
+
+/* Room for one more rule, and for where it was written. */
+static int grow_rules(struct parser *ps)
+{
+	struct imgsec_policy_desc *d = ps->desc;
+	u32 cap = ps->rule_cap;
+	void *n;
+
+	if (d->nrules < cap)
+		return 0;
+	cap = cap ? cap * 2 : 8;
+	n = realloc(d->rules, (size_t)cap * sizeof(*d->rules));
+	if (!n)
+		return -ENOMEM;
+	d->rules = n;
+	n = realloc(ps->rule_loc, (size_t)cap * sizeof(struct loc));
+	if (!n)
+		return -ENOMEM;
+	ps->rule_loc = n;
+	ps->rule_cap = cap;
+	return 0;
+}
+
+static int host_bits_error(struct parser *ps, const struct token *t,
+			   struct imgsec_prefix *p)
+{
+	unsigned int alen = p->family == AF_INET ? 4 : 16, i;
+	char net[INET6_ADDRSTRLEN], q[QUOTE_SIZE];
+
+	for (i = 0; i < alen; i++) {
+		if (i * 8 >= p->plen)
+			p->addr[i] = 0;
+		else if (i * 8 + 8 > p->plen)
+			p->addr[i] &= 0xff << (8 - (p->plen - i * 8));
+	}
+	inet_ntop(p->family, p->addr, net, sizeof(net));
+	return parse_error(ps, t->col,
+			   "host bits set in %s: only the first %u of %u bits may be set (the network is %s/%u)",
+			   quote(q, sizeof(q), t->s, t->n), p->plen, alen * 8,
+			   net, p->plen);
+}
+
+static bool host_bits_zero(const struct imgsec_prefix *p)
+{
+	unsigned int alen = p->family == AF_INET ? 4 : 16, i;
+
+	for (i = 0; i < alen; i++) {
+		if (i * 8 >= p->plen) {
+			if (p->addr[i])
+				return false;
+		} else if (i * 8 + 8 > p->plen) {
+			if (p->addr[i] & (0xff >> (p->plen - i * 8)))
+				return false;
+		}
+	}
+	return true;
+}
+
+/* Decimal digits only, no sign; false if empty, not digits or > @max. */
+static bool parse_uint(const char *s, size_t n, unsigned long max,
+		       unsigned long *val)
+{
+	unsigned long v = 0;
+	size_t i;
+
+	if (!n)
+		return false;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (s[i] - '0');
+		if (v > max)
+			return false;
+	}
+	*val = v;
+	return true;
+}
+
+/* ::ffff:a.b.c.d never appears in an IPv6 header imgsec sees. */
+static bool is_v4_mapped(const u8 *a)
+{
+	static const u8 head[12] = { [10] = 0xff, [11] = 0xff };
+
+	return !memcmp(a, head, sizeof(head));
+}
+
+static int parse_prefix_len(struct parser *ps, const struct token *t,
+			    size_t slash, struct imgsec_prefix *p)
+{
+	unsigned int max = p->family == AF_INET ? 32 : 128;
+	const char *s = t->s + slash + 1;
+	size_t n = t->n - slash - 1;
+	unsigned long v;
+	char q[QUOTE_SIZE];
+
+	if (!parse_uint(s, n, max, &v))
+		return parse_error(ps, t->col + slash + 1,
+				   "expected a prefix length from 0 to %u after \"/\", got %s",
+				   max, quote(q, sizeof(q), s, n));
+	p->plen = v;
+	return 0;
+}
+
+static int parse_address(struct parser *ps, const struct token *t,
+			 struct imgsec_prefix *p)
+{
+	const char *slash = memchr(t->s, '/', t->n);
+	size_t alen = slash ? (size_t)(slash - t->s) : t->n;
+	char text[INET6_ADDRSTRLEN], q[QUOTE_SIZE];
+	int err;
+
+	memset(p, 0, sizeof(*p));
+	p->family = memchr(t->s, ':', alen) ? AF_INET6 : AF_INET;
+	p->plen = p->family == AF_INET ? 32 : 128;
+	if (alen >= sizeof(text))
+		goto bad;
+	memcpy(text, t->s, alen);
+	text[alen] = '\0';
+	if (inet_pton(p->family, text, p->addr) != 1)
+		goto bad;
+	if (p->family == AF_INET6 && is_v4_mapped(p->addr))
+		return parse_error(ps, t->col,
+				   "%s is an IPv4-mapped IPv6 address: write the IPv4 address %u.%u.%u.%u",
+				   quote(q, sizeof(q), t->s, alen), p->addr[12],
+				   p->addr[13], p->addr[14], p->addr[15]);
+	if (slash) {
+		err = parse_prefix_len(ps, t, alen, p);
+		if (err)
+			return err;
+	}
+	if (!host_bits_zero(p))
+		return host_bits_error(ps, t, p);
+	return 0;
+bad:
+	return parse_error(ps, t->col, "expected an IPv4 or IPv6 address or prefix, got %s",
+			   quote(q, sizeof(q), t->s, t->n));
+}
+
+static int add_prefix(struct parser *ps, u32 role, const struct token *t)
+{
+	struct imgsec_role_desc *r = &ps->desc->roles[role];
+	struct imgsec_prefix p;
+	int err;
+
+	err = parse_address(ps, t, &p);
+	if (err)
+		return err;
+	if (ps->nprefixes >= IMGSEC_MAX_PREFIXES)
+		return parse_error(ps, t->col,
+				   "too many addresses and prefixes (at most %d in all roles)",
+				   IMGSEC_MAX_PREFIXES);
+	if (grow_prefixes(ps, role))
+		return out_of_memory(ps);
+	r->prefixes[r->nprefixes] = p;
+	ps->prefix_loc[role][r->nprefixes] = (struct loc){ ps->lineno, t->col };
+	r->nprefixes++;
+	ps->nprefixes++;
+	return 0;
+}
+
+static int parse_role(struct parser *ps)
+{
+	struct imgsec_policy_desc *d = ps->desc;
+	struct token t;
+	int role, err;
+
+	next_token(ps, &t);
+	if (t.type != TOK_WORD || !role_name_ok(t.s, t.n))
+		return bad_role_name(ps, &t, "a role name after \"role\"");
+	role = find_role(d, t.s, t.n);
+	if (role < 0) {
+		if (d->nroles >= IMGSEC_MAX_ROLES)
+			return parse_error(ps, t.col, "too many roles (at most %d)",
+					   IMGSEC_MAX_ROLES);
+		role = d->nroles++;
+		memcpy(d->roles[role].name, t.s, t.n);
+		ps->role_loc[role] = (struct loc){ ps->lineno, t.col };
+	}
+	for (;;) {
+		next_token(ps, &t);
+		if (t.type == TOK_END)
+			return 0;
+		if (t.type == TOK_STRING) {
+			char q[QUOTE_SIZE];
+
+			return parse_error(ps, t.col,
+					   "expected an IPv4 or IPv6 address or prefix, got %s",
+					   describe(q, sizeof(q), &t));
+		}
+		err = add_prefix(ps, role, &t);
+		if (err)
+			return err;
+	}
+}
+
+static int rule_role(struct parser *ps, const char *what, u8 *index)
+{
+	struct token t;
+	int role;
+
+	next_token(ps, &t);
+	if (t.type != TOK_WORD || !role_name_ok(t.s, t.n))
+		return bad_role_name(ps, &t, what);
+	role = find_role(ps->desc, t.s, t.n);
+	if (role < 0)
+		return unknown_role(ps, &t);
+	*index = role;
+	return 0;
+}
+
+static int parse_arrow(struct parser *ps)
+{
+	struct token t;
+	char q[QUOTE_SIZE];
+
+	next_token(ps, &t);
+	if (token_is(&t, "->"))
+		return 0;
+	return parse_error(ps, t.col, "expected \"->\" after the source role, got %s",
+			   describe(q, sizeof(q), &t));
+}
+
+static int parse_proto(struct parser *ps, u8 *proto)
+{
+	struct token t;
+	char q[QUOTE_SIZE];
+
+	next_token(ps, &t);
+	if (token_is(&t, "tcp")) {
+		*proto = IPPROTO_TCP;
+		return 0;
+	}
+	if (token_is(&t, "udp")) {
+		*proto = IPPROTO_UDP;
+		return 0;
+	}
+	return parse_error(ps, t.col, "expected \"tcp\" or \"udp\", got %s",
+			   describe(q, sizeof(q), &t));
+}
+
+static bool port_by_name(const char *s, size_t n, u16 *port)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(port_names); i++) {
+		if (strlen(port_names[i].name) == n &&
+		    !memcmp(port_names[i].name, s, n)) {
+			*port = port_names[i].port;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* A number 1..65535; @what is quoted in the message. */
+static int port_number(struct parser *ps, const char *s, size_t n,
+		       unsigned int col, u16 *port)
+{
+	unsigned long v;
+	char q[QUOTE_SIZE];
+
+	if (!parse_uint(s, n, 65535, &v) || !v)
+		return parse_error(ps, col, "port %s out of range (1 to 65535)",
+				   quote(q, sizeof(q), s, n));
+	*port = v;
+	return 0;
+}
+
+static bool all_digits(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return n > 0;
+}
+
+/* One entry of a port list: 21, 2428-2433 or ftp. */
+static int parse_port_item(struct parser *ps, const char *s, size_t n,
+			   unsigned int col, struct imgsec_port_range *r)
+{
+	const char *dash = memchr(s, '-', n);
+	size_t k = dash ? (size_t)(dash - s) : 0;
+	char q[QUOTE_SIZE];
+	int err;
+
+	if (all_digits(s, n)) {
+		err = port_number(ps, s, n, col, &r->lo);
+		r->hi = r->lo;
+		return err;
+	}
+	if (port_by_name(s, n, &r->lo)) {
+		r->hi = r->lo;
+		return 0;
+	}
+	if (!dash || !all_digits(s, k) || !all_digits(dash + 1, n - k - 1))
+		return parse_error(ps, col, "expected a port, a range or a port name, got %s",
+				   quote(q, sizeof(q), s, n));
+	err = port_number(ps, s, k, col, &r->lo);
+	if (!err)
+		err = port_number(ps, dash + 1, n - k - 1, col + k + 1, &r->hi);
+	if (err)
+		return err;
+	if (r->lo > r->hi)
+		return parse_error(ps, col, "range %s is backwards: write %u-%u",
+				   quote(q, sizeof(q), s, n), r->hi, r->lo);
+	return 0;
+}
+
+static int format_range(char *buf, size_t size,
+			const struct imgsec_port_range *r)
+{
+	if (r->lo == r->hi)
+		return snprintf(buf, size, "%u", r->lo);
+	return snprintf(buf, size, "%u-%u", r->lo, r->hi);
+}
+
+static int check_overlap(struct parser *ps, const struct imgsec_rule_desc *rule,
+			 const struct imgsec_port_range *r, const char *s,
+			 size_t n, unsigned int col)
+{
+	char a[QUOTE_SIZE], b[16];
+	unsigned int i;
+
+	for (i = 0; i < rule->nports; i++) {
+		const struct imgsec_port_range *o = &rule->ports[i];
+
+		if (r->lo <= o->hi && o->lo <= r->hi) {
+			format_range(b, sizeof(b), o);
+			return parse_error(ps, col, "%s overlaps %s earlier in the list",
+					   quote(a, sizeof(a), s, n), b);
+		}
+	}
+	return 0;
+}
+
+static int parse_ports(struct parser *ps, struct imgsec_rule_desc *rule)
+{
+	struct imgsec_port_range r;
+	const char *s, *end, *comma;
+	struct token t;
+	char q[QUOTE_SIZE];
+	int err;
+
+	next_token(ps, &t);
+	if (t.type != TOK_WORD)
+		return parse_error(ps, t.col, "expected a port, a range or a port name, got %s",
+				   describe(q, sizeof(q), &t));
+	s = t.s;
+	end = t.s + t.n;
+	for (;;) {
+		unsigned int col = t.col + (s - t.s);
+		size_t n;
+
+		comma = memchr(s, ',', end - s);
+		n = (comma ? comma : end) - s;
+		if (!n)
+			return parse_error(ps, col,
+					   "expected a port, a range or a port name, got %s",
+					   comma ? "\",\"" : "end of the list");
+		if (rule->nports >= IMGSEC_MAX_PORT_RANGES)
+			return parse_error(ps, col,
+					   "too many ports and ranges in one rule (at most %d)",
+					   IMGSEC_MAX_PORT_RANGES);
+		err = parse_port_item(ps, s, n, col, &r);
+		if (!err)
+			err = check_overlap(ps, rule, &r, s, n, col);
+		if (err)
+			return err;
+		rule->ports[rule->nports++] = r;
+		if (!comma)
+			return 0;
+		s = comma + 1;
+	}
+}
+
+static int parse_helper(struct parser *ps, struct imgsec_rule_desc *rule)
+{
+	struct token t;
+	char q[QUOTE_SIZE];
+
+	next_token(ps, &t);
+	if (token_is(&t, "rpc")) {
+		rule->helper = IMGSEC_HELPER_RPC;
+		return 0;
+	}
+	if (token_is(&t, "ftp")) {
+		if (rule->proto != IPPROTO_TCP)
+			return parse_error(ps, t.col,
+					   "helper ftp needs tcp: FTP control connections are TCP");
+		rule->helper = IMGSEC_HELPER_FTP;
+		return 0;
+	}
+	return parse_error(ps, t.col, "expected \"rpc\" or \"ftp\" after \"helper\", got %s",
+			   describe(q, sizeof(q), &t));
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* After a backslash at @s[*i]: the byte it stands for, or -1. */
+static int unescape(const char *s, size_t n, size_t *i)
+{
+	char c = *i + 1 < n ? s[*i + 1] : '\0';
+	int hi, lo;
+
+	if (c == '"' || c == '\\') {
+		*i += 2;
+		return (unsigned char)c;
+	}
+	if (c != 'x' || *i + 3 >= n)
+		return -1;
+	hi = hex_digit(s[*i + 2]);
+	lo = hex_digit(s[*i + 3]);
+	if (hi < 0 || lo < 0 || (hi | lo) == 0)
+		return -1;
+	*i += 4;
+	return hi << 4 | lo;
+}
+
+/* The escape at @s[@i] as written, for a message. */
+static size_t escape_len(const char *s, size_t n, size_t i)
+{
+	size_t want = i + 1 < n && s[i + 1] == 'x' ? 4 : 2;
+
+	return n - i < want ? n - i : want;
+}
+
+/* A TOK_STRING into @out, decoding \", \\ and \xHH. */
+static int parse_comment(struct parser *ps, const struct token *t,
+			 char *out)
+{
+	size_t n = t->n - 1, i = 1, o = 0;	/* n: before the closing quote */
+	char q[QUOTE_SIZE];
+
+	if (t->open)
+		return parse_error(ps, t->col, "comment string has no closing '\"'");
+	while (i < n) {
+		unsigned char c = t->s[i];
+		int v;
+
+		if (c == '\\') {
+			v = unescape(t->s, n, &i);
+			if (v < 0)
+				return parse_error(ps, t->col + i,
+						   "invalid escape %s in the comment: use \\\", \\\\ or \\xHH (not \\x00)",
+						   quote(q, sizeof(q), t->s + i,
+							 escape_len(t->s, n, i)));
+		} else if (c < 0x20 || c == 0x7f) {
+			return parse_error(ps, t->col + i,
+					   "control character in the comment: write it as \\x%02x",
+					   c);
+		} else {
+			v = c;
+			i++;
+		}
+		if (o >= IMGSEC_COMMENT_LEN - 1)
+			return parse_error(ps, t->col, "comment longer than %d bytes",
+					   IMGSEC_COMMENT_LEN - 1);
+		out[o++] = v;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+/* The optional tail of a rule: [helper NAME] ["comment"]. */
+static int parse_rule_tail(struct parser *ps, struct imgsec_rule_desc *rule)
+{
+	struct token t;
+	char q[QUOTE_SIZE];
+	int err;
+
+	next_token(ps, &t);
+	if (token_is(&t, "helper")) {
+		err = parse_helper(ps, rule);
+		if (err)
+			return err;
+		next_token(ps, &t);
+		if (t.type == TOK_WORD)
+			return parse_error(ps, t.col,
+					   "expected a comment string or end of line, got %s",
+					   describe(q, sizeof(q), &t));
+	}
+	if (t.type == TOK_WORD)
+		return parse_error(ps, t.col,
+				   "expected \"helper\", a comment string or end of line, got %s",
+				   describe(q, sizeof(q), &t));
+	if (t.type == TOK_END)
+		return 0;
+	err = parse_comment(ps, &t, rule->comment);
+	if (err)
+		return err;
+	return expect_end(ps, "the comment string");
+}
+
+static int parse_rule(struct parser *ps, const struct token *kw)
+{
+	struct imgsec_policy_desc *d = ps->desc;
+	struct imgsec_rule_desc *rule;
+	int err;
+
+	if (d->nrules >= IMGSEC_MAX_RULES)
+		return parse_error(ps, kw->col, "too many rules (at most %d)",
+				   IMGSEC_MAX_RULES);
+	if (grow_rules(ps))
+		return out_of_memory(ps);
+	rule = &d->rules[d->nrules];
+	memset(rule, 0, sizeof(*rule));
+	err = rule_role(ps, "the source role after \"allow\"", &rule->from);
+	if (!err)
+		err = parse_arrow(ps);
+	if (!err)
+		err = rule_role(ps, "the destination role after \"->\"", &rule->to);
+	if (!err)
+		err = parse_proto(ps, &rule->proto);
+	if (!err)
+		err = parse_ports(ps, rule);
+	if (!err)
+		err = parse_rule_tail(ps, rule);
+	if (err)
+		return err;
+	ps->rule_loc[d->nrules++] = (struct loc){ ps->lineno, kw->col };
+	return 0;
+}
+
+static const char *const mode_words[2] = { "enforce", "monitor" };
+static const char *const action_words[2] = { "drop", "reject" };
+static const char *const placement_words[2] = { "host", "gateway" };
+
+static int parse_statement(struct parser *ps)
+{
+	struct imgsec_policy_desc *d = ps->desc;
+	struct token t;
+	char q[QUOTE_SIZE];
+
+	next_token(ps, &t);
+	if (t.type == TOK_END)
+		return 0;
+	if (token_is(&t, "allow"))
+		return parse_rule(ps, &t);
+	if (token_is(&t, "role"))
+		return parse_role(ps);
+	if (token_is(&t, "mode"))
+		return parse_setting(ps, &t, &ps->mode_line, mode_words,
+				     &d->mode);
+	if (token_is(&t, "default"))
+		return parse_setting(ps, &t, &ps->default_line, action_words,
+				     &d->default_action);
+	if (token_is(&t, "placement"))
+		return parse_setting(ps, &t, &ps->placement_line,
+				     placement_words, &d->placement);
+	return parse_error(ps, t.col, "expected mode, default, placement, role or allow, got %s",
+			   describe(q, sizeof(q), &t));
+}
+
+/* Bytes no line may hold, checked before any word is read. */
+static int check_line(struct parser *ps)
+{
+	const char *bad;
+
+	if (ps->len > POLICY_LINE_MAX)
+		return parse_error(ps, POLICY_LINE_MAX + 1, "line longer than %d bytes",
+				   POLICY_LINE_MAX);
+	bad = memchr(ps->line, '\0', ps->len);
+	if (bad)
+		return parse_error(ps, bad - ps->line + 1, "NUL byte in the file");
+	bad = memchr(ps->line, '\r', ps->len);
+	if (bad)
+		return parse_error(ps, bad - ps->line + 1,
+				   "carriage return in the file (DOS line ends?): use plain newlines");
+	return 0;
+}
+
+static int parse_lines(struct parser *ps, const char *buf, size_t len)
+{
+	const char *p = buf, *end = buf + len;
+	int err;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', end - p);
+
+		ps->line = p;
+		ps->len = (nl ? nl : end) - p;
+		ps->pos = 0;
+		ps->lineno++;
+		err = check_line(ps);
+		if (!err)
+			err = parse_statement(ps);
+		if (err)
+			return err;
+		p += ps->len + 1;
+	}
+	return 0;
+}
+
+/* A verdict on one address: name it, and the same one written before. */
+static int prefix_error(struct parser *ps, const struct imgsec_policy_error *e,
+			unsigned int col)
+{
+	const struct imgsec_role_desc *r = &ps->desc->roles[e->role];
+	const struct imgsec_prefix *p = &r->prefixes[e->prefix];
+	int i;
+
+	for (i = 0; i < e->prefix; i++)
+		if (!memcmp(&r->prefixes[i], p, sizeof(*p)))
+			return parse_error(ps, col, "%s \"%s\" (first on line %u)",
+					   e->msg, r->name,
+					   ps->prefix_loc[e->role][i].line);
+	return parse_error(ps, col, "%s \"%s\"", e->msg, r->name);
+}
+
+/* Put imgsec_policy_validate()'s verdict where the file said it. */
+static int validate(struct parser *ps)
+{
+	const struct imgsec_policy_desc *d = ps->desc;
+	struct imgsec_policy_error e = {
+		.msg = NULL, .role = -1, .prefix = -1, .rule = -1,
+	};
+	struct loc at = { 0, 0 };
+	int ret;
+
+	ret = imgsec_policy_validate(d, &e);
+	if (!ret)
+		return 0;
+	if (ret == -ENOMEM) {
+		ps->lineno = 0;
+		return out_of_memory(ps);
+	}
+	if (e.rule >= 0 && (u32)e.rule < d->nrules)
+		at = ps->rule_loc[e.rule];
+	else if (e.role >= 0 && (u32)e.role < d->nroles && e.prefix >= 0 &&
+		 (u32)e.prefix < d->roles[e.role].nprefixes)
+		at = ps->prefix_loc[e.role][e.prefix];
+	else if (e.role >= 0 && (u32)e.role < d->nroles)
+		at = ps->role_loc[e.role];
+	ps->lineno = at.line;
+	if (e.rule < 0 && e.role >= 0 && e.prefix >= 0 && at.line)
+		return prefix_error(ps, &e, at.col);
+	return parse_error(ps, at.col, "%s", e.msg ? e.msg : "invalid policy");
+}
+
+static void free_locations(struct parser *ps)
+{
+	unsigned int i;
+
+	for (i = 0; i < IMGSEC_MAX_ROLES; i++)
+		free(ps->prefix_loc[i]);
+	free(ps->rule_loc);
+}
+
+int policy_parse_buffer(const char *name, const char *buf, size_t len,
+			struct imgsec_policy_desc *out,
+			struct policy_diag *diag)
+{
+	struct parser *ps;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	memset(diag, 0, sizeof(*diag));
+	ps = calloc(1, sizeof(*ps));
+	if (!ps) {
+		snprintf(diag->msg, sizeof(diag->msg), "%s: out of memory",
+			 name);
+		return -ENOMEM;
+	}
+	ps->name = name;
+	ps->diag = diag;
+	ps->desc = out;
+	err = parse_lines(ps, buf, len);
+	if (!err)
+		err = validate(ps);
+	free_locations(ps);
+	free(ps);
+	if (err)
+		imgsec_policy_desc_release(out);
+	return err;
+}
+
+/* All of @f, up to POLICY_FILE_MAX bytes, into a malloc'ed buffer. */
+static int read_all(FILE *f, char **buf, size_t *len)
+{
+	size_t cap = 0, n = 0, got;
+	char *b = NULL, *nb;
+	int err = 0;
+
+	errno = 0;
+	do {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 65536;
+			nb = realloc(b, cap);
+			if (!nb) {
+				err = -ENOMEM;
+				break;
+			}
+			b = nb;
+		}
+		got = fread(b + n, 1, cap - n, f);
+		n += got;
+	} while (got && n <= POLICY_FILE_MAX);
+	if (!err && n > POLICY_FILE_MAX)
+		err = -EFBIG;
+	if (!err && ferror(f))
+		err = errno ? -errno : -EIO;
+	if (err) {
+		free(b);
+		return err;
+	}
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+int policy_parse_file(const char *path, struct imgsec_policy_desc *out,
+		      struct policy_diag *diag)
+{
+	bool is_stdin = !strcmp(path, "-");
+	const char *name = is_stdin ? "<stdin>" : path;
+	FILE *f = is_stdin ? stdin : fopen(path, "r");
+	char *buf = NULL;
+	size_t len = 0;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	memset(diag, 0, sizeof(*diag));
+	if (!f) {
+		err = -errno;
+		snprintf(diag->msg, sizeof(diag->msg), "%s: %s", name,
+			 strerror(-err));
+		return err;
+	}
+	err = read_all(f, &buf, &len);
+	if (!is_stdin)
+		fclose(f);
+	if (err == -EFBIG) {
+		snprintf(diag->msg, sizeof(diag->msg), "%s: file larger than %d MiB",
+			 name, POLICY_FILE_MAX >> 20);
+		return -EINVAL;
+	}
+	if (err) {
+		snprintf(diag->msg, sizeof(diag->msg), "%s: %s", name,
+			 strerror(-err));
+		return err;
+	}
+	err = policy_parse_buffer(name, buf, len, out, diag);
+	free(buf);
+	return err;
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The policy file, imgsec.conf(5): parse it into a struct imgsec_policy_desc
+ * and print a desc back as a file that parses to the same desc.
+ *
+ * Parsing is all or nothing: on any error the desc is left empty and the
+ * diagnostic names the file, line and column ("imgsec.conf:12:19: ...").
+ * The desc is checked with imgsec_policy_validate() too, the same checks
+ * the kernel runs, so a file that parses here is a policy the kernel takes.
+ */
+#ifndef _IMGSEC_POLICY_FILE_H
+#define _IMGSEC_POLICY_FILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "policy_desc.h"
+
+/* Longest line, in bytes, not counting its newline. */
+#define POLICY_LINE_MAX		4096
+/* Largest file policy_parse_file() reads. */
+#define POLICY_FILE_MAX		(16 << 20)
+
+struct policy_diag {
+	/* "name:line:col: what was expected, got what", or "" on success. */
+	char msg[512];
+	unsigned int line;	/* 1-based; 0 if the error has no place */
+	unsigned int col;	/* 1-based byte column; 0 if none */
+};
+
+/*
+ * Parse @len bytes at @buf; @name is the file name used in messages.
+ * Returns 0 and fills @out (release it with imgsec_policy_desc_release()),
+ * or a negative errno (-EINVAL for a bad file, -ENOMEM) with @out zeroed and
+ * @diag filled.
+ */
+int policy_parse_buffer(const char *name, const char *buf, size_t len,
+			struct imgsec_policy_desc *out,
+			struct policy_diag *diag);
+
+/* The same for a file; @path "-" reads standard input. */
+int policy_parse_file(const char *path, struct imgsec_policy_desc *out,
+		      struct policy_diag *diag);
+
+/*
+ * Write @p in canonical form: mode, default, placement, the roles in order
+ * (long ones over several "role" lines), the rules in order, ports as
+ * numbers. Returns 0, -EINVAL if @p holds a value the format cannot say,
+ * or -EIO if writing failed.
+ */
+int policy_print(FILE *f, const struct imgsec_policy_desc *p);
+
+/* Whether two descs are the same policy, field by field. */
+bool policy_desc_equal(const struct imgsec_policy_desc *a,
+		       const struct imgsec_policy_desc *b);
+
+/* The keyword policy files use for an enum value, or NULL. */
+const char *policy_mode_name(unsigned int mode);
+const char *policy_action_name(unsigned int action);
+const char *policy_placement_name(unsigned int placement);
+const char *policy_helper_name(unsigned int helper);
+const char *policy_proto_name(unsigned int proto);
+
+#endif /* _IMGSEC_POLICY_FILE_H */
