@@ -45,7 +45,11 @@ struct imgsec_policy_error {
 	int rule;		/* offending rule index, or -1 */
 };
 
-/* 0 if @p is complete and within limits, else -EINVAL and @err filled. */
+/*
+ * 0 if @p is complete and within limits, else -EINVAL and @err filled; or
+ * -ENOMEM (@err->msg "out of memory") if the duplicate-prefix check cannot
+ * get its temporary table (up to 512 KiB).
+ */
 int imgsec_policy_validate(const struct imgsec_policy_desc *p,
 			   struct imgsec_policy_error *err);
 
