@@ -149,8 +149,13 @@ static void imgsec_rpc_call(struct imgsec_rpc_ctx *ctx, const u8 *rec,
 	case RPC_OK:
 		break;
 	}
-	/* An rpcbind netid of the other family cannot be for this client. */
-	if (call.family && call.family != family) {
+	/*
+	 * rpcbind (v3, v4) answers for the transport the call came on, not
+	 * for the netid it names: act only where the two agree, so a reply
+	 * about a UDP service never opens that number over TCP.
+	 */
+	if (call.vers >= 3 &&
+	    (call.family != family || call.proto != nf_ct_protonum(ctx->ct))) {
 		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_NOT_ALLOWED);
 		return;
 	}

@@ -14,6 +14,8 @@
 #include <linux/string.h>
 #include <linux/types.h>
 
+#include "compat.h"
+
 #define imgsec_zalloc(size)	kvzalloc(size, GFP_KERNEL)
 #define imgsec_free(ptr)	kvfree(ptr)
 #else
