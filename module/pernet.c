@@ -7,6 +7,7 @@
 
 #include <linux/atomic.h>
 #include <linux/jiffies.h>
+#include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
 #include "imgsec.h"

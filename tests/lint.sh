@@ -1,0 +1,31 @@
+#!/bin/bash
+# checkpatch --strict on the kernel sources, from the pinned linux-source.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+cache=${IMGSEC_CACHE:-/var/cache/imgsec}
+checkpatch=$(ls "$cache"/linux-source-*/scripts/checkpatch.pl 2>/dev/null | head -n 1)
+if [ -z "$checkpatch" ]; then
+	echo "FAIL: lint: checkpatch.pl not found under $cache (run tests/deps.sh)"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+pass=0 fail=0
+for f in $(ls module/*.[ch] | grep -v "\.mod\.c$") include/uapi/linux/imgsec.h; do
+	# compat.h exists to hold the version checks (tests/deploy/kernels.sh
+	# makes sure no other file has one).
+	ignore=FILE_PATH_CHANGES
+	[ "$f" = module/compat.h ] && ignore=$ignore,LINUX_VERSION_CODE
+	if out=$("$checkpatch" --strict --no-tree --terse --quiet \
+		--ignore "$ignore" -f "$f" 2>&1); then
+		pass=$((pass + 1))
+	else
+		echo "FAIL: checkpatch $f"
+		echo "$out"
+		fail=$((fail + 1))
+	fi
+done
+rm -f .checkpatch-camelcase.*
+echo "checkpatch --strict: $pass files clean"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
