@@ -16,6 +16,7 @@
 static struct genl_family imgsec_genl_family;
 
 static const struct nla_policy imgsec_role_policy[IMGSEC_ROLE_A_MAX + 1] = {
+	[IMGSEC_ROLE_A_INDEX] = NLA_POLICY_MAX(NLA_U32, IMGSEC_MAX_ROLES - 1),
 	[IMGSEC_ROLE_A_NAME] = { .type = NLA_NUL_STRING,
 				 .len = IMGSEC_NAME_LEN - 1 },
 	[IMGSEC_ROLE_A_PREFIX] =
@@ -32,6 +33,7 @@ static const struct nla_policy imgsec_rule_policy[IMGSEC_RULE_A_MAX + 1] = {
 	[IMGSEC_RULE_A_HELPER] = NLA_POLICY_MAX(NLA_U8, __IMGSEC_HELPER_MAX - 1),
 	[IMGSEC_RULE_A_COMMENT] = { .type = NLA_NUL_STRING,
 				    .len = IMGSEC_COMMENT_LEN - 1 },
+	[IMGSEC_RULE_A_INDEX] = NLA_POLICY_MAX(NLA_U32, IMGSEC_MAX_RULES - 1),
 };
 
 static const struct nla_policy imgsec_policy_policy[IMGSEC_POLICY_A_MAX + 1] = {

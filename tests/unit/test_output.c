@@ -1,0 +1,313 @@
+// sources: userspace/output.c userspace/args.c userspace/policy_file.c userspace/policy_print.c module/policy_desc.c
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * imgsecctl's output (userspace/output.c): JSON string escaping, and the
+ * exact text and JSON of status, show --json, stats, rpc and monitor.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "test.h"
+#include "../../userspace/output.h"
+
+static char *out;
+static size_t outlen;
+
+static FILE *open_out(void)
+{
+	free(out);
+	out = NULL;
+	return open_memstream(&out, &outlen);
+}
+
+#define CHECK_OUT(expected)						\
+	CHECK(out && !strcmp(out, expected), "got\n%s\nexpected\n%s",	\
+	      out ? out : "(null)", expected)
+
+static void json_str(const char *s)
+{
+	FILE *f = open_out();
+
+	json_print_string(f, s);
+	fclose(f);
+}
+
+static void test_json_escaping(void)
+{
+	json_str("img");
+	CHECK_OUT("\"img\"");
+	json_str("say \"hi\" \\ back/slash");
+	CHECK_OUT("\"say \\\"hi\\\" \\\\ back/slash\"");
+	json_str("a\nb\tc\rd\be\ff");
+	CHECK_OUT("\"a\\nb\\tc\\rd\\be\\ff\"");
+	json_str("\x01\x1f\x7f");
+	CHECK_OUT("\"\\u0001\\u001f\\u007f\"");
+	json_str("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+	CHECK_OUT("\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");
+	json_str("\xff");
+	CHECK_OUT("\"\\ufffd\"");
+	json_str("\xc0\x80");		/* overlong NUL */
+	CHECK_OUT("\"\\ufffd\\ufffd\"");
+	json_str("\xed\xa0\x80");	/* a surrogate */
+	CHECK_OUT("\"\\ufffd\\ufffd\\ufffd\"");
+	json_str("x\xe2\x82");		/* cut short */
+	CHECK_OUT("\"x\\ufffd\\ufffd\"");
+	json_str("\xf4\x90\x80\x80");	/* above U+10FFFF */
+	CHECK_OUT("\"\\ufffd\\ufffd\\ufffd\\ufffd\"");
+	json_str("");
+	CHECK_OUT("\"\"");
+}
+
+static void test_formats(void)
+{
+	struct imgsec_prefix p = { .family = AF_INET, .plen = 24,
+				   .addr = { 192, 0, 2, 0 } };
+	struct imgsec_port_range r = { 2428, 2433 };
+	char buf[64];
+
+	format_prefix(&p, buf, sizeof(buf));
+	CHECK(!strcmp(buf, "192.0.2.0/24"), "%s", buf);
+	p.family = AF_INET6;
+	p.plen = 128;
+	inet_pton(AF_INET6, "2001:db8::1", p.addr);
+	format_prefix(&p, buf, sizeof(buf));
+	CHECK(!strcmp(buf, "2001:db8::1/128"), "%s", buf);
+	p.family = 99;
+	format_prefix(&p, buf, sizeof(buf));
+	CHECK(!strcmp(buf, "?"), "%s", buf);
+	format_port_range(&r, buf, sizeof(buf));
+	CHECK(!strcmp(buf, "2428-2433"), "%s", buf);
+	r.hi = r.lo;
+	format_port_range(&r, buf, sizeof(buf));
+	CHECK(!strcmp(buf, "2428"), "%s", buf);
+}
+
+static void event(const struct imgsec_event *ev, bool json)
+{
+	FILE *f = open_out();
+
+	output_event(f, ev, json);
+	fclose(f);
+}
+
+static void test_events(void)
+{
+	struct imgsec_event ev = {
+		.type = IMGSEC_EVENT_DROP, .family = AF_INET,
+		.proto = IPPROTO_TCP, .has_saddr = true, .has_daddr = true,
+		.saddr = { 192, 0, 2, 99 }, .daddr = { 192, 0, 2, 1 },
+		.sport = 40000, .dport = 22,
+	};
+
+	event(&ev, false);
+	CHECK_OUT("drop tcp 192.0.2.99:40000 -> 192.0.2.1:22\n");
+	event(&ev, true);
+	CHECK_OUT("{\"event\":\"drop\",\"family\":\"ipv4\",\"proto\":\"tcp\",\"saddr\":\"192.0.2.99\",\"sport\":40000,\"daddr\":\"192.0.2.1\",\"dport\":22}\n");
+	ev.monitor = true;
+	event(&ev, false);
+	CHECK_OUT("would-drop tcp 192.0.2.99:40000 -> 192.0.2.1:22\n");
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = IMGSEC_EVENT_EXPECT;
+	ev.family = AF_INET6;
+	ev.proto = IPPROTO_UDP;
+	ev.has_saddr = ev.has_daddr = true;
+	inet_pton(AF_INET6, "2001:db8::11", ev.saddr);
+	inet_pton(AF_INET6, "2001:db8::1", ev.daddr);
+	ev.dport = 20048;
+	ev.has_program = true;
+	ev.program = 100005;
+	event(&ev, false);
+	CHECK_OUT("expect udp [2001:db8::11]:* -> [2001:db8::1]:20048 program 100005 (mount)\n");
+	event(&ev, true);
+	CHECK_OUT("{\"event\":\"expect\",\"family\":\"ipv6\",\"proto\":\"udp\",\"saddr\":\"2001:db8::11\",\"sport\":0,\"daddr\":\"2001:db8::1\",\"dport\":20048,\"program\":100005,\"program_name\":\"mount\"}\n");
+	ev.program = 400000;
+	event(&ev, true);
+	CHECK(out && strstr(out, "\"program\":400000,\"program_name\":null}"),
+	      "%s", out);
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = IMGSEC_EVENT_DROP;
+	ev.family = AF_INET;
+	ev.proto = IPPROTO_ICMP;
+	ev.has_saddr = ev.has_daddr = true;
+	event(&ev, false);
+	CHECK_OUT("drop icmp 0.0.0.0 -> 0.0.0.0\n");
+	ev.proto = 132 + 1;
+	ev.type = 9;
+	event(&ev, false);
+	CHECK_OUT("event-9 133 0.0.0.0 -> 0.0.0.0\n");
+}
+
+static void test_status(void)
+{
+	struct imgsec_status st = {
+		.version = "0.1.0", .has_netns_count = true, .netns_count = 2,
+		.has_generation = true, .generation = 5,
+	};
+	FILE *f;
+
+	f = open_out();
+	output_status(f, &st, 1, false);
+	fclose(f);
+	CHECK_OUT("module: imgsec 0.1.0 (netlink family version 1)\n"
+		  "namespaces with imgsec state: 2\n"
+		  "policy: none, all traffic passes\n"
+		  "generation: 5\n");
+	st.has_policy = true;
+	st.mode = IMGSEC_MODE_MONITOR;
+	st.default_action = IMGSEC_ACTION_REJECT;
+	st.placement = IMGSEC_PLACEMENT_GATEWAY;
+	st.pending_secs = 30;
+	f = open_out();
+	output_status(f, &st, 1, false);
+	fclose(f);
+	CHECK_OUT("module: imgsec 0.1.0 (netlink family version 1)\n"
+		  "namespaces with imgsec state: 2\n"
+		  "policy: active, monitor mode, default reject, gateway placement\n"
+		  "generation: 5\n"
+		  "pending revert: the previous policy comes back in 30 s unless 'imgsecctl confirm' is run\n");
+	f = open_out();
+	output_status(f, &st, 1, true);
+	fclose(f);
+	CHECK_OUT("{\"version\":\"0.1.0\",\"family_version\":1,\"namespaces\":2,\"generation\":5,\"policy\":{\"active\":true,\"mode\":\"monitor\",\"default\":\"reject\",\"placement\":\"gateway\"},\"pending_revert_secs\":30}\n");
+	st.has_policy = false;
+	st.pending_secs = 0;
+	f = open_out();
+	output_status(f, &st, 1, true);
+	fclose(f);
+	CHECK_OUT("{\"version\":\"0.1.0\",\"family_version\":1,\"namespaces\":2,\"generation\":5,\"policy\":{\"active\":false},\"pending_revert_secs\":null}\n");
+}
+
+/* Two roles, two rules, counters: what "show --json" and "stats" print. */
+static void small_policy(struct policy_dump *d)
+{
+	static struct imgsec_prefix pfx[2] = {
+		{ .family = AF_INET, .plen = 32, .addr = { 192, 0, 2, 11 } },
+		{ .family = AF_INET, .plen = 32, .addr = { 192, 0, 2, 1 } },
+	};
+	static struct imgsec_rule_desc rules[2] = {
+		{ .from = 0, .to = 1, .proto = IPPROTO_UDP,
+		  .helper = IMGSEC_HELPER_RPC, .nports = 1,
+		  .ports = { { 111, 111 } }, .comment = "portmap \"lookup\"" },
+		{ .from = 0, .to = 1, .proto = IPPROTO_TCP, .nports = 2,
+		  .ports = { { 20, 21 }, { 2049, 2049 } } },
+	};
+	static struct rule_counters cnt[2] = { { 3, 300 }, { 0, 0 } };
+
+	memset(d, 0, sizeof(*d));
+	d->active = true;
+	d->have_generation = true;
+	d->generation = 4;
+	d->desc.nroles = 2;
+	strcpy(d->desc.roles[0].name, "img");
+	d->desc.roles[0].nprefixes = 1;
+	d->desc.roles[0].prefixes = &pfx[0];
+	strcpy(d->desc.roles[1].name, "gcems");
+	d->desc.roles[1].nprefixes = 1;
+	d->desc.roles[1].prefixes = &pfx[1];
+	d->desc.nrules = 2;
+	d->desc.rules = rules;
+	d->counters = cnt;
+}
+
+static void test_show_json(void)
+{
+	struct policy_dump d;
+	FILE *f;
+
+	small_policy(&d);
+	f = open_out();
+	output_policy_json(f, &d);
+	fclose(f);
+	CHECK_OUT("{\"generation\":4,\"policy\":{\"mode\":\"enforce\",\"default\":\"drop\",\"placement\":\"host\","
+		  "\"roles\":[{\"name\":\"img\",\"prefixes\":[\"192.0.2.11/32\"]},{\"name\":\"gcems\",\"prefixes\":[\"192.0.2.1/32\"]}],"
+		  "\"rules\":[{\"index\":0,\"from\":\"img\",\"to\":\"gcems\",\"proto\":\"udp\",\"ports\":[{\"lo\":111,\"hi\":111}],\"helper\":\"rpc\",\"comment\":\"portmap \\\"lookup\\\"\",\"packets\":3,\"bytes\":300},"
+		  "{\"index\":1,\"from\":\"img\",\"to\":\"gcems\",\"proto\":\"tcp\",\"ports\":[{\"lo\":20,\"hi\":21},{\"lo\":2049,\"hi\":2049}],\"helper\":null,\"comment\":\"\",\"packets\":0,\"bytes\":0}]}}\n");
+
+	memset(&d, 0, sizeof(d));
+	f = open_out();
+	output_policy_json(f, &d);
+	fclose(f);
+	CHECK_OUT("{\"generation\":null,\"policy\":null}\n");
+}
+
+static void test_stats(void)
+{
+	struct imgsec_stats s;
+	struct policy_dump d;
+	FILE *f;
+
+	memset(&s, 0, sizeof(s));
+	s.has_hook = true;
+	s.hook_set[IMGSEC_STATS_A_DROPPED] = true;
+	s.hook[IMGSEC_STATS_A_DROPPED] = 7;
+	s.has_rpc = true;
+	s.rpc_set[IMGSEC_RPC_STATS_A_EXPECTED] = true;
+	s.rpc[IMGSEC_RPC_STATS_A_EXPECTED] = 2;
+	small_policy(&d);
+	f = open_out();
+	output_stats(f, &s, &d, false);
+	fclose(f);
+	CHECK_OUT("policy hook:\n"
+		  "  dropped                       7  new, no rule: dropped or rejected\n"
+		  "rpc helper imgsec-rpc:\n"
+		  "  expected                      2  expectations created\n"
+		  "rules:\n"
+		  "     #  from -> to                   proto ports                   packets            bytes  comment\n"
+		  "     0  img -> gcems                 udp   111                           3              300  portmap \"lookup\"\n"
+		  "     1  img -> gcems                 tcp   20-21,2049                    0                0  \n");
+	f = open_out();
+	output_stats(f, &s, &d, true);
+	fclose(f);
+	CHECK(out && !strncmp(out, "{\"hook\":{\"dropped\":7},\"rpc\":{\"expected\":2},\"policy_active\":true,\"rules\":[{\"index\":0,", 84),
+	      "%s", out);
+	f = open_out();
+	output_stats(f, &s, NULL, false);
+	fclose(f);
+	CHECK(out && strstr(out, "rules: not shown (reading the policy needs CAP_NET_ADMIN)\n"),
+	      "%s", out);
+	memset(&d, 0, sizeof(d));
+	f = open_out();
+	output_stats(f, &s, &d, true);
+	fclose(f);
+	CHECK_OUT("{\"hook\":{\"dropped\":7},\"rpc\":{\"expected\":2},\"policy_active\":false,\"rules\":[]}\n");
+}
+
+static void test_rpc(void)
+{
+	struct imgsec_rpc_settings r = {
+		.has_timeout = true, .timeout_secs = 300, .has_programs = true,
+		.nprograms = 3, .programs = { 100005, 100003, 300019 },
+	};
+	FILE *f;
+
+	f = open_out();
+	output_rpc(f, &r, false);
+	fclose(f);
+	CHECK_OUT("expectation timeout: 300 s\n"
+		  "allowed programs: 100005 (mount), 100003 (nfs), 300019\n");
+	f = open_out();
+	output_rpc(f, &r, true);
+	fclose(f);
+	CHECK_OUT("{\"timeout\":300,\"programs\":[{\"program\":100005,\"name\":\"mount\"},{\"program\":100003,\"name\":\"nfs\"},{\"program\":300019,\"name\":null}]}\n");
+	r.nprograms = 0;
+	f = open_out();
+	output_rpc(f, &r, false);
+	fclose(f);
+	CHECK_OUT("expectation timeout: 300 s\nallowed programs: none\n");
+}
+
+int main(void)
+{
+	RUN(test_json_escaping);
+	RUN(test_formats);
+	RUN(test_events);
+	RUN(test_status);
+	RUN(test_show_json);
+	RUN(test_stats);
+	RUN(test_rpc);
+	free(out);
+	return test_summary();
+}

@@ -1,0 +1,572 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * imgsecctl: manage the imgsec module's port-table policy and its SUN RPC
+ * helper. One command per run; the exit status says what happened (see
+ * imgsecctl(8) and enum ctl_exit).
+ */
+#define _GNU_SOURCE	/* ppoll */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/genetlink.h>
+
+#include "args.h"
+#include "genl.h"
+#include "output.h"
+#include "policy_file.h"
+#include "policy_nl.h"
+
+#ifndef IMGSEC_VERSION
+#define IMGSEC_VERSION "unknown"
+#endif
+
+#define PROG "imgsecctl"
+
+static const char usage_text[] =
+	"Usage: imgsecctl [-h|--help] [-V|--version] COMMAND [OPTIONS]\n"
+	"\n"
+	"Commands:\n"
+	"  status [--json]                  module, namespaces, policy, pending revert\n"
+	"  set-policy [--confirm SECS] FILE apply the policy in FILE (- for stdin)\n"
+	"  check FILE                       parse and validate FILE only\n"
+	"  show [--json]                    the active policy, in the file format\n"
+	"  stats [--json]                   hook, rpc helper and per-rule counters\n"
+	"  monitor [--json]                 print drops and expectations as they happen\n"
+	"  flush                            remove the policy: all traffic passes\n"
+	"  confirm                          keep a policy set with --confirm\n"
+	"  rpc [--timeout SECS] [--programs LIST]\n"
+	"                                   show or change the imgsec-rpc helper\n"
+	"  help [COMMAND]                   this text, or a command's\n"
+	"\n"
+	"Exit status: 0 ok, 1 operation failed or refused by the kernel, 2 usage\n"
+	"error, 3 policy file invalid, 4 imgsec module not loaded.\n"
+	"See imgsecctl(8) and imgsec.conf(5).\n";
+
+static const char *const cmd_help[__CTL_CMD_COUNT] = {
+	[CTL_CMD_STATUS] =
+	"Usage: imgsecctl status [--json]\n"
+	"Show the module version, the number of network namespaces with imgsec\n"
+	"state, whether a policy is active and its generation, and a pending\n"
+	"revert of 'set-policy --confirm'.\n",
+	[CTL_CMD_SET_POLICY] =
+	"Usage: imgsecctl set-policy [--confirm SECONDS] FILE\n"
+	"Parse and validate FILE (- for standard input), then replace the\n"
+	"active policy with it in one step. With --confirm (1 to 3600), the\n"
+	"kernel puts the previous policy back after SECONDS unless\n"
+	"'imgsecctl confirm' is run in time.\n",
+	[CTL_CMD_CHECK] =
+	"Usage: imgsecctl check FILE\n"
+	"Parse and validate FILE (- for standard input) without the kernel.\n"
+	"Exit status 0 if it is a valid policy, 3 if not.\n",
+	[CTL_CMD_SHOW] =
+	"Usage: imgsecctl show [--json]\n"
+	"Print the active policy in the policy file format (it can be given\n"
+	"back to set-policy); with --json, as JSON with rule counters.\n",
+	[CTL_CMD_STATS] =
+	"Usage: imgsecctl stats [--json]\n"
+	"Print the counters of the policy hook, of the imgsec-rpc helper and\n"
+	"of every rule of the active policy.\n",
+	[CTL_CMD_MONITOR] =
+	"Usage: imgsecctl monitor [--json]\n"
+	"Print one line per event until interrupted: connections dropped (or\n"
+	"that would be, in monitor mode) and expectations the rpc helper\n"
+	"created. With --json, one JSON object per line.\n",
+	[CTL_CMD_FLUSH] =
+	"Usage: imgsecctl flush\n"
+	"Remove the active policy: all traffic passes.\n",
+	[CTL_CMD_CONFIRM] =
+	"Usage: imgsecctl confirm\n"
+	"Keep the policy set with 'set-policy --confirm'; it is not reverted.\n",
+	[CTL_CMD_RPC] =
+	"Usage: imgsecctl rpc [--json] [--timeout SECONDS] [--programs LIST]\n"
+	"Without --timeout or --programs, show the imgsec-rpc helper's\n"
+	"settings. --timeout sets the lifetime of the expectations it creates,\n"
+	"1 to 3600 seconds; --programs sets the RPC programs it opens ports\n"
+	"for: a comma-separated list of numbers or names (mount, nfs,\n"
+	"nlockmgr, status, nfs_acl, rquotad), or 'none'.\n",
+};
+
+static void print_help(FILE *f, enum ctl_cmd cmd)
+{
+	if (cmd != CTL_CMD_NONE && cmd < __CTL_CMD_COUNT && cmd_help[cmd])
+		fputs(cmd_help[cmd], f);
+	else
+		fputs(usage_text, f);
+}
+
+static void error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs(PROG ": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Open the family; the one place that tells "module not loaded". */
+static int open_module(struct genl *g, const char *cmd)
+{
+	int ret = genl_open(g, IMGSEC_GENL_NAME);
+
+	if (!ret)
+		return CTL_EXIT_OK;
+	if (ret == -ENOENT) {
+		error("the imgsec module is not loaded (modprobe imgsec)");
+		return CTL_EXIT_NO_MODULE;
+	}
+	error("%s: cannot talk to the kernel: %s", cmd, genl_strerror(-ret));
+	return CTL_EXIT_FAILED;
+}
+
+/*
+ * "imgsecctl: CMD: WHAT: the kernel's message (at rule 3, ports)". @req,
+ * if given, is the SET_POLICY request, to name the offending attribute.
+ */
+static int kernel_error(const struct genl *g, const char *cmd,
+			const char *what, const struct nlmsghdr *req)
+{
+	const struct genl_error *e = &g->error;
+	char where[128] = "";
+	char place[96];
+
+	if (e->has_offset) {
+		if (req && policy_nl_describe_offset(req, e->offset, place,
+						     sizeof(place)))
+			snprintf(where, sizeof(where), " (at %s)", place);
+		else
+			snprintf(where, sizeof(where),
+				 " (at byte %u of the request)", e->offset);
+	} else if (e->has_miss_type) {
+		snprintf(where, sizeof(where),
+			 " (attribute %u is missing)", e->miss_type);
+	}
+	error("%s: %s: %s%s", cmd, what,
+	      e->msg[0] ? e->msg : genl_strerror(e->err), where);
+	return CTL_EXIT_FAILED;
+}
+
+/* A command with no attributes, answered by an ACK (and maybe a reply). */
+static int simple_request(struct genl *g, uint8_t cmd, mnl_cb_t cb,
+			  void *data)
+{
+	char buf[MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct genlmsghdr))];
+	struct nlmsghdr *nlh;
+
+	nlh = genl_msg_start(g, buf, sizeof(buf), cmd, 0);
+	return genl_request(g, nlh, cb, data);
+}
+
+static int fetch_policy(struct genl *g, struct policy_dump *d,
+			const char *cmd)
+{
+	static const struct genl_dump_ops ops = {
+		.reset = policy_dump_reset,
+		.msg = policy_dump_msg,
+	};
+	int ret;
+
+	ret = genl_dump(g, IMGSEC_CMD_GET_POLICY, &ops, d);
+	if (!ret)
+		ret = policy_dump_finish(d);
+	if (!ret)
+		return CTL_EXIT_OK;
+	if (d->err[0]) {
+		error("%s: the kernel's policy was not understood: %s", cmd,
+		      d->err);
+		return CTL_EXIT_FAILED;
+	}
+	return kernel_error(g, cmd, "cannot read the policy", NULL);
+}
+
+static uint32_t count_prefixes(const struct imgsec_policy_desc *p)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < p->nroles; i++)
+		n += p->roles[i].nprefixes;
+	return n;
+}
+
+/*
+ * Parse and validate @file. A file that cannot be read or is invalid gives
+ * CTL_EXIT_INVALID and the parser's "file:line:col: message".
+ */
+static int load_policy(const char *cmd, const char *file,
+		       struct imgsec_policy_desc *p)
+{
+	struct policy_diag diag;
+	int ret;
+
+	memset(&diag, 0, sizeof(diag));
+	ret = policy_parse_file(file, p, &diag);
+	if (!ret)
+		return CTL_EXIT_OK;
+	if (ret == -ENOMEM)
+		error("%s: out of memory", cmd);
+	else if (ret == -EINVAL && diag.msg[0])
+		fprintf(stderr, "%s\n", diag.msg);
+	else
+		error("%s: %s", cmd, diag.msg[0] ? diag.msg : strerror(-ret));
+	return ret == -ENOMEM ? CTL_EXIT_FAILED : CTL_EXIT_INVALID;
+}
+
+static int cmd_status(const struct ctl_args *a)
+{
+	struct imgsec_status st;
+	struct genl g;
+	int ret;
+
+	ret = open_module(&g, "status");
+	if (ret)
+		return ret;
+	memset(&st, 0, sizeof(st));
+	if (simple_request(&g, IMGSEC_CMD_GET_STATUS, status_parse, &st))
+		ret = kernel_error(&g, "status", "cannot read the status",
+				   NULL);
+	else
+		output_status(stdout, &st, g.version, a->json);
+	genl_close(&g);
+	return ret;
+}
+
+static int cmd_check(const struct ctl_args *a)
+{
+	struct imgsec_policy_desc p;
+	int ret;
+
+	ret = load_policy("check", a->file, &p);
+	if (ret)
+		return ret;
+	printf("%s: valid policy: %u roles, %u addresses, %u rules\n",
+	       strcmp(a->file, "-") ? a->file : "<stdin>", p.nroles,
+	       count_prefixes(&p), p.nrules);
+	imgsec_policy_desc_release(&p);
+	return CTL_EXIT_OK;
+}
+
+static int cmd_set_policy(const struct ctl_args *a)
+{
+	struct imgsec_policy_desc p;
+	struct nlmsghdr *nlh;
+	char err[256];
+	struct genl g;
+	size_t size;
+	char *buf;
+	int ret;
+
+	ret = load_policy("set-policy", a->file, &p);
+	if (ret)
+		return ret;
+	ret = open_module(&g, "set-policy");
+	if (ret) {
+		imgsec_policy_desc_release(&p);
+		return ret;
+	}
+	size = policy_nl_msg_size(&p);
+	buf = malloc(size);
+	if (!buf) {
+		error("set-policy: out of memory");
+		ret = CTL_EXIT_FAILED;
+		goto out;
+	}
+	nlh = genl_msg_start(&g, buf, size, IMGSEC_CMD_SET_POLICY, 0);
+	if (a->has_confirm)
+		mnl_attr_put_u32(nlh, IMGSEC_A_CONFIRM_SECS, a->confirm_secs);
+	if (policy_nl_put(nlh, size, &p, err, sizeof(err))) {
+		error("set-policy: %s", err);
+		ret = CTL_EXIT_FAILED;
+		goto out;
+	}
+	if (genl_allow_send(&g, nlh->nlmsg_len)) {
+		/* SO_SNDBUF doubles what it is given, up to wmem_max. */
+		error("set-policy: the policy message (%u bytes) is larger than this socket may send: run as root on the host (CAP_NET_ADMIN) or raise net.core.wmem_max to at least %u",
+		      nlh->nlmsg_len, nlh->nlmsg_len / 2 + 16);
+		ret = CTL_EXIT_FAILED;
+		goto out;
+	}
+	if (genl_request(&g, nlh, NULL, NULL)) {
+		ret = kernel_error(&g, "set-policy",
+				   "kernel refused the policy", nlh);
+		goto out;
+	}
+	printf("policy applied: %u roles, %u addresses, %u rules\n",
+	       p.nroles, count_prefixes(&p), p.nrules);
+	if (a->has_confirm)
+		printf("the previous policy comes back in %u seconds unless 'imgsecctl confirm' is run\n",
+		       a->confirm_secs);
+	ret = CTL_EXIT_OK;
+out:
+	free(buf);
+	genl_close(&g);
+	imgsec_policy_desc_release(&p);
+	return ret;
+}
+
+static int cmd_show(const struct ctl_args *a)
+{
+	struct policy_dump d;
+	struct genl g;
+	int ret;
+
+	ret = open_module(&g, "show");
+	if (ret)
+		return ret;
+	policy_dump_init(&d);
+	ret = fetch_policy(&g, &d, "show");
+	if (ret)
+		goto out;
+	if (a->json)
+		output_policy_json(stdout, &d);
+	else if (!d.active)
+		printf("no policy set: all traffic passes\n");
+	else if (policy_print(stdout, &d.desc)) {
+		error("show: the kernel's policy cannot be printed");
+		ret = CTL_EXIT_FAILED;
+	}
+out:
+	policy_dump_release(&d);
+	genl_close(&g);
+	return ret;
+}
+
+static int cmd_stats(const struct ctl_args *a)
+{
+	struct imgsec_stats s;
+	struct policy_dump d;
+	struct genl g;
+	int ret;
+
+	ret = open_module(&g, "stats");
+	if (ret)
+		return ret;
+	memset(&s, 0, sizeof(s));
+	policy_dump_init(&d);
+	if (simple_request(&g, IMGSEC_CMD_GET_STATS, stats_parse, &s)) {
+		ret = kernel_error(&g, "stats", "cannot read the counters",
+				   NULL);
+		goto out;
+	}
+	ret = fetch_policy(&g, &d, "stats");
+	if (ret && (g.error.err == EPERM || g.error.err == EACCES)) {
+		/* Reading rules needs CAP_NET_ADMIN, counters do not. */
+		policy_dump_release(&d);
+		output_stats(stdout, &s, NULL, a->json);
+	} else if (!ret) {
+		output_stats(stdout, &s, &d, a->json);
+	}
+out:
+	policy_dump_release(&d);
+	genl_close(&g);
+	return ret;
+}
+
+static volatile sig_atomic_t stop_monitor;
+
+static void on_signal(int sig)
+{
+	stop_monitor = 1;
+}
+
+static int event_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct ctl_args *a = data;
+	struct imgsec_event ev;
+	int ret;
+
+	ret = event_parse(nlh, &ev);
+	if (ret == -ENOENT)
+		return MNL_CB_OK;	/* not an event */
+	if (ret)
+		error("monitor: an event was not understood; skipped");
+	else
+		output_event(stdout, &ev, a->json);
+	return MNL_CB_OK;
+}
+
+static int cmd_monitor(const struct ctl_args *a)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigset_t block, orig;
+	struct pollfd pfd;
+	struct genl g;
+	int ret;
+
+	ret = open_module(&g, "monitor");
+	if (ret)
+		return ret;
+	ret = genl_join_group(&g, IMGSEC_MCGRP_EVENTS);
+	if (ret) {
+		error("monitor: cannot listen to the module's events: %s",
+		      ret == -ENOENT ? "it has no \"" IMGSEC_MCGRP_EVENTS "\" group" :
+		      genl_strerror(-ret));
+		genl_close(&g);
+		return CTL_EXIT_FAILED;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* Signals are only let in while waiting, so none is missed. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &orig);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	pfd.fd = mnl_socket_get_fd(g.nl);
+	pfd.events = POLLIN;
+	ret = CTL_EXIT_OK;
+	while (!stop_monitor) {
+		if (ppoll(&pfd, 1, NULL, &orig) < 0) {
+			if (errno == EINTR)
+				continue;
+			error("monitor: %s", strerror(errno));
+			ret = CTL_EXIT_FAILED;
+			break;
+		}
+		ret = genl_recv_events(&g, event_cb, (void *)a);
+		if (ret == -ENOBUFS) {
+			error("monitor: events were lost (receive buffer overrun)");
+		} else if (ret && ret != -EINTR) {
+			error("monitor: %s", genl_strerror(-ret));
+			ret = CTL_EXIT_FAILED;
+			break;
+		}
+		ret = CTL_EXIT_OK;
+	}
+	sigprocmask(SIG_SETMASK, &orig, NULL);
+	genl_close(&g);
+	return ret;
+}
+
+static int cmd_flush(const struct ctl_args *a)
+{
+	struct genl g;
+	int ret;
+
+	ret = open_module(&g, "flush");
+	if (ret)
+		return ret;
+	if (simple_request(&g, IMGSEC_CMD_FLUSH, NULL, NULL)) {
+		ret = kernel_error(&g, "flush", "cannot remove the policy",
+				   NULL);
+	} else {
+		printf("policy removed: all traffic passes\n");
+	}
+	genl_close(&g);
+	return ret;
+}
+
+static int cmd_confirm(const struct ctl_args *a)
+{
+	struct genl g;
+	int ret;
+
+	ret = open_module(&g, "confirm");
+	if (ret)
+		return ret;
+	if (simple_request(&g, IMGSEC_CMD_CONFIRM, NULL, NULL)) {
+		if (g.error.err == ENOENT && !g.error.msg[0]) {
+			error("confirm: no policy is waiting for confirmation");
+			ret = CTL_EXIT_FAILED;
+		} else {
+			ret = kernel_error(&g, "confirm",
+					   "cannot confirm the policy", NULL);
+		}
+	} else {
+		printf("policy confirmed: it will not be reverted\n");
+	}
+	genl_close(&g);
+	return ret;
+}
+
+static int cmd_rpc(const struct ctl_args *a)
+{
+	char buf[512];
+	struct imgsec_rpc_settings rpc;
+	struct nlmsghdr *nlh;
+	struct genl g;
+	int ret;
+
+	ret = open_module(&g, "rpc");
+	if (ret)
+		return ret;
+	if (a->has_timeout || a->has_programs) {
+		memset(&rpc, 0, sizeof(rpc));
+		rpc.has_timeout = a->has_timeout;
+		rpc.timeout_secs = a->timeout_secs;
+		rpc.has_programs = a->has_programs;
+		rpc.nprograms = a->nprograms;
+		memcpy(rpc.programs, a->programs, sizeof(rpc.programs));
+		nlh = genl_msg_start(&g, buf, sizeof(buf), IMGSEC_CMD_SET_RPC,
+				     0);
+		if (rpc_settings_put(nlh, sizeof(buf), &rpc)) {
+			error("rpc: too many settings for one message");
+			ret = CTL_EXIT_FAILED;
+			goto out;
+		}
+		if (genl_request(&g, nlh, NULL, NULL)) {
+			ret = kernel_error(&g, "rpc",
+					   "kernel refused the settings", NULL);
+			goto out;
+		}
+	}
+	memset(&rpc, 0, sizeof(rpc));
+	if (simple_request(&g, IMGSEC_CMD_GET_RPC, rpc_settings_parse, &rpc)) {
+		ret = kernel_error(&g, "rpc", "cannot read the settings",
+				   NULL);
+		goto out;
+	}
+	output_rpc(stdout, &rpc, a->json);
+out:
+	genl_close(&g);
+	return ret;
+}
+
+static int (*const run_cmd[__CTL_CMD_COUNT])(const struct ctl_args *) = {
+	[CTL_CMD_STATUS] = cmd_status,
+	[CTL_CMD_SET_POLICY] = cmd_set_policy,
+	[CTL_CMD_CHECK] = cmd_check,
+	[CTL_CMD_SHOW] = cmd_show,
+	[CTL_CMD_STATS] = cmd_stats,
+	[CTL_CMD_MONITOR] = cmd_monitor,
+	[CTL_CMD_FLUSH] = cmd_flush,
+	[CTL_CMD_CONFIRM] = cmd_confirm,
+	[CTL_CMD_RPC] = cmd_rpc,
+};
+
+int main(int argc, char **argv)
+{
+	struct ctl_args a;
+	char err[256];
+	int ret;
+
+	ret = ctl_parse_args(argc, argv, &a, err, sizeof(err));
+	if (ret) {
+		error("%s", err);
+		if (a.cmd != CTL_CMD_NONE)
+			fprintf(stderr, "Try 'imgsecctl %s --help'.\n",
+				ctl_cmd_name(a.cmd));
+		else
+			fprintf(stderr, "Try 'imgsecctl --help'.\n");
+		return ret;
+	}
+	if (a.help) {
+		print_help(stdout, a.cmd);
+		return CTL_EXIT_OK;
+	}
+	if (a.version) {
+		printf("imgsecctl %s\n", IMGSEC_VERSION);
+		return CTL_EXIT_OK;
+	}
+	ret = run_cmd[a.cmd](&a);
+	if (fflush(stdout) || ferror(stdout)) {
+		error("cannot write the output");
+		return CTL_EXIT_FAILED;
+	}
+	return ret;
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What imgsecctl prints: plain text for people, and with --json one JSON
+ * document per command (one line per event for monitor), written here with
+ * correct escaping and no library.
+ */
+#ifndef _IMGSECCTL_OUTPUT_H
+#define _IMGSECCTL_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "policy_nl.h"
+
+/* @s as a JSON string: quoted, escaped, invalid UTF-8 as U+FFFD. */
+void json_print_string(FILE *f, const char *s);
+
+/* "192.0.2.0/24", "2001:db8::1/128"; "?" for an unknown family. */
+void format_prefix(const struct imgsec_prefix *p, char *buf, size_t len);
+/* "111", "2428-2433". */
+void format_port_range(const struct imgsec_port_range *r, char *buf,
+		       size_t len);
+
+/* @family_version: the genl family version the kernel announced. */
+void output_status(FILE *f, const struct imgsec_status *st,
+		   uint32_t family_version, bool json);
+/* show --json: the policy with rule counters, or "policy": null. */
+void output_policy_json(FILE *f, const struct policy_dump *d);
+/* @d NULL: the rules could not be read (no CAP_NET_ADMIN). */
+void output_stats(FILE *f, const struct imgsec_stats *s,
+		  const struct policy_dump *d, bool json);
+void output_rpc(FILE *f, const struct imgsec_rpc_settings *rpc, bool json);
+void output_event(FILE *f, const struct imgsec_event *ev, bool json);
+
+#endif /* _IMGSECCTL_OUTPUT_H */
