@@ -199,6 +199,12 @@ static void imgsec_rpc_expect(struct imgsec_rpc_ctx *ctx,
 	nf_ct_expect_init(exp, NF_CT_EXPECT_CLASS_DEFAULT,
 			  nf_ct_l3num(ctx->ct), &t->src.u3, &t->dst.u3,
 			  call->proto, NULL, &dport);
+	/*
+	 * mount.nfs probes mountd, then the kernel makes the MNT call from
+	 * another port: the hole serves every connection of this client to
+	 * this port until it times out, not only the first.
+	 */
+	exp->flags = NF_CT_EXPECT_PERMANENT;
 	if (ctx->ct->status & IPS_NAT_MASK)
 		exp->expectfn = nf_nat_follow_master;
 	ret = nf_ct_expect_related(exp, 0);
