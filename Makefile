@@ -19,7 +19,7 @@ SHARED_SRCS := module/rpc.c module/policy_desc.c module/classify.c
 CTL_SRCS := $(wildcard userspace/*.c)
 CTL_LIBS := $(shell pkg-config --libs libmnl 2>/dev/null || echo -lmnl)
 
-.PHONY: all module userspace clean check lint unit fuzz kunit e2e demo bench deps
+.PHONY: all module userspace tools clean check lint unit fuzz kunit e2e demo bench deps
 
 all: module userspace
 
@@ -30,6 +30,12 @@ userspace: userspace/imgsecctl
 
 userspace/imgsecctl: $(CTL_SRCS) $(wildcard $(SHARED_SRCS)) $(wildcard userspace/*.h module/*.h) include/uapi/linux/imgsec.h
 	$(CC) $(USER_CFLAGS) -o $@ $(CTL_SRCS) $(wildcard module/policy_desc.c) $(CTL_LIBS)
+
+# Test tools that run in the VM: static, so they need no libraries there.
+tools: tests/tools/rpcsend tests/tools/genl_bad
+
+tests/tools/%: tests/tools/%.c include/uapi/linux/imgsec.h
+	$(CC) -static -O2 -Wall -Wextra -Werror -Iinclude/uapi -o $@ $<
 
 deps:
 	tests/deps.sh
@@ -46,7 +52,7 @@ fuzz:
 kunit:
 	tests/kunit/run.sh
 
-e2e: all
+e2e: all tools
 	tests/vm/run.sh tests/e2e/*_test.sh
 
 bench: all
@@ -60,4 +66,102 @@ demo:
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
-	rm -rf $(BUILD) userspace/imgsecctl
+	rm -rf $(BUILD) userspace/imgsecctl tests/tools/rpcsend tests/tools/genl_bad
+
+# ---- Install, DKMS, release tarball --------------------------------------
+# `make install` puts imgsecctl, its man pages, the bash completion, the
+# default policy and the systemd unit in place (DESTDIR and PREFIX are
+# honoured); the module itself goes through DKMS: `make dkms-install`.
+# README.md ("Installing on a GCEMS host") says how an operator uses them.
+PREFIX ?= /usr
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share/imgsec
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+# Debian's place for units that packages ship (merged /usr: the same
+# directory as /usr/lib/systemd/system); systemd reads both.
+UNITDIR ?= /lib/systemd/system
+SYSCONFDIR ?= /etc
+CONF := $(DESTDIR)$(SYSCONFDIR)/imgsec/imgsec.conf
+# The module is built by DKMS for DKMS_KVER (default: the running kernel).
+DKMS_KVER ?= $(shell uname -r)
+DKMS_SRC := /usr/src/imgsec-$(VERSION)
+DKMS_FILES := dkms.conf Makefile Kbuild include/uapi/linux/imgsec.h \
+	module/Kbuild $(wildcard module/*.h) \
+	$(filter-out %_test.c %.mod.c,$(wildcard module/*.c))
+DIST := imgsec-$(VERSION)
+
+.PHONY: install uninstall dkms-install dkms-uninstall dist
+
+install: userspace
+	install -D -m 0755 userspace/imgsecctl $(DESTDIR)$(SBINDIR)/imgsecctl
+	install -D -m 0644 doc/imgsec.conf.5 $(DESTDIR)$(MANDIR)/man5/imgsec.conf.5
+	install -D -m 0644 doc/imgsecctl.8 $(DESTDIR)$(MANDIR)/man8/imgsecctl.8
+	install -D -m 0644 userspace/imgsecctl.bash-completion \
+		$(DESTDIR)$(COMPLETIONDIR)/imgsecctl
+	install -D -m 0644 etc/imgsec.conf $(DESTDIR)$(DATADIR)/imgsec.conf
+	mkdir -p $(BUILD)
+	sed 's|/usr/sbin/imgsecctl|$(SBINDIR)/imgsecctl|; s|/etc/imgsec/|$(SYSCONFDIR)/imgsec/|' \
+		packaging/imgsec.service >$(BUILD)/imgsec.service
+	install -D -m 0644 $(BUILD)/imgsec.service $(DESTDIR)$(UNITDIR)/imgsec.service
+	@# The operator's policy is never overwritten.
+	@if [ -e $(CONF) ]; then \
+		echo "kept $(CONF); the shipped default is $(DATADIR)/imgsec.conf"; \
+	else \
+		echo "install -D -m 0644 etc/imgsec.conf $(CONF)"; \
+		install -D -m 0644 etc/imgsec.conf $(CONF); \
+	fi
+	@echo "imgsec.service is installed, not enabled: edit the roles in" \
+		"$(SYSCONFDIR)/imgsec/imgsec.conf first (README.md, Installing on a GCEMS host)."
+
+# Removes what install added. The policy in /etc goes only if it is still
+# the shipped default: an edited one is the operator's, and is kept.
+uninstall:
+	@if [ -e $(DESTDIR)$(UNITDIR)/imgsec.service ] && command -v systemctl >/dev/null; then \
+		echo "systemctl --root=$(or $(DESTDIR),/) disable imgsec.service"; \
+		systemctl --root=$(or $(DESTDIR),/) disable imgsec.service 2>/dev/null || true; \
+	fi
+	@if [ -e $(CONF) ] && ! cmp -s $(CONF) $(DESTDIR)$(DATADIR)/imgsec.conf; then \
+		echo "kept $(CONF): it differs from the shipped default"; \
+	else \
+		echo "rm -f $(CONF)"; rm -f $(CONF); \
+		rmdir $(DESTDIR)$(SYSCONFDIR)/imgsec 2>/dev/null || true; \
+	fi
+	rm -f $(DESTDIR)$(SBINDIR)/imgsecctl \
+		$(DESTDIR)$(MANDIR)/man5/imgsec.conf.5 \
+		$(DESTDIR)$(MANDIR)/man8/imgsecctl.8 \
+		$(DESTDIR)$(COMPLETIONDIR)/imgsecctl \
+		$(DESTDIR)$(DATADIR)/imgsec.conf \
+		$(DESTDIR)$(UNITDIR)/imgsec.service
+	-rmdir $(DESTDIR)$(DATADIR) 2>/dev/null
+
+# Copies the module's sources to /usr/src/imgsec-VERSION and has DKMS build
+# and install it for DKMS_KVER; DKMS rebuilds it on each kernel upgrade.
+# Any other version of imgsec known to DKMS is removed first (an upgrade).
+dkms-install:
+	@command -v dkms >/dev/null || { echo "dkms is not installed (apt-get install dkms)"; exit 1; }
+	@for v in $$(dkms status -m imgsec 2>/dev/null | sed -n 's|^imgsec/\([^,:]*\)[,:].*|\1|p' | sort -u); do \
+		echo "dkms remove imgsec/$$v --all"; dkms remove imgsec/$$v --all >/dev/null || exit 1; \
+		[ "$$v" = "$(VERSION)" ] || rm -rf /usr/src/imgsec-$$v; \
+	done
+	rm -rf $(DKMS_SRC)
+	for f in $(DKMS_FILES); do install -D -m 0644 $$f $(DKMS_SRC)/$$f || exit 1; done
+	dkms add imgsec/$(VERSION)
+	dkms build imgsec/$(VERSION) -k $(DKMS_KVER)
+	dkms install imgsec/$(VERSION) -k $(DKMS_KVER)
+
+dkms-uninstall:
+	-dkms remove imgsec/$(VERSION) --all
+	rm -rf $(DKMS_SRC)
+
+# imgsec-VERSION.tar.gz of the tree as it would be committed (tracked files
+# and new ones git does not ignore), reproducible: files sorted, owner root,
+# dates of the last commit. `dkms add ./imgsec-VERSION` takes it unpacked.
+dist:
+	@git rev-parse --git-dir >/dev/null 2>&1 || { echo "make dist needs a git checkout"; exit 1; }
+	git ls-files -co --exclude-standard | grep -v '^imgsec-.*\.tar\.gz$$' | \
+		while read -r f; do [ -f "$$f" ] && echo "$$f"; done | \
+		tar -c --sort=name --owner=0 --group=0 --numeric-owner \
+			--mtime=@$$(git log -1 --format=%ct) \
+			--transform 's|^|$(DIST)/|' -T - | gzip -n -9 >$(DIST).tar.gz
+	@echo "$(DIST).tar.gz: $$(tar -tzf $(DIST).tar.gz | wc -l) files"

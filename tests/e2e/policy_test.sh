@@ -1,0 +1,248 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The shipped policy (etc/imgsec.conf, the vendor's port table) on gcems:
+# for every row, the allowed direction connects, while the outsider and the
+# wrong direction are refused. Then: monitor mode, bad input changes
+# nothing, non-admins are refused, --confirm reverts, flush passes all.
+#
+# Runs inside the test VM: tests/vm/run.sh tests/e2e/policy_test.sh
+. "$(dirname "$0")/lib.sh"
+
+CONF=${IMGSEC_SRC:-/src}/etc/imgsec.conf
+G4=$(addr4 gcems)
+G6=$(addr6 gcems)
+
+ctl() { run_in gcems imgsecctl "$@"; } # imgsecctl in the namespace of gcems
+
+# allowed_tcp NAME FROM TO PORT: FROM reaches TO:PORT; the same port is
+# refused from the outsider (to gcems) or towards it (from gcems: gcems'
+# own output is filtered too), and in the wrong direction, TO -> FROM.
+allowed_tcp() { allowed tcp "$@"; }
+allowed_udp() { allowed udp "$@"; }
+
+allowed() { # PROTO NAME FROM TO PORT
+	local proto=$1 name=$2 from=$3 to=$4 port=$5 probe=can_connect_tcp
+	[ "$proto" = udp ] && probe=can_send_udp
+	start_listener "$to" "$proto" "$port"
+	start_listener "$from" "$proto" "$port"
+	check "$name: $from -> $to $proto $port" \
+		$probe "$from" "$(addr4 "$to")" "$port"
+	if [ "$to" = gcems ]; then
+		check_not "$name: outsider -> gcems $proto $port refused" \
+			$probe outsider "$G4" "$port"
+	else
+		start_listener outsider "$proto" "$port"
+		check_not "$name: gcems -> outsider $proto $port refused" \
+			$probe gcems "$(addr4 outsider)" "$port"
+	fi
+	check_not "$name: $to -> $from $proto $port refused" \
+		$probe "$to" "$(addr4 "$from")" "$port"
+}
+
+stat_of() { # NAME: a counter from "imgsecctl stats --json"
+	ctl stats --json | tr ',{}' '\n\n\n' | sed -n "s/^ *\"$1\": *\([0-9]*\).*/\1/p" |
+		head -n 1
+}
+
+# FTP through the kernel's ftp helper, attached by the policy: a scripted
+# server announces a passive port (227), the client then connects to it
+# as a related connection; an unannounced port stays closed.
+ftp_passive() {
+	local port=10021
+	listen_tcp gcems $port
+	# nf_conntrack_ftp parses a line only after a newline it has seen:
+	# a greeting first, then the 227 in a segment of its own.
+	run_in gcems sh -c "{ printf '220 imgsec test\r\n'; sleep 1;
+		printf '227 Entering Passive Mode (192,0,2,1,39,37).\r\n'; } |
+		timeout 10 $NC -n -l 21 >/dev/null" &
+	busywait 5000 listening gcems tcp 21 || return 1
+	run_in img1 timeout 6 "$NC" -n -w 3 "$G4" 21 </dev/null |
+		grep -q '^227 ' || return 1
+	can_connect_tcp img1 "$G4" $port
+}
+
+test_rows() {
+	# Connections between IMG and GCEMS. The scripted FTP server takes
+	# port 21 first, for one connection.
+	check "FTP passive data port opened by the ftp helper" ftp_passive
+	allowed_tcp "FTP control" img1 gcems 21
+	allowed_tcp "FTP data (active, port 20)" img1 gcems 20
+	check_not "FTP: unannounced high port stays closed" \
+		can_connect_tcp img1 "$G4" 10022
+	allowed_tcp "Telnet" gcems img1 23
+	allowed_udp "NFS" img1 gcems 2049
+	# nfsd itself listens on TCP 2049.
+	check "NFS over TCP: img2 -> gcems tcp 2049" \
+		run_in img2 "$NC" -z -n -w 3 "$G4" 2049
+	check_not "NFS over TCP: outsider -> gcems tcp 2049 refused" \
+		run_in outsider "$NC" -z -n -w 3 "$G4" 2049
+	allowed_udp "RADIUS authentication" img1 gcems 1812
+	allowed_udp "RADIUS accounting" img2 gcems 1813
+	allowed_udp "SNMP requests" gcems img1 161
+	allowed_tcp "SNMP requests over TCP" gcems img2 161
+	allowed_udp "SNMP traps" img1 gcems 162
+	allowed_tcp "SNMP traps over TCP" img1 gcems 162
+	allowed_tcp "GCEMS control" img1 gcems 12610
+	allowed_udp "NTP" img2 gcems 123
+
+	# Connections to the GCEMS server.
+	allowed_tcp "SSH" clientview gcems 22
+	allowed_tcp "VNC" clientview gcems 5901
+	allowed_tcp "HTTP (support)" clientview gcems 80
+	allowed_tcp "GCEMS application" clientview gcems 1312
+	allowed_tcp "ClientView data" clientview gcems 2623
+	allowed_tcp "ClientView FTP, first of range" clientview gcems 2428
+	allowed_tcp "ClientView FTP, last of range" clientview gcems 2433
+	allowed_tcp "ClientView signaling" clientview gcems 2624
+	allowed_tcp "ClientView authentication" clientview gcems 1098
+	allowed_tcp "ClientView authentication" clientview gcems 1099
+
+	# Roles hold: an IMG is no ClientView, nor the other way round.
+	listen_tcp gcems 2434
+	check_not "ClientView range ends at 2433" \
+		can_connect_tcp clientview "$G4" 2434
+	check_not "an IMG is not a ClientView (tcp 2623)" \
+		can_connect_tcp img1 "$G4" 2623
+	check_not "ClientView is not an IMG (tcp 12610)" \
+		can_connect_tcp clientview "$G4" 12610
+}
+
+test_ipv6() {
+	check "IPv6: clientview -> gcems ssh" \
+		can_connect_tcp clientview "$G6" 22
+	check "IPv6: img1 -> gcems GCEMS control" \
+		can_connect_tcp img1 "$G6" 12610
+	check_not "IPv6: outsider -> gcems ssh refused" \
+		can_connect_tcp outsider "$G6" 22
+	# img2 has not spoken IPv6 to gcems yet: neighbour discovery must pass.
+	check "IPv6: img2 -> gcems GCEMS control (neighbour discovery passes)" \
+		can_connect_tcp img2 "$G6" 12610
+}
+
+test_nfs_through_portmap() {
+	local mnt=/mnt/policy-nfs
+	check "NFS mount from img1 through the portmap row" \
+		nfs_mount img1 "$G4" vers=3,proto=tcp,mountproto=udp,nolock $mnt
+	check "file written over NFS" sh -c "echo hello >$mnt/policy-test"
+	check "file seen on the server" grep -q hello "$NFS_EXPORT/policy-test"
+	nfs_umount $mnt
+	check "rpc helper opened the mount port" \
+		test "$(stat_of expected)" -ge 1
+	check "img1 reaches portmap (rpcinfo -p)" \
+		run_in img1 timeout 20 rpcinfo -p "$G4"
+	check_not "outsider does not reach portmap (rpcinfo -p)" \
+		run_in outsider timeout 20 rpcinfo -p "$G4"
+}
+
+# SS7 is between IMGs: it never crosses gcems. The same file, set in
+# img2's own namespace (imgsec is per namespace), shows that row.
+test_ss7() {
+	must run_in img2 imgsecctl set-policy "$CONF"
+	listen_udp img2 34867
+	check "SS7: img1 -> img2 udp 34867" can_send_udp img1 "$(addr4 img2)" 34867
+	check_not "SS7: outsider -> img2 udp 34867 refused" \
+		can_send_udp outsider "$(addr4 img2)" 34867
+	must run_in img2 imgsecctl flush
+}
+
+test_monitor() {
+	local before after
+	must sh -c "sed 's/^mode enforce/mode monitor/' $CONF >/tmp/monitor.conf"
+	must ctl set-policy /tmp/monitor.conf
+	before=$(stat_of would_drop)
+	listen_tcp gcems 8080
+	check "monitor: outsider reaches an unlisted port" \
+		can_connect_tcp outsider "$G4" 8080
+	after=$(stat_of would_drop)
+	check "monitor: counted as would-drop ($before -> $after)" \
+		test "${after:-0}" -gt "${before:-0}"
+	check "monitor: logged with the imgsec: prefix" \
+		sh -c "dmesg | grep -q 'imgsec: would drop'"
+}
+
+test_bad_input() {
+	local before after rc
+	must ctl set-policy "$CONF"
+	before=$(ctl show)
+	printf 'mode enforce\nrole a 192.0.2.1\nallow a -> b tcp 22\n' >/tmp/bad.conf
+	ctl set-policy /tmp/bad.conf >/tmp/bad.out 2>&1
+	rc=$?
+	check "bad policy file refused (exit 3)" test $rc = 3
+	check "bad policy file: error names file:line:col" \
+		grep -q 'bad.conf:3:' /tmp/bad.out
+	after=$(ctl show)
+	check "bad policy file changed nothing" test "$before" = "$after"
+	check "SSH still allowed after the refused file" \
+		can_connect_tcp clientview "$G4" 22
+	# Malformed netlink messages, one fault each (tests/tools/genl_bad.c):
+	# its own PASS/FAIL lines count with ours.
+	run_in gcems "${IMGSEC_SRC:-/src}/tests/tools/genl_bad" >/tmp/genl_bad.out 2>&1
+	cat /tmp/genl_bad.out
+	PASSED=$((PASSED + $(grep -c '^PASS: ' /tmp/genl_bad.out)))
+	FAILED=$((FAILED + $(grep -c '^FAIL: ' /tmp/genl_bad.out)))
+	# Its last, well-formed message replaced our policy: put it back.
+	must ctl set-policy "$CONF"
+}
+
+# As the unprivileged user nobody, in gcems.
+as_nobody() { run_in gcems setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+
+test_non_admin() {
+	local rc
+	as_nobody imgsecctl status >/tmp/status.out 2>&1
+	check "non-admin may read the status" test $? = 0
+	as_nobody imgsecctl set-policy "$CONF" >/tmp/eperm.out 2>&1
+	rc=$?
+	check "non-admin set-policy refused, exit 1 (got $rc)" test $rc = 1
+	check "non-admin set-policy: permission denied, in plain words" \
+		grep -q 'permission denied.*CAP_NET_ADMIN' /tmp/eperm.out
+	as_nobody imgsecctl flush >/tmp/eperm.out 2>&1
+	rc=$?
+	check "non-admin flush refused, exit 1 (got $rc)" test $rc = 1
+	check "policy still active after the non-admin attempts" \
+		sh -c "$IP netns exec gcems imgsecctl show | grep -q '^allow'"
+}
+
+test_confirm() {
+	# A policy without the SSH rules locks the operator out...
+	grep -v 'tcp 22 ' "$CONF" >/tmp/nossh.conf
+	must ctl set-policy "$CONF"
+	must ctl set-policy --confirm 3 /tmp/nossh.conf
+	check "confirm: revert pending" sh -c "$IP netns exec gcems imgsecctl status | grep -qi 'revert'"
+	check_not "confirm: SSH refused by the unconfirmed policy" \
+		can_connect_tcp clientview "$G4" 22
+	# ...and gets it back when nobody confirms.
+	check "confirm: previous policy back after the timeout" \
+		busywait 8000 can_connect_tcp clientview "$G4" 22
+	must ctl set-policy --confirm 30 /tmp/nossh.conf
+	must ctl confirm
+	sleep 1
+	check_not "confirm: a confirmed policy stays" \
+		can_connect_tcp clientview "$G4" 22
+}
+
+test_flush() {
+	must ctl flush
+	listen_tcp gcems 8081
+	check "flush: everything passes again" can_connect_tcp outsider "$G4" 8081
+	check "flush: show says so" sh -c "$IP netns exec gcems imgsecctl show | grep -qi 'no policy'"
+}
+
+setup_topology
+start_nfs_server
+must modprobe imgsec
+check "policy file checks" ctl check "$CONF"
+must ctl set-policy "$CONF"
+ctl show | head -n 5
+test_rows
+test_ipv6
+test_nfs_through_portmap
+test_ss7
+test_monitor
+test_bad_input
+test_non_admin
+test_confirm
+test_flush
+ctl stats
+summary
