@@ -33,7 +33,7 @@ MODULE_PARM_DESC(rpc_timeout,
 static unsigned int rpc_max_conns = 4096;
 module_param(rpc_max_conns, uint, 0444);
 MODULE_PARM_DESC(rpc_max_conns,
-		 "portmap connections followed at once, all namespaces (default 4096)");
+		 "portmap TCP connections followed at once, all namespaces (default 4096)");
 
 static unsigned int rpc_programs[IMGSEC_MAX_RPC_PROGRAMS] = {
 	RPC_MOUNT_PROGRAM, RPC_NFS_PROGRAM,
@@ -45,22 +45,33 @@ module_param_array_named(rpc_programs, rpc_programs, uint, &rpc_nprograms,
 MODULE_PARM_DESC(rpc_programs,
 		 "RPC programs whose ports may be opened (default 100005,100003)");
 
-/* What the helper keeps per portmap connection. */
+/*
+ * What the helper keeps per portmap TCP connection: the record streams.
+ * Allocated from a cache of its own, only once the client has sent data
+ * (so the connection is confirmed and ->destroy will free it).
+ */
 struct imgsec_rpc_conn {
 	struct list_head list;		/* imgsec_rpc_conns, for unload */
 	struct rpc_pending pending;
-	struct rpc_stream streams[];	/* TCP: one per direction */
+	struct rpc_stream streams[2];	/* by direction */
 };
 
-/* Stored in the conntrack helper extension's private area. */
+/*
+ * Stored in the conntrack helper extension's private area. A UDP client
+ * socket asks one thing at a time (retransmissions reuse the xid): its
+ * one pending call lives here, so UDP, where addresses are cheap to forge,
+ * costs no memory at all.
+ */
 struct imgsec_rpc_help {
-	struct imgsec_rpc_conn *conn;
+	struct imgsec_rpc_conn *conn;	/* TCP */
+	struct rpc_lookup udp_call;	/* UDP; prog 0: none */
 };
 
 /* One lock for all state, as nf_conntrack_ftp: portmap traffic is light. */
 static DEFINE_SPINLOCK(imgsec_rpc_lock);
 static LIST_HEAD(imgsec_rpc_conns);
 static unsigned int imgsec_rpc_nconns;
+static struct kmem_cache *imgsec_rpc_cache __read_mostly;
 static u8 imgsec_rpc_buf[RPC_MAX_RECORD];	/* UDP payload copy */
 static bool imgsec_rpc_registered;
 
@@ -74,7 +85,7 @@ static struct nf_conntrack_helper imgsec_rpc_helpers[4];
 struct imgsec_rpc_ctx {
 	struct nf_conn *ct;
 	struct imgsec_net *in;
-	struct imgsec_rpc_conn *conn;
+	struct imgsec_rpc_help *help;
 	enum ip_conntrack_dir dir;
 };
 
@@ -95,19 +106,13 @@ static bool imgsec_rpc_program_allowed(u32 prog)
 	return false;
 }
 
-static struct imgsec_rpc_conn *imgsec_rpc_conn_get(struct nf_conn *ct)
+static struct imgsec_rpc_conn *imgsec_rpc_conn_new(struct imgsec_rpc_help *help)
 {
-	struct imgsec_rpc_help *help = nfct_help_data(ct);
-	struct imgsec_rpc_conn *conn = help->conn;
-	size_t size = sizeof(*conn);
+	struct imgsec_rpc_conn *conn;
 
-	if (conn)
-		return conn;
 	if (imgsec_rpc_nconns >= rpc_max_conns)
 		return NULL;
-	if (nf_ct_protonum(ct) == IPPROTO_TCP)
-		size += 2 * sizeof(conn->streams[0]);
-	conn = kzalloc(size, GFP_ATOMIC);
+	conn = kmem_cache_zalloc(imgsec_rpc_cache, GFP_ATOMIC);
 	if (!conn)
 		return NULL;
 	list_add(&conn->list, &imgsec_rpc_conns);
@@ -120,7 +125,35 @@ static void imgsec_rpc_conn_free(struct imgsec_rpc_conn *conn)
 {
 	list_del(&conn->list);
 	imgsec_rpc_nconns--;
-	kfree(conn);
+	kmem_cache_free(imgsec_rpc_cache, conn);
+}
+
+/* Remember a call until its reply; true if an older one was dropped. */
+static bool imgsec_rpc_remember(struct imgsec_rpc_ctx *ctx,
+				const struct rpc_lookup *call)
+{
+	struct rpc_lookup *slot = &ctx->help->udp_call;
+	bool evicted;
+
+	if (ctx->help->conn)
+		return rpc_pending_add(&ctx->help->conn->pending, call);
+	evicted = slot->prog && slot->xid != call->xid;
+	*slot = *call;
+	return evicted;
+}
+
+static bool imgsec_rpc_recall(struct imgsec_rpc_ctx *ctx, u32 xid,
+			      struct rpc_lookup *call)
+{
+	struct rpc_lookup *slot = &ctx->help->udp_call;
+
+	if (ctx->help->conn)
+		return rpc_pending_take(&ctx->help->conn->pending, xid, call);
+	if (!slot->prog || slot->xid != xid)
+		return false;
+	*call = *slot;
+	slot->prog = 0;
+	return true;
 }
 
 static void imgsec_rpc_destroy(struct nf_conn *ct)
@@ -163,7 +196,7 @@ static void imgsec_rpc_call(struct imgsec_rpc_ctx *ctx, const u8 *rec,
 		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_NOT_ALLOWED);
 		return;
 	}
-	if (rpc_pending_add(&ctx->conn->pending, &call))
+	if (imgsec_rpc_remember(ctx, &call))
 		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_OVERFLOWS);
 	imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_CALLS);
 }
@@ -238,7 +271,7 @@ static void imgsec_rpc_reply(struct imgsec_rpc_ctx *ctx, const u8 *rec,
 					 IMGSEC_RPC_STATS_A_PARSE_ERRORS);
 		return;
 	}
-	if (!rpc_pending_take(&ctx->conn->pending, xid, &call)) {
+	if (!imgsec_rpc_recall(ctx, xid, &call)) {
 		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_UNMATCHED);
 		return;
 	}
@@ -294,7 +327,7 @@ static void imgsec_rpc_udp(struct imgsec_rpc_ctx *ctx,
 static void imgsec_rpc_tcp(struct imgsec_rpc_ctx *ctx,
 			   const struct sk_buff *skb, unsigned int protoff)
 {
-	struct rpc_stream *s = &ctx->conn->streams[ctx->dir];
+	struct imgsec_rpc_conn *conn = ctx->help->conn;
 	struct rpc_stream_stats st = {};
 	unsigned int dataoff, off;
 	const struct tcphdr *th;
@@ -306,13 +339,27 @@ static void imgsec_rpc_tcp(struct imgsec_rpc_ctx *ctx,
 	if (!th)
 		return;
 	dataoff = protoff + th->doff * 4;
+	if (dataoff >= skb->len)
+		return;
+	/* State for a stream only once the client has sent something. */
+	if (!conn) {
+		if (ctx->dir != IP_CT_DIR_ORIGINAL)
+			return;
+		conn = imgsec_rpc_conn_new(ctx->help);
+		if (!conn) {
+			imgsec_rpc_count(ctx->in,
+					 IMGSEC_RPC_STATS_A_OVERFLOWS);
+			return;
+		}
+	}
 	/* Feed the payload in pieces no larger than our copy buffer. */
 	for (off = dataoff; off < skb->len; off += len) {
 		len = min_t(size_t, skb->len - off, sizeof(imgsec_rpc_buf));
 		data = skb_header_pointer(skb, off, len, imgsec_rpc_buf);
 		if (!data)
 			break;
-		rpc_stream_feed(s, ntohl(th->seq) + (off - dataoff), data, len,
+		rpc_stream_feed(&conn->streams[ctx->dir],
+				ntohl(th->seq) + (off - dataoff), data, len,
 				imgsec_rpc_record, ctx, &st);
 	}
 	if (st.too_long || st.desyncs)
@@ -325,14 +372,12 @@ static int imgsec_rpc_help(struct sk_buff *skb, unsigned int protoff,
 	struct imgsec_rpc_ctx ctx = {
 		.ct = ct,
 		.in = imgsec_net(nf_ct_net(ct)),
+		.help = nfct_help_data(ct),
 		.dir = CTINFO2DIR(ctinfo),
 	};
 
 	spin_lock_bh(&imgsec_rpc_lock);
-	ctx.conn = imgsec_rpc_conn_get(ct);
-	if (!ctx.conn)
-		imgsec_rpc_count(ctx.in, IMGSEC_RPC_STATS_A_OVERFLOWS);
-	else if (nf_ct_protonum(ct) == IPPROTO_TCP)
+	if (nf_ct_protonum(ct) == IPPROTO_TCP)
 		imgsec_rpc_tcp(&ctx, skb, protoff);
 	else
 		imgsec_rpc_udp(&ctx, skb, protoff);
@@ -417,14 +462,20 @@ int __init imgsec_rpc_helper_init(void)
 		return ret;
 	}
 
+	imgsec_rpc_cache = KMEM_CACHE(imgsec_rpc_conn, 0);
+	if (!imgsec_rpc_cache)
+		return -ENOMEM;
+
 	imgsec_rpc_helper_setup(0, AF_INET, IPPROTO_UDP);
 	imgsec_rpc_helper_setup(1, AF_INET, IPPROTO_TCP);
 	imgsec_rpc_helper_setup(2, AF_INET6, IPPROTO_UDP);
 	imgsec_rpc_helper_setup(3, AF_INET6, IPPROTO_TCP);
 	ret = nf_conntrack_helpers_register(imgsec_rpc_helpers,
 					    ARRAY_SIZE(imgsec_rpc_helpers));
-	if (ret < 0)
+	if (ret < 0) {
+		kmem_cache_destroy(imgsec_rpc_cache);
 		return ret;
+	}
 	WRITE_ONCE(imgsec_rpc_registered, true);
 	return 0;
 }
@@ -441,4 +492,5 @@ void imgsec_rpc_helper_exit(void)
 	/* Unregistering detaches without ->destroy: free what is left. */
 	list_for_each_entry_safe(conn, tmp, &imgsec_rpc_conns, list)
 		imgsec_rpc_conn_free(conn);
+	kmem_cache_destroy(imgsec_rpc_cache);
 }
