@@ -48,4 +48,16 @@ static inline u16 imgsec_get_be16(const u8 *p)
 	return (u16)(p[0] << 8 | p[1]);
 }
 
+/* The value of a hexadecimal digit, or -1. */
+static inline int imgsec_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 #endif /* _IMGSEC_PORTABLE_H */

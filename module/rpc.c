@@ -299,17 +299,6 @@ static bool rpc_dec_octets(const char *s, size_t len, u8 *out,
 	return n == count;
 }
 
-static int rpc_hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Up to 4 hex digits at s[*i]; returns how many (5 meaning too many), and
  * leaves *i after them.
@@ -320,8 +309,8 @@ static unsigned int rpc_hex_group(const char *s, size_t len, size_t *i,
 	unsigned int n = 0;
 	u32 w = 0;
 
-	while (*i < len && n < 5 && rpc_hex_digit(s[*i]) >= 0) {
-		w = w << 4 | rpc_hex_digit(s[*i]);
+	while (*i < len && n < 5 && imgsec_hex_digit(s[*i]) >= 0) {
+		w = w << 4 | imgsec_hex_digit(s[*i]);
 		(*i)++;
 		n++;
 	}

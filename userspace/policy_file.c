@@ -753,17 +753,6 @@ static int parse_helper(struct parser *ps, struct imgsec_rule_desc *rule)
 			   describe(q, sizeof(q), &t));
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* After a backslash at @s[*i]: the byte it stands for, or -1. */
 static int unescape(const char *s, size_t n, size_t *i)
 {
@@ -776,8 +765,8 @@ static int unescape(const char *s, size_t n, size_t *i)
 	}
 	if (c != 'x' || *i + 3 >= n)
 		return -1;
-	hi = hex_digit(s[*i + 2]);
-	lo = hex_digit(s[*i + 3]);
+	hi = imgsec_hex_digit(s[*i + 2]);
+	lo = imgsec_hex_digit(s[*i + 3]);
 	if (hi < 0 || lo < 0 || (hi | lo) == 0)
 		return -1;
 	*i += 4;
