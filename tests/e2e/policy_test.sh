@@ -152,8 +152,14 @@ test_monitor() {
 	must ctl set-policy /tmp/monitor.conf
 	before=$(stat_of would_drop)
 	listen_tcp gcems 8080
+	# imgsecctl monitor prints the kernel's events as they come.
+	run_in gcems imgsecctl monitor >/tmp/events.out 2>&1 &
+	echo $! >>"$E2E_STATE/pids"
+	sleep 1
 	check "monitor: outsider reaches an unlisted port" \
 		can_connect_tcp outsider "$G4" 8080
+	check "monitor: imgsecctl monitor shows the would-be drop live" \
+		busywait 3000 grep -q "192.0.2.99.*8080" /tmp/events.out
 	after=$(stat_of would_drop)
 	check "monitor: counted as would-drop ($before -> $after)" \
 		test "${after:-0}" -gt "${before:-0}"
