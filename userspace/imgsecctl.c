@@ -387,6 +387,8 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 		error("monitor: an event was not understood; skipped");
 	else
 		output_event(stdout, &ev, a->json);
+	/* Live, also into a pipe or a file. */
+	fflush(stdout);
 	return MNL_CB_OK;
 }
 
