@@ -60,6 +60,19 @@ build_all() {
 	echo "2 passed, 0 failed"
 }
 
+# One VM boot runs several scripts, each ending with its own summary line:
+# add them up into one.
+vm_suite() { # run.sh ARGS...
+	local log rc
+	log=$(mktemp)
+	tests/vm/run.sh "$@" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	awk '/^[0-9]+ passed, [0-9]+ failed$/ { p += $1; f += $3 }
+		END { printf "vm: %d passed, %d failed\n", p, f }' "$log"
+	rm -f "$log"
+	return "$rc"
+}
+
 tests/deps.sh || { echo "deps failed"; exit 1; }
 run_suite build build_all
 make -s tools || { echo "test tools do not build"; exit 1; }
@@ -67,7 +80,7 @@ run_suite lint tests/lint.sh
 run_suite unit tests/unit/run.sh
 run_suite fuzz tests/fuzz/run.sh "${FUZZ_SECONDS:-60}"
 run_suite kunit tests/kunit/run.sh
-run_suite e2e tests/vm/run.sh tests/e2e/*_test.sh
+run_suite e2e vm_suite tests/e2e/*_test.sh
 run_suite install tests/deploy/install_test.sh
 run_suite kernels tests/deploy/kernels.sh
 run_suite dkms tests/deploy/dkms_test.sh
