@@ -17,6 +17,7 @@ run_suite() {
 	shift
 	echo "=== $name: $*"
 	start=$(date +%s)
+	mkdir -p "$log_dir"	# make clean (the build suite) removes build/
 	"$@" 2>&1 | tee "$log_dir/$name.log"
 	rc=${PIPESTATUS[0]}
 	line=$(grep -E '^([A-Za-z-]+: )?[0-9]+ passed, [0-9]+ failed' \
@@ -27,8 +28,9 @@ run_suite() {
 	else
 		p=0 f=0
 	fi
-	# A non-zero exit is a failure even when the counts missed it.
-	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+	# A non-zero exit, or a suite that checked nothing, is a failure
+	# even when the counts missed it.
+	if { [ "$rc" -ne 0 ] || [ "$p" -eq 0 ]; } && [ "$f" -eq 0 ]; then
 		f=1
 	fi
 	total_pass=$((total_pass + p))
@@ -89,4 +91,4 @@ echo
 echo "=== summary (logs in $log_dir)"
 printf '%s\n' "${report[@]}"
 echo "$total_pass passed, $total_fail failed"
-[ "$total_fail" -eq 0 ]
+[ "$total_fail" -eq 0 ] && [ "$total_pass" -gt 0 ]
