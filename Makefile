@@ -32,7 +32,9 @@ userspace/imgsecctl: $(CTL_SRCS) $(wildcard $(SHARED_SRCS)) $(wildcard userspace
 	$(CC) $(USER_CFLAGS) -o $@ $(CTL_SRCS) $(wildcard module/policy_desc.c) $(CTL_LIBS)
 
 # Test tools that run in the VM: static, so they need no libraries there.
-tools: tests/tools/rpcsend tests/tools/genl_bad
+TOOLS := $(patsubst %.c,%,$(wildcard tests/tools/*.c))
+
+tools: $(TOOLS)
 
 tests/tools/%: tests/tools/%.c include/uapi/linux/imgsec.h
 	$(CC) -static -O2 -Wall -Wextra -Werror -Iinclude/uapi -o $@ $<
@@ -55,7 +57,7 @@ kunit:
 e2e: all tools
 	tests/vm/run.sh tests/e2e/*_test.sh
 
-bench: all
+bench: all tools
 	tests/bench/run.sh
 
 check:
@@ -66,7 +68,7 @@ demo:
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
-	rm -rf $(BUILD) userspace/imgsecctl tests/tools/rpcsend tests/tools/genl_bad
+	rm -rf $(BUILD) userspace/imgsecctl $(TOOLS)
 
 # ---- Install, DKMS, release tarball --------------------------------------
 # `make install` puts imgsecctl, its man pages, the bash completion, the

@@ -5,7 +5,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 top=$(pwd)
-log_dir=${IMGSEC_LOG_DIR:-$top/build/check}
+log_dir=${IMGSEC_LOG_DIR:-$top/.check-logs}
 mkdir -p "$log_dir"
 
 total_pass=0 total_fail=0
@@ -17,7 +17,6 @@ run_suite() {
 	shift
 	echo "=== $name: $*"
 	start=$(date +%s)
-	mkdir -p "$log_dir"	# make clean (the build suite) removes build/
 	"$@" 2>&1 | tee "$log_dir/$name.log"
 	rc=${PIPESTATUS[0]}
 	line=$(grep -E '^([A-Za-z-]+: )?[0-9]+ passed, [0-9]+ failed' \
@@ -83,6 +82,11 @@ run_suite unit tests/unit/run.sh
 run_suite fuzz tests/fuzz/run.sh "${FUZZ_SECONDS:-60}"
 run_suite kunit tests/kunit/run.sh
 run_suite e2e vm_suite tests/e2e/*_test.sh
+# The same on 6.12: run.sh builds imgsec.ko for it (tests/vm/build_for.sh,
+# outside the tree), deps.sh fetched its headers and image (KVER_EXTRA).
+run_suite e2e-6.12 vm_suite --kernel 6.12.117+deb12-amd64 \
+	tests/e2e/topology_test.sh tests/e2e/policy_test.sh \
+	tests/e2e/rpc_helper_test.sh
 run_suite install tests/deploy/install_test.sh
 run_suite kernels tests/deploy/kernels.sh
 run_suite dkms tests/deploy/dkms_test.sh
