@@ -84,9 +84,7 @@ run_suite kunit tests/kunit/run.sh
 run_suite e2e vm_suite tests/e2e/*_test.sh
 # The same on 6.12: run.sh builds imgsec.ko for it (tests/vm/build_for.sh,
 # outside the tree), deps.sh fetched its headers and image (KVER_EXTRA).
-run_suite e2e-6.12 vm_suite --kernel 6.12.117+deb12-amd64 \
-	tests/e2e/topology_test.sh tests/e2e/policy_test.sh \
-	tests/e2e/rpc_helper_test.sh
+run_suite e2e-6.12 vm_suite --kernel 6.12.117+deb12-amd64 tests/e2e/*_test.sh
 run_suite install tests/deploy/install_test.sh
 run_suite kernels tests/deploy/kernels.sh
 run_suite dkms tests/deploy/dkms_test.sh

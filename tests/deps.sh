@@ -1,14 +1,20 @@
 #!/bin/bash
 # Install, idempotently, every Debian package that imgsec's build and tests
 # need, with the kernel headers, image and source pinned to one ABI (KVER).
+# The kernels of KVER_EXTRA (space separated ABIs; empty for none) get their
+# headers and image too, for tests/vm/run.sh --kernel KVER.
 set -euo pipefail
 
 KVER=${KVER:-6.1.0-56-amd64}
+KVER_EXTRA=${KVER_EXTRA-6.12.117+deb12-amd64}
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${IMGSEC_CACHE:-/var/cache/imgsec}
 
 mapfile -t pkgs < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$here/deps.list")
 pkgs+=("linux-headers-$KVER")
+for k in $KVER_EXTRA; do
+	pkgs+=("linux-headers-$k")
+done
 
 missing=()
 for p in "${pkgs[@]}"; do
@@ -33,15 +39,23 @@ if ! dpkg-query -W -f '${Version}' "linux-source-$kseries" 2>/dev/null |
 		"linux-source-$kseries=$kpkgver"
 fi
 
-# The image is only unpacked (the VM boots it), never installed on the host.
-img="$cache/image-$KVER"
-if [ ! -e "$img/.done-$kpkgver" ]; then
-	rm -rf "$img"
-	mkdir -p "$img"
-	(cd "$img" && apt-get download "linux-image-$KVER=$kpkgver" &&
-		dpkg-deb -x linux-image-*.deb root && rm -f linux-image-*.deb)
-	touch "$img/.done-$kpkgver"
-fi
+# The image is only unpacked (the VM boots it), never installed on the host;
+# it is the version of the headers.
+unpack_image() { # KVER
+	local ver img="$cache/image-$1"
+	ver=$(dpkg-query -W -f '${Version}' "linux-headers-$1")
+	if [ ! -e "$img/.done-$ver" ]; then
+		rm -rf "$img"
+		mkdir -p "$img"
+		(cd "$img" && apt-get download "linux-image-$1=$ver" &&
+			dpkg-deb -x linux-image-*.deb root &&
+			rm -f linux-image-*.deb)
+		touch "$img/.done-$ver"
+	fi
+}
+for k in "$KVER" $KVER_EXTRA; do
+	unpack_image "$k"
+done
 
 # The kernel source tree: checkpatch, and the UML build for KUnit.
 src="$cache/linux-source-$kseries"
@@ -50,4 +64,4 @@ if [ ! -e "$src/.done-$kpkgver" ]; then
 	tar -C "$cache" -xf "/usr/src/linux-source-$kseries.tar.xz"
 	touch "$src/.done-$kpkgver"
 fi
-echo "deps: ok (kernel $KVER, package $kpkgver, cache $cache)"
+echo "deps: ok (kernel $KVER, package $kpkgver${KVER_EXTRA:+; also $KVER_EXTRA}, cache $cache)"

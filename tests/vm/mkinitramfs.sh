@@ -36,7 +36,9 @@ BINARIES="bash kmod ip bridge ss tc nft conntrack tcpdump nc.openbsd
 	showmount mount umount nsenter unshare flock setsid setpriv"
 
 # Kernel modules: whole directories (relative to lib/modules/KVER/kernel),
-# plus single modules, plus everything these depend on.
+# plus single modules, plus everything these depend on.  A directory that a
+# kernel lacks is skipped (fs/fscache: 6.4 moved it into fs/netfs); the
+# modules that /init loads (its BASE_MODULES) and MODULE_NAMES must be there.
 MODULE_DIRS="net/netfilter net/ipv4/netfilter net/ipv6/netfilter net/bridge
 	net/sched net/sunrpc fs/nfs fs/nfsd fs/nfs_common fs/lockd fs/netfs
 	fs/fscache"
@@ -185,6 +187,34 @@ install_binaries() {
 	done
 }
 
+# A list variable of /init (NAME="word word ...", maybe over several lines).
+init_list() { # NAME
+	sed -n "/^$1=\"/,/\"/p" "$VMDIR/init" | tr '\n\t' '  ' |
+		sed "s/^$1=\"\([^\"]*\)\".*/\1/"
+}
+
+# The modules the VM cannot do without, checked against the kernel's tree
+# (FULL, with its modules.dep), printed one a line: MODULE_NAMES and
+# /init's BASE_MODULES, less those of its MAYBE_BUILTIN that the kernel
+# has no module of (/init skips them the same way).  Modules built into
+# the kernel count as present (modinfo says "(builtin)").
+required_modules() { # FULL
+	local m missing=""
+	for m in $MODULE_NAMES $(init_list BASE_MODULES); do
+		if ! modinfo -b "$1" -k "$KVER" -F filename "$m" \
+			>/dev/null 2>&1; then
+			case " $(init_list MAYBE_BUILTIN) " in
+			*" $m "*) log "$m is no module in $KVER, skipped"
+				continue ;;
+			esac
+			missing="$missing $m"
+		fi
+		echo "$m"
+	done
+	[ -z "$missing" ] ||
+		die "the $KVER modules lack what the VM needs:$missing"
+}
+
 # The kernel modules: the directories above and their dependencies, found
 # with modprobe --show-depends on a hard-linked copy of the whole tree.
 install_kernel_modules() {
@@ -193,9 +223,12 @@ install_kernel_modules() {
 	cp -al "$KMODS" "$full/lib/modules/$KVER" 2>/dev/null ||
 		cp -a "$KMODS" "$full/lib/modules/$KVER"
 	depmod -b "$full" "$KVER"
-	names=$MODULE_NAMES
+	names=$(required_modules "$full")
 	for d in $MODULE_DIRS; do
-		[ -d "$KMODS/kernel/$d" ] || die "no $d in the $KVER modules"
+		if [ ! -d "$KMODS/kernel/$d" ]; then
+			log "no $d in the $KVER modules, skipped"
+			continue
+		fi
 		names="$names $(find "$KMODS/kernel/$d" -name '*.ko*' \
 			-exec basename {} \; | sed 's/\.ko.*//')"
 	done

@@ -6,6 +6,14 @@
 #
 #   tests/vm/run.sh [--kvm|--tcg] [--kernel KVER] SCRIPT...
 #
+# KVER is the Debian kernel ABI to boot, 6.1.0-56-amd64 (the pinned one)
+# by default; tests/deps.sh unpacks its image (the pinned one and those in
+# KVER_EXTRA, 6.12.117+deb12-amd64).  For the pinned kernel the module is
+# module/imgsec.ko ('make module'); for any other, unless IMGSEC_VM_MODULE
+# names one, run.sh builds it first with tests/vm/build_for.sh KVER, in a
+# copy of the sources under $IMGSEC_CACHE/build-KVER, so module/imgsec.ko
+# stays the pinned build.
+#
 # Each SCRIPT (any path) runs in the VM as root from /src, a copy of this
 # repository (so /tests/e2e/lib.sh exists there), with a clean state between
 # scripts.  Its output is streamed here live.
@@ -26,7 +34,8 @@
 #   IMGSEC_VM_LOG=FILE       where to keep the console log (default under
 #                            $IMGSEC_CACHE/logs)
 #   IMGSEC_VM_MODULE, IMGSEC_VM_CTL  imgsec.ko and imgsecctl to test (default:
-#                            module/imgsec.ko, userspace/imgsecctl)
+#                            module/imgsec.ko, or build_for.sh's build for
+#                            another kernel; userspace/imgsecctl)
 #   IMGSEC_VM_CARRY=PATHS    build outputs to copy to /src as well (repo-
 #                            relative; tests/tools always goes)
 #   IMGSEC_TEST_*            passed on to the scripts in the VM
@@ -35,10 +44,11 @@ set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 CACHE=${IMGSEC_CACHE:-/var/cache/imgsec}
-KVER=${KVER:-6.1.0-56-amd64}
+PINNED=6.1.0-56-amd64
+KVER=${KVER:-$PINNED}
 ACCEL=${IMGSEC_VM_ACCEL:-}
 MEM=${IMGSEC_VM_MEM:-2048}
-MODULE=${IMGSEC_VM_MODULE:-$REPO/module/imgsec.ko}
+MODULE=${IMGSEC_VM_MODULE:-}
 CTL=${IMGSEC_VM_CTL:-$REPO/userspace/imgsecctl}
 QEMU=qemu-system-x86_64
 SCRIPTS=()
@@ -82,6 +92,15 @@ check_inputs() {
 	command -v "$QEMU" >/dev/null || die "$QEMU missing: run tests/deps.sh"
 	VMLINUZ=$CACHE/image-$KVER/root/boot/vmlinuz-$KVER
 	[ -f "$VMLINUZ" ] || die "no kernel $VMLINUZ: run tests/deps.sh"
+	if [ -z "$MODULE" ] && [ "$KVER" != "$PINNED" ]; then
+		say "building imgsec.ko for $KVER (tests/vm/build_for.sh)"
+		MODULE=$("$REPO/tests/vm/build_for.sh" "$KVER" \
+			2>"$tmp/build.log") || {
+			tail -n 30 "$tmp/build.log" >&2
+			die "imgsec.ko does not build for $KVER"
+		}
+	fi
+	MODULE=${MODULE:-$REPO/module/imgsec.ko}
 	[ -f "$MODULE" ] ||
 		die "$MODULE is missing: build it first with 'make module'"
 	[ -x "$CTL" ] ||
@@ -276,6 +295,8 @@ check_results() { # RESULTS LOG TIMED_OUT
 main() {
 	local tmp log results initrd rc timed_out=0 start
 	parse_args "$@"
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT
 	check_inputs
 	[ -n "$ACCEL" ] || probe_kvm
 	SCRIPT_TIMEOUT=${IMGSEC_VM_SCRIPT_TIMEOUT:-$([ "$ACCEL" = kvm ] && echo 300 || echo 900)}
@@ -290,8 +311,6 @@ main() {
 	ls -t "$CACHE"/logs/vm-*.log 2>/dev/null | tail -n +21 |
 		while read -r f; do rm -f "$f" "$f.results"; done
 
-	tmp=$(mktemp -d)
-	trap 'rm -rf "$tmp"' EXIT
 	start=$(date +%s)
 	initrd=$(KVER=$KVER "$REPO/tests/vm/mkinitramfs.sh" --kernel "$KVER" \
 		--module "$MODULE" --ctl "$CTL")
