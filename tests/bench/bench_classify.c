@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "classify.h"
+#include "bench.h"
 
 #define NROLES		8
 #define NPACKETS	16384
@@ -177,21 +178,6 @@ static void make_packet(const struct imgsec_policy_desc *p, enum kind kind,
 		if (kind == MISS_ADDR)	/* 192.168/16 is in no role */
 			put_be32(pk->saddr, 0xc0a80000u | rnd_below(65536));
 	} while (naive_classify(p, pk) != -1);
-}
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
 }
 
 static volatile int sink;

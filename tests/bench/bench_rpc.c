@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "rpc.h"
+#include "bench.h"
 
 #define MIN_RUN_NS	50000000.0
 #define MAX_BIN		2048
@@ -55,21 +56,6 @@ static struct sample samples[] = {
 #define NSAMPLES (sizeof(samples) / sizeof(samples[0]))
 
 static volatile u32 sink;
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 static size_t load(const char *dir, const char *name, const char *kind,
 		   bool tcp, u8 *buf)

@@ -130,55 +130,53 @@ static int transact(struct msg *m, char *reply, size_t rlen, char *ext,
 	}
 }
 
+/* Send @m and return a top-level attribute of its reply, or NULL. */
+static const void *ask(struct msg *m, char *reply, unsigned short type)
+{
+	struct nlmsghdr *nlh = (struct nlmsghdr *)reply;
+	const struct nlattr *a;
+	char ext[256];
+	size_t off;
+
+	memset(reply, 0, BUF_SIZE);
+	if (transact(m, reply, BUF_SIZE, ext, sizeof(ext)))
+		return NULL;
+	for (off = NLMSG_HDRLEN + GENL_HDRLEN; off + NLA_HDRLEN <= nlh->nlmsg_len;
+	     off += NLA_ALIGN(a->nla_len)) {
+		a = (const struct nlattr *)(reply + off);
+		if (a->nla_len < NLA_HDRLEN)
+			break;
+		if (a->nla_type == type)
+			return a + 1;
+	}
+	return NULL;
+}
+
 static unsigned short resolve_family(void)
 {
+	char reply[BUF_SIZE];
+	const unsigned short *id;
 	struct msg m;
-	char reply[BUF_SIZE], ext[256];
-	struct nlmsghdr *nlh = (struct nlmsghdr *)reply;
-	struct nlattr *a;
-	size_t off;
 
 	msg_init(&m, GENL_ID_CTRL, CTRL_CMD_GETFAMILY);
 	((struct genlmsghdr *)(m.buf + NLMSG_HDRLEN))->version = 1;
 	put(&m, CTRL_ATTR_FAMILY_NAME, IMGSEC_GENL_NAME,
 	    sizeof(IMGSEC_GENL_NAME));
-	memset(reply, 0, sizeof(reply));
-	if (transact(&m, reply, sizeof(reply), ext, sizeof(ext)))
-		return 0;
-	for (off = NLMSG_HDRLEN + GENL_HDRLEN; off + NLA_HDRLEN <= nlh->nlmsg_len;
-	     off += NLA_ALIGN(a->nla_len)) {
-		a = (struct nlattr *)(reply + off);
-		if (a->nla_len < NLA_HDRLEN)
-			break;
-		if (a->nla_type == CTRL_ATTR_FAMILY_ID)
-			return *(unsigned short *)(a + 1);
-	}
-	return 0;
+	id = ask(&m, reply, CTRL_ATTR_FAMILY_ID);
+	return id ? *id : 0;
 }
 
 static unsigned short family;
 
 static unsigned int generation(void)
 {
+	char reply[BUF_SIZE];
+	const unsigned int *gen;
 	struct msg m;
-	char reply[BUF_SIZE], ext[256];
-	struct nlmsghdr *nlh = (struct nlmsghdr *)reply;
-	struct nlattr *a;
-	size_t off;
 
 	msg_init(&m, family, IMGSEC_CMD_GET_STATUS);
-	memset(reply, 0, sizeof(reply));
-	if (transact(&m, reply, sizeof(reply), ext, sizeof(ext)))
-		return ~0u;
-	for (off = NLMSG_HDRLEN + GENL_HDRLEN; off + NLA_HDRLEN <= nlh->nlmsg_len;
-	     off += NLA_ALIGN(a->nla_len)) {
-		a = (struct nlattr *)(reply + off);
-		if (a->nla_len < NLA_HDRLEN)
-			break;
-		if (a->nla_type == IMGSEC_A_GENERATION)
-			return *(unsigned int *)(a + 1);
-	}
-	return ~0u;
+	gen = ask(&m, reply, IMGSEC_A_GENERATION);
+	return gen ? *gen : ~0u;
 }
 
 /* Faults a case can inject into an otherwise valid policy. */
