@@ -78,7 +78,6 @@ enum imgsec_attr {
 	IMGSEC_A_RPC_STATS,	/* nest: IMGSEC_RPC_STATS_A_* */
 	IMGSEC_A_RPC,		/* nest: IMGSEC_RPC_A_* */
 	IMGSEC_A_EVENT,		/* nest: IMGSEC_EVENT_A_* */
-	IMGSEC_A_PAD,
 	__IMGSEC_A_MAX
 };
 
