@@ -14,7 +14,8 @@
 # checkouts neither share nor overwrite each other's build), and
 # `make module KVER=KVER` runs there, so a second call only rebuilds what
 # changed.  Needs /lib/modules/KVER/build (tests/deps.sh installs the
-# headers of KVER_EXTRA).  Build output goes to stderr, the path to stdout.
+# headers of KVER_EXTRA) or, for a kernel built here (tests/debug), its
+# tree under $IMGSEC_CACHE/image-KVER.  Build output goes to stderr, the path to stdout.
 set -euo pipefail
 
 KVER=${1:?usage: $0 KVER}
@@ -24,7 +25,11 @@ DIR=$CACHE/build-$KVER/$(printf '%s' "$REPO" | sha256sum | cut -c1-12)
 
 die() { echo "build_for: $*" >&2; exit 1; }
 
-[ -d "/lib/modules/$KVER/build/include" ] ||
+# Debian's headers, or the tree of a kernel built here (the debug kernel,
+# tests/debug/build_kernel.sh), laid out as an unpacked image.
+KDIR=/lib/modules/$KVER/build
+[ -d "$KDIR/include" ] || KDIR=$CACHE/image-$KVER/root/lib/modules/$KVER/build
+[ -d "$KDIR/include" ] ||
 	die "no headers for $KVER: run KVER_EXTRA=$KVER tests/deps.sh"
 
 # The module's sources, repo-relative, one a line.
@@ -48,7 +53,7 @@ if [ -f "$DIR/.sources" ]; then
 fi
 (cd "$REPO" && cpio -pdmu --quiet "$DIR" <"$DIR/.sources.new")
 mv "$DIR/.sources.new" "$DIR/.sources"
-make -C "$DIR" -j"$(nproc)" module KVER="$KVER" >&2 ||
+make -C "$DIR" -j"$(nproc)" module KVER="$KVER" KDIR="$KDIR" >&2 ||
 	die "build for $KVER failed (in $DIR)"
 vermagic=$(modinfo -F vermagic "$DIR/module/imgsec.ko")
 case $vermagic in

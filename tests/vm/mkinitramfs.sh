@@ -68,6 +68,8 @@ parse_args() {
 	[ -d "$KMODS/kernel" ] ||
 		die "no kernel image for $KVER in $IMAGE: run tests/deps.sh"
 	SYMVERS=/usr/src/linux-headers-$KVER/Module.symvers
+	# A kernel built here has its own (tests/debug/build_kernel.sh).
+	[ -f "$SYMVERS" ] || SYMVERS=$KMODS/build/Module.symvers
 	[ -f "$SYMVERS" ] ||
 		die "no $SYMVERS: run tests/deps.sh (KVER=$KVER)"
 	[ -f "$module" ] || die "module $module not found: run 'make module'"

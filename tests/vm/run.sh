@@ -31,6 +31,7 @@
 #   IMGSEC_VM_TIMEOUT=S      hard limit for the whole VM, qemu is killed past
 #                            it (default: the scripts' limits added, + 120)
 #   IMGSEC_VM_MEM=MB         guest memory (2048)
+#   IMGSEC_VM_APPEND=ARGS    more kernel command line
 #   IMGSEC_VM_LOG=FILE       where to keep the console log (default under
 #                            $IMGSEC_CACHE/logs)
 #   IMGSEC_VM_MODULE, IMGSEC_VM_CTL  imgsec.ko and imgsecctl to test (default:
@@ -225,7 +226,7 @@ qemu_args() { # INITRD RESULTS
 		-display none -no-reboot -monitor none
 		-serial stdio -serial "file:$2"
 		-kernel "$VMLINUZ" -initrd "$1"
-		-append "console=ttyS0 panic=-1 printk.devkmsg=on")
+		-append "console=ttyS0 panic=-1 printk.devkmsg=on ${IMGSEC_VM_APPEND:-}")
 	# ttyS1 carries only /init's result lines.  panic=-1 and -no-reboot
 	# turn a panic into a prompt exit; devkmsg=on lets tests note their
 	# steps in the kernel log (/dev/kmsg) without rate limiting.
@@ -283,12 +284,26 @@ kernel_complaints() { # LOG
 	[ "$STATUS" != 0 ] || STATUS=1
 }
 
+# A kernel with kmemleak (the debug kernel) reports leaks at the end.
+kernel_leaks() { # RESULTS
+	local n
+	n=$(sed -n 's/^IMGSEC-RESULT kmemleak \([0-9]*\)$/\1/p' "$1")
+	[ -n "$n" ] || return 0
+	if [ "$n" = 0 ]; then
+		say "kmemleak: no leak"
+		return 0
+	fi
+	say "FAIL: kmemleak found $n unreferenced object(s) (console log)"
+	[ "$STATUS" != 0 ] || STATUS=1
+}
+
 check_results() { # RESULTS LOG TIMED_OUT
 	tr -d '\r' <"$1" >"$1.txt"
 	STATUS=0
 	script_results "$1.txt"
 	vm_outcome "$1.txt" "$2" "$3"
 	kernel_complaints "$2"
+	kernel_leaks "$1.txt"
 	mv "$1.txt" "$1"
 }
 
@@ -296,7 +311,7 @@ main() {
 	local tmp log results initrd rc timed_out=0 start
 	parse_args "$@"
 	tmp=$(mktemp -d)
-	trap 'rm -rf "$tmp"' EXIT
+	trap "rm -rf '$tmp'" EXIT
 	check_inputs
 	[ -n "$ACCEL" ] || probe_kvm
 	SCRIPT_TIMEOUT=${IMGSEC_VM_SCRIPT_TIMEOUT:-$([ "$ACCEL" = kvm ] && echo 300 || echo 900)}
