@@ -104,7 +104,7 @@ static u64 top_bits(unsigned int plen)
 
 static void mask_addr(u64 *hi, u64 *lo, unsigned int plen)
 {
-	*hi &= top_bits(plen < 64 ? plen : 64);
+	*hi &= top_bits(min(plen, 64U));
 	*lo &= top_bits(plen > 64 ? plen - 64 : 0);
 }
 
@@ -272,8 +272,8 @@ static u32 group_cut(struct port_interval *iv, const struct range_ref *rg,
 		end = rg[i].hi + 1 < NPORTS ? rg[i].hi + 1 : rg[i].lo;
 		bits[rg[i].lo / 64] |= 1ULL << (rg[i].lo % 64);
 		bits[end / 64] |= 1ULL << (end % 64);
-		first = rg[i].lo < first ? rg[i].lo : first;
-		last = end > last ? end : last;
+		first = min_t(u32, rg[i].lo, first);
+		last = max(end, last);
 	}
 	for (w = first / 64; w <= last / 64; w++) {
 		for (word = bits[w]; word; word &= word - 1) {

@@ -56,4 +56,32 @@ static inline ssize_t imgsec_nla_strscpy(char *dst, const struct nlattr *nla,
 })
 #endif
 
+/*
+ * 5.11 exported int_active_memcg, which set_active_memcg() writes in
+ * interrupt context. Before, the helper's TCP state is charged to no
+ * memory cgroup: it stays within rpc_max_conns.
+ */
+#if IMGSEC_KERNEL_BEFORE(5, 11)
+#include <linux/sched/mm.h>
+
+static inline struct mem_cgroup *imgsec_set_active_memcg(struct mem_cgroup *m)
+{
+	return NULL;
+}
+
+#define set_active_memcg imgsec_set_active_memcg
+#endif
+
+/*
+ * The multicast group flag "listening needs CAP_NET_ADMIN in the
+ * namespace" is GENL_MCAST_CAP_NET_ADMIN since 6.7 (and 6.1.y); the stable
+ * kernels before it (5.10.y) check the same in the group's flags under the
+ * name GENL_UNS_ADMIN_PERM.
+ */
+#include <net/genetlink.h>
+
+#ifndef GENL_MCAST_CAP_NET_ADMIN
+#define GENL_MCAST_CAP_NET_ADMIN GENL_UNS_ADMIN_PERM
+#endif
+
 #endif /* _IMGSEC_COMPAT_H */

@@ -6,15 +6,15 @@
  * server's reply names a port for an allowed program, expects exactly one
  * kind of follow-up connection: from that client, to that server and port,
  * over the protocol asked for, for a short time. It never drops a packet;
- * what it cannot follow is ignored and counted. Parsing is in rpc.c.
+ * what it cannot follow is ignored and counted. Parsing is in rpc.c, the
+ * TCP state in rpc_conn.c.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/list.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
-#include <linux/slab.h>
-#include <linux/spinlock.h>
+#include <linux/percpu.h>
+#include <linux/seqlock.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
 #include <net/netfilter/nf_conntrack.h>
@@ -22,18 +22,12 @@
 #include <net/netfilter/nf_conntrack_helper.h>
 #include <net/netfilter/nf_nat_helper.h>
 
-#include "imgsec.h"
-#include "rpc.h"
+#include "rpc_conn.h"
 
 static unsigned int rpc_timeout = 30;
 module_param(rpc_timeout, uint, 0444);
 MODULE_PARM_DESC(rpc_timeout,
 		 "seconds an opened port waits for its connection (1-3600, default 30)");
-
-static unsigned int rpc_max_conns = 4096;
-module_param(rpc_max_conns, uint, 0444);
-MODULE_PARM_DESC(rpc_max_conns,
-		 "portmap TCP connections followed at once, all namespaces (default 4096)");
 
 static unsigned int rpc_programs[IMGSEC_MAX_RPC_PROGRAMS] = {
 	RPC_MOUNT_PROGRAM, RPC_NFS_PROGRAM,
@@ -45,34 +39,15 @@ module_param_array_named(rpc_programs, rpc_programs, uint, &rpc_nprograms,
 MODULE_PARM_DESC(rpc_programs,
 		 "RPC programs whose ports may be opened (default 100005,100003)");
 
-/*
- * What the helper keeps per portmap TCP connection: the record streams.
- * Allocated from a cache of its own, only once the client has sent data
- * (so the connection is confirmed and ->destroy will free it).
- */
-struct imgsec_rpc_conn {
-	struct list_head list;		/* imgsec_rpc_conns, for unload */
-	struct rpc_pending pending;
-	struct rpc_stream streams[2];	/* by direction */
+/* The allow-list is global and read on every call: a seqlock. */
+static DEFINE_SEQLOCK(imgsec_rpc_programs_lock);
+
+/* Where a UDP payload or a TCP piece is copied when not linear. */
+struct imgsec_rpc_buf {
+	u8 data[RPC_MAX_RECORD];
 };
 
-/*
- * Stored in the conntrack helper extension's private area. A UDP client
- * socket asks one thing at a time (retransmissions reuse the xid): its
- * one pending call lives here, so UDP, where addresses are cheap to forge,
- * costs no memory at all.
- */
-struct imgsec_rpc_help {
-	struct imgsec_rpc_conn *conn;	/* TCP */
-	struct rpc_lookup udp_call;	/* UDP; prog 0: none */
-};
-
-/* One lock for all state, as nf_conntrack_ftp: portmap traffic is light. */
-static DEFINE_SPINLOCK(imgsec_rpc_lock);
-static LIST_HEAD(imgsec_rpc_conns);
-static unsigned int imgsec_rpc_nconns;
-static struct kmem_cache *imgsec_rpc_cache __read_mostly;
-static u8 imgsec_rpc_buf[RPC_MAX_RECORD];	/* UDP payload copy */
+static DEFINE_PER_CPU(struct imgsec_rpc_buf, imgsec_rpc_buf);
 static bool imgsec_rpc_registered;
 
 static struct nf_conntrack_expect_policy imgsec_rpc_exp_policy = {
@@ -89,6 +64,24 @@ struct imgsec_rpc_ctx {
 	enum ip_conntrack_dir dir;
 };
 
+/* The flow's "untrusted" flag (rpc.h): its connection's, or its socket's. */
+static bool *imgsec_rpc_untrusted(struct imgsec_rpc_help *help)
+{
+	return help->conn ? &help->conn->pending.untrusted :
+			    &help->udp.untrusted;
+}
+
+/* From now on nothing the flow asks opens anything; counted once. */
+static void imgsec_rpc_distrust(struct imgsec_rpc_ctx *ctx)
+{
+	bool *untrusted = imgsec_rpc_untrusted(ctx->help);
+
+	if (*untrusted)
+		return;
+	*untrusted = true;
+	imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_UNTRUSTED);
+}
+
 struct nf_conntrack_helper *imgsec_rpc_helper(u8 family, u8 proto)
 {
 	if (!READ_ONCE(imgsec_rpc_registered))
@@ -96,109 +89,103 @@ struct nf_conntrack_helper *imgsec_rpc_helper(u8 family, u8 proto)
 	return &imgsec_rpc_helpers[(family == 6) * 2 + (proto == IPPROTO_TCP)];
 }
 
+bool imgsec_rpc_is_ours(const struct nf_conntrack_helper *helper)
+{
+	return helper >= imgsec_rpc_helpers &&
+	       helper < imgsec_rpc_helpers + ARRAY_SIZE(imgsec_rpc_helpers);
+}
+
 static bool imgsec_rpc_program_allowed(u32 prog)
 {
-	unsigned int i;
+	unsigned int seq, i;
+	bool allowed;
 
-	for (i = 0; i < rpc_nprograms; i++)
-		if (rpc_programs[i] == prog)
-			return true;
-	return false;
+	do {
+		seq = read_seqbegin(&imgsec_rpc_programs_lock);
+		allowed = false;
+		for (i = 0; i < rpc_nprograms; i++)
+			if (rpc_programs[i] == prog)
+				allowed = true;
+	} while (read_seqretry(&imgsec_rpc_programs_lock, seq));
+	return allowed;
 }
 
-static struct imgsec_rpc_conn *imgsec_rpc_conn_new(struct imgsec_rpc_help *help)
+/* What a reply to @xid may do, by the calls seen (rpc.h). */
+static enum rpc_verdict imgsec_rpc_verdict(struct imgsec_rpc_ctx *ctx,
+					   u32 xid, struct rpc_lookup *call)
 {
-	struct imgsec_rpc_conn *conn;
-
-	if (imgsec_rpc_nconns >= rpc_max_conns)
-		return NULL;
-	conn = kmem_cache_zalloc(imgsec_rpc_cache, GFP_ATOMIC);
-	if (!conn)
-		return NULL;
-	list_add(&conn->list, &imgsec_rpc_conns);
-	imgsec_rpc_nconns++;
-	help->conn = conn;
-	return conn;
+	if (ctx->help->conn)
+		return rpc_pending_reply(&ctx->help->conn->pending, xid, call);
+	return rpc_slot_reply(&ctx->help->udp, xid, call);
 }
 
-static void imgsec_rpc_conn_free(struct imgsec_rpc_conn *conn)
+/* A call with @xid: the lookup @call, or NULL for any other. */
+static void imgsec_rpc_note_call(struct imgsec_rpc_ctx *ctx, u32 xid,
+				 const struct rpc_lookup *call, bool allowed)
 {
-	list_del(&conn->list);
-	imgsec_rpc_nconns--;
-	kmem_cache_free(imgsec_rpc_cache, conn);
-}
-
-/* Remember a call until its reply; true if an older one was dropped. */
-static bool imgsec_rpc_remember(struct imgsec_rpc_ctx *ctx,
-				const struct rpc_lookup *call)
-{
-	struct rpc_lookup *slot = &ctx->help->udp_call;
-	bool evicted;
+	bool was = *imgsec_rpc_untrusted(ctx->help);
 
 	if (ctx->help->conn)
-		return rpc_pending_add(&ctx->help->conn->pending, call);
-	evicted = slot->prog && slot->xid != call->xid;
-	*slot = *call;
-	return evicted;
+		rpc_pending_call(&ctx->help->conn->pending, xid, call, allowed);
+	else
+		rpc_slot_call(&ctx->help->udp, xid, call, allowed);
+	if (!was && *imgsec_rpc_untrusted(ctx->help))
+		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_UNTRUSTED);
 }
 
-static bool imgsec_rpc_recall(struct imgsec_rpc_ctx *ctx, u32 xid,
-			      struct rpc_lookup *call)
-{
-	struct rpc_lookup *slot = &ctx->help->udp_call;
-
-	if (ctx->help->conn)
-		return rpc_pending_take(&ctx->help->conn->pending, xid, call);
-	if (!slot->prog || slot->xid != xid)
-		return false;
-	*call = *slot;
-	slot->prog = 0;
-	return true;
-}
-
+/* Called when the entry is deleted, not when it is freed. */
 static void imgsec_rpc_destroy(struct nf_conn *ct)
 {
-	struct imgsec_rpc_help *help = nfct_help_data(ct);
+	struct imgsec_rpc_net *rn = &imgsec_net(nf_ct_net(ct))->rpc;
 
-	spin_lock_bh(&imgsec_rpc_lock);
-	if (help->conn)
-		imgsec_rpc_conn_free(help->conn);
-	help->conn = NULL;
-	spin_unlock_bh(&imgsec_rpc_lock);
+	spin_lock_bh(&rn->lock);
+	imgsec_rpc_conn_detach(rn, nfct_help_data(ct));
+	spin_unlock_bh(&rn->lock);
 }
 
+/*
+ * rpcbind (v3, v4) answers for the transport the call came on, not for the
+ * netid it names: a lookup may open a port only where the two agree, so a
+ * reply about a UDP service never opens that number over TCP.
+ */
+static bool imgsec_rpc_call_allowed(const struct imgsec_rpc_ctx *ctx,
+				    const struct rpc_lookup *call)
+{
+	u8 family = nf_ct_l3num(ctx->ct) == NFPROTO_IPV6 ? 6 : 4;
+
+	if (call->vers >= 3 &&
+	    (call->family != family || call->proto != nf_ct_protonum(ctx->ct)))
+		return false;
+	return imgsec_rpc_program_allowed(call->prog);
+}
+
+/*
+ * Every call is noted, whatever it is: its reply will name its xid. One
+ * that is not even read as RPC still has an xid the server may answer.
+ */
 static void imgsec_rpc_call(struct imgsec_rpc_ctx *ctx, const u8 *rec,
 			    size_t len)
 {
-	u8 family = nf_ct_l3num(ctx->ct) == NFPROTO_IPV6 ? 6 : 4;
 	struct rpc_lookup call;
+	bool allowed;
 
 	switch (rpc_parse_call(rec, len, &call)) {
 	case RPC_MALFORMED:
 		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_PARSE_ERRORS);
+		if (len >= sizeof(u32))
+			imgsec_rpc_note_call(ctx, imgsec_get_be32(rec), NULL,
+					     false);
 		return;
 	case RPC_NOT_LOOKUP:
+		imgsec_rpc_note_call(ctx, imgsec_get_be32(rec), NULL, false);
 		return;
 	case RPC_OK:
 		break;
 	}
-	/*
-	 * rpcbind (v3, v4) answers for the transport the call came on, not
-	 * for the netid it names: act only where the two agree, so a reply
-	 * about a UDP service never opens that number over TCP.
-	 */
-	if (call.vers >= 3 &&
-	    (call.family != family || call.proto != nf_ct_protonum(ctx->ct))) {
-		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_NOT_ALLOWED);
-		return;
-	}
-	if (!imgsec_rpc_program_allowed(call.prog)) {
-		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_NOT_ALLOWED);
-		return;
-	}
-	if (imgsec_rpc_remember(ctx, &call))
-		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_OVERFLOWS);
-	imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_CALLS);
+	allowed = imgsec_rpc_call_allowed(ctx, &call);
+	imgsec_rpc_count(ctx->in, allowed ? IMGSEC_RPC_STATS_A_CALLS :
+					    IMGSEC_RPC_STATS_A_NOT_ALLOWED);
+	imgsec_rpc_note_call(ctx, call.xid, &call, allowed);
 }
 
 /* A uaddr must name the server that answered: no holes to third hosts. */
@@ -220,6 +207,13 @@ static void imgsec_rpc_expect(struct imgsec_rpc_ctx *ctx,
 {
 	const struct nf_conntrack_tuple *t =
 		&ctx->ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	struct imgsec_pkt what = {
+		.family = nf_ct_l3num(ctx->ct) == NFPROTO_IPV6 ? 6 : 4,
+		.proto = call->proto,
+		.saddr = (const u8 *)&t->src.u3,
+		.daddr = (const u8 *)&t->dst.u3,
+		.dport = port,
+	};
 	struct nf_conntrack_expect *exp;
 	__be16 dport = htons(port);
 	int ret;
@@ -248,10 +242,7 @@ static void imgsec_rpc_expect(struct imgsec_rpc_ctx *ctx,
 		return;
 	}
 	imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_EXPECTED);
-	imgsec_event_expect(nf_ct_net(ctx->ct),
-			    nf_ct_l3num(ctx->ct) == NFPROTO_IPV6 ? 6 : 4,
-			    &t->src.u3, &t->dst.u3, call->proto, port,
-			    call->prog);
+	imgsec_event_expect(ctx->in, &what, call->prog);
 }
 
 static void imgsec_rpc_reply(struct imgsec_rpc_ctx *ctx, const u8 *rec,
@@ -271,9 +262,14 @@ static void imgsec_rpc_reply(struct imgsec_rpc_ctx *ctx, const u8 *rec,
 					 IMGSEC_RPC_STATS_A_PARSE_ERRORS);
 		return;
 	}
-	if (!imgsec_rpc_recall(ctx, xid, &call)) {
+	switch (imgsec_rpc_verdict(ctx, xid, &call)) {
+	case RPC_UNMATCHED:
 		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_UNMATCHED);
 		return;
+	case RPC_REFUSED:
+		return;
+	case RPC_OPEN:
+		break;
 	}
 	res = rpc_parse_reply(rec, len, &call, &ans);
 	if (res == RPC_MALFORMED)
@@ -305,29 +301,90 @@ static void imgsec_rpc_record(void *arg, const u8 *rec, size_t len)
 		imgsec_rpc_reply(ctx, rec, len);
 }
 
+/*
+ * A datagram is one record. One too long to read is still a call the
+ * server may answer: its xid is noted.
+ */
 static void imgsec_rpc_udp(struct imgsec_rpc_ctx *ctx,
 			   const struct sk_buff *skb, unsigned int protoff)
 {
 	unsigned int dataoff = protoff + sizeof(struct udphdr);
+	u8 *buf = this_cpu_ptr(&imgsec_rpc_buf)->data;
 	const u8 *data;
 	size_t len;
 
 	if (skb->len <= dataoff)
 		return;
 	len = skb->len - dataoff;
-	if (len > sizeof(imgsec_rpc_buf)) {
+	if (len > RPC_MAX_RECORD) {
 		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_PARSE_ERRORS);
+		if (ctx->dir == IP_CT_DIR_ORIGINAL) {
+			data = skb_header_pointer(skb, dataoff, sizeof(u32),
+						  buf);
+			if (data)
+				imgsec_rpc_note_call(ctx, imgsec_get_be32(data),
+						     NULL, false);
+		}
 		return;
 	}
-	data = skb_header_pointer(skb, dataoff, len, imgsec_rpc_buf);
+	data = skb_header_pointer(skb, dataoff, len, buf);
 	if (data)
 		imgsec_rpc_record(ctx, data, len);
 }
 
-static void imgsec_rpc_tcp(struct imgsec_rpc_ctx *ctx,
-			   const struct sk_buff *skb, unsigned int protoff)
+/*
+ * A SYN or SYN-ACK says where its direction's stream starts: a stream is
+ * followed from there or not at all, so that no call the server reads can
+ * be hidden from the helper by starting it somewhere else.
+ */
+static void imgsec_rpc_tcp_syn(struct imgsec_rpc_ctx *ctx,
+			       const struct tcphdr *th)
 {
-	struct imgsec_rpc_conn *conn = ctx->help->conn;
+	struct imgsec_rpc_tcp_start *start = &ctx->help->tcp;
+
+	if (ctx->help->conn || start->lost)
+		return;
+	start->seq[ctx->dir] = ntohl(th->seq) + 1;
+	start->known |= BIT(ctx->dir);
+}
+
+/*
+ * The client's first data, where its stream starts: give the connection
+ * its state, following both streams from their starts. Anything else, or
+ * no state to be had, and the connection is never followed.
+ */
+static bool imgsec_rpc_tcp_follow(struct imgsec_rpc_ctx *ctx, u32 seq)
+{
+	struct imgsec_rpc_tcp_start *start = &ctx->help->tcp;
+	struct imgsec_rpc_tcp_start from = *start;
+	int ret;
+
+	if (start->lost || ctx->dir != IP_CT_DIR_ORIGINAL)
+		return false;
+	start->lost = true;
+	if (start->known != (BIT(IP_CT_DIR_ORIGINAL) | BIT(IP_CT_DIR_REPLY)) ||
+	    seq != start->seq[IP_CT_DIR_ORIGINAL]) {
+		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_UNTRUSTED);
+		return false;
+	}
+	ret = imgsec_rpc_conn_attach(&ctx->in->rpc, ctx->ct, ctx->help);
+	/* Evicted another connection's state (> 0), or got none. */
+	if (ret > 0 || ret == -ENOSPC || ret == -ENOMEM)
+		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_OVERFLOWS);
+	if (ret < 0)
+		return false;
+	rpc_stream_start(&ctx->help->conn->streams[IP_CT_DIR_ORIGINAL],
+			 from.seq[IP_CT_DIR_ORIGINAL]);
+	rpc_stream_start(&ctx->help->conn->streams[IP_CT_DIR_REPLY],
+			 from.seq[IP_CT_DIR_REPLY]);
+	return true;
+}
+
+static void imgsec_rpc_tcp(struct imgsec_rpc_ctx *ctx,
+			   const struct sk_buff *skb, unsigned int protoff,
+			   enum ip_conntrack_info ctinfo)
+{
+	u8 *buf = this_cpu_ptr(&imgsec_rpc_buf)->data;
 	struct rpc_stream_stats st = {};
 	unsigned int dataoff, off;
 	const struct tcphdr *th;
@@ -338,32 +395,65 @@ static void imgsec_rpc_tcp(struct imgsec_rpc_ctx *ctx,
 	th = skb_header_pointer(skb, protoff, sizeof(_th), &_th);
 	if (!th)
 		return;
+	if (th->syn)
+		imgsec_rpc_tcp_syn(ctx, th);
+	/* A SYN's data comes before confirmation, maybe never confirmed. */
+	if (ctinfo == IP_CT_NEW)
+		return;
 	dataoff = protoff + th->doff * 4;
 	if (dataoff >= skb->len)
 		return;
-	/* State for a stream only once the client has sent something. */
-	if (!conn) {
-		if (ctx->dir != IP_CT_DIR_ORIGINAL)
-			return;
-		conn = imgsec_rpc_conn_new(ctx->help);
-		if (!conn) {
-			imgsec_rpc_count(ctx->in,
-					 IMGSEC_RPC_STATS_A_OVERFLOWS);
-			return;
-		}
-	}
-	/* Feed the payload in pieces no larger than our copy buffer. */
+	if (ctx->help->conn)
+		imgsec_rpc_conn_used(&ctx->in->rpc, ctx->help);
+	else if (!imgsec_rpc_tcp_follow(ctx, ntohl(th->seq)))
+		return;
+	/* Feed the payload in pieces no larger than the copy buffer. */
 	for (off = dataoff; off < skb->len; off += len) {
-		len = min_t(size_t, skb->len - off, sizeof(imgsec_rpc_buf));
-		data = skb_header_pointer(skb, off, len, imgsec_rpc_buf);
+		len = min_t(size_t, skb->len - off, RPC_MAX_RECORD);
+		data = skb_header_pointer(skb, off, len, buf);
 		if (!data)
 			break;
-		rpc_stream_feed(&conn->streams[ctx->dir],
+		rpc_stream_feed(&ctx->help->conn->streams[ctx->dir],
 				ntohl(th->seq) + (off - dataoff), data, len,
 				imgsec_rpc_record, ctx, &st);
 	}
 	if (st.too_long || st.desyncs)
 		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_PARSE_ERRORS);
+	/*
+	 * Calls the helper could not read, missed, or saw twice (the server
+	 * may have taken the other copy): it cannot vouch for the replies.
+	 */
+	if (ctx->dir == IP_CT_DIR_ORIGINAL &&
+	    (st.too_long || st.desyncs || st.overlaps))
+		imgsec_rpc_distrust(ctx);
+}
+
+/*
+ * The packets the helper reads: a related packet (an ICMP error about the
+ * connection) carries no RPC, only its quote of one; a TCP stream is read
+ * once established (a SYN only says where it starts); and a reply that
+ * comes in by the interface the client's packets come in by is no reply of
+ * the server's (a router would forward a forged one), and is counted.
+ */
+static bool imgsec_rpc_reads(struct imgsec_rpc_ctx *ctx,
+			     const struct sk_buff *skb,
+			     enum ip_conntrack_info ctinfo)
+{
+	switch (ctinfo) {
+	case IP_CT_NEW:
+		ctx->help->client_iif = skb->skb_iif;
+		return true;
+	case IP_CT_ESTABLISHED:
+		return true;
+	case IP_CT_ESTABLISHED_REPLY:
+		if (skb->skb_iif && skb->skb_iif == ctx->help->client_iif) {
+			imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_WRONG_SIDE);
+			return false;
+		}
+		return true;
+	default:
+		return false;
+	}
 }
 
 static int imgsec_rpc_help(struct sk_buff *skb, unsigned int protoff,
@@ -376,12 +466,14 @@ static int imgsec_rpc_help(struct sk_buff *skb, unsigned int protoff,
 		.dir = CTINFO2DIR(ctinfo),
 	};
 
-	spin_lock_bh(&imgsec_rpc_lock);
-	if (nf_ct_protonum(ct) == IPPROTO_TCP)
-		imgsec_rpc_tcp(&ctx, skb, protoff);
-	else
-		imgsec_rpc_udp(&ctx, skb, protoff);
-	spin_unlock_bh(&imgsec_rpc_lock);
+	spin_lock_bh(&ctx.in->rpc.lock);
+	if (imgsec_rpc_reads(&ctx, skb, ctinfo)) {
+		if (nf_ct_protonum(ct) == IPPROTO_TCP)
+			imgsec_rpc_tcp(&ctx, skb, protoff, ctinfo);
+		else
+			imgsec_rpc_udp(&ctx, skb, protoff);
+	}
+	spin_unlock_bh(&ctx.in->rpc.lock);
 	return NF_ACCEPT;
 }
 
@@ -400,12 +492,13 @@ int imgsec_rpc_set_timeout(u32 secs)
 
 unsigned int imgsec_rpc_programs(u32 *progs)
 {
-	unsigned int n;
+	unsigned int seq, n;
 
-	spin_lock_bh(&imgsec_rpc_lock);
-	n = rpc_nprograms;
-	memcpy(progs, rpc_programs, n * sizeof(*progs));
-	spin_unlock_bh(&imgsec_rpc_lock);
+	do {
+		seq = read_seqbegin(&imgsec_rpc_programs_lock);
+		n = rpc_nprograms;
+		memcpy(progs, rpc_programs, n * sizeof(*progs));
+	} while (read_seqretry(&imgsec_rpc_programs_lock, seq));
 	return n;
 }
 
@@ -427,10 +520,10 @@ int imgsec_rpc_set_programs(const u32 *progs, unsigned int n)
 
 	if (ret < 0)
 		return ret;
-	spin_lock_bh(&imgsec_rpc_lock);
+	write_seqlock_bh(&imgsec_rpc_programs_lock);
 	memcpy(rpc_programs, progs, n * sizeof(*progs));
 	rpc_nprograms = n;
-	spin_unlock_bh(&imgsec_rpc_lock);
+	write_sequnlock_bh(&imgsec_rpc_programs_lock);
 	return 0;
 }
 
@@ -451,6 +544,7 @@ int __init imgsec_rpc_helper_init(void)
 
 	BUILD_BUG_ON(sizeof(struct imgsec_rpc_help) >
 		     sizeof_field(struct nf_conn_help, data));
+	BUILD_BUG_ON(IP_CT_DIR_ORIGINAL != 0 || IP_CT_DIR_REPLY != 1);
 	ret = imgsec_rpc_set_timeout(rpc_timeout);
 	if (ret < 0) {
 		pr_err("rpc_timeout=%u is out of range 1-3600\n", rpc_timeout);
@@ -462,35 +556,27 @@ int __init imgsec_rpc_helper_init(void)
 		return ret;
 	}
 
-	imgsec_rpc_cache = KMEM_CACHE(imgsec_rpc_conn, 0);
-	if (!imgsec_rpc_cache)
-		return -ENOMEM;
-
 	imgsec_rpc_helper_setup(0, AF_INET, IPPROTO_UDP);
 	imgsec_rpc_helper_setup(1, AF_INET, IPPROTO_TCP);
 	imgsec_rpc_helper_setup(2, AF_INET6, IPPROTO_UDP);
 	imgsec_rpc_helper_setup(3, AF_INET6, IPPROTO_TCP);
 	ret = nf_conntrack_helpers_register(imgsec_rpc_helpers,
 					    ARRAY_SIZE(imgsec_rpc_helpers));
-	if (ret < 0) {
-		kmem_cache_destroy(imgsec_rpc_cache);
+	if (ret < 0)
 		return ret;
-	}
 	WRITE_ONCE(imgsec_rpc_registered, true);
 	return 0;
 }
 
+/*
+ * Unregistering takes the helper off every entry without ->destroy; their
+ * states are freed with the namespaces' (imgsec_rpc_net_exit()).
+ */
 void imgsec_rpc_helper_exit(void)
 {
-	struct imgsec_rpc_conn *conn, *tmp;
-
 	/* After this grace period no hook can attach the helper again. */
 	WRITE_ONCE(imgsec_rpc_registered, false);
 	synchronize_rcu();
 	nf_conntrack_helpers_unregister(imgsec_rpc_helpers,
 					ARRAY_SIZE(imgsec_rpc_helpers));
-	/* Unregistering detaches without ->destroy: free what is left. */
-	list_for_each_entry_safe(conn, tmp, &imgsec_rpc_conns, list)
-		imgsec_rpc_conn_free(conn);
-	kmem_cache_destroy(imgsec_rpc_cache);
 }

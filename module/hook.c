@@ -15,28 +15,16 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
-#include <linux/tcp.h>
-#include <linux/udp.h>
 #include <net/ipv6.h>
+#include <net/ndisc.h>
 #include <net/netfilter/ipv4/nf_reject.h>
 #include <net/netfilter/ipv6/nf_reject.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/nf_conntrack_helper.h>
+#include <net/netfilter/nf_conntrack_seqadj.h>
 
 #include "classify.h"
 #include "imgsec.h"
-
-/* What the classifier needs of a packet. */
-struct imgsec_pkt {
-	u8 family;		/* 4 or 6 */
-	u8 proto;
-	bool has_ports;
-	bool unfiltered;	/* IPv6 neighbour discovery and MLD */
-	const u8 *saddr;
-	const u8 *daddr;
-	u16 sport;
-	u16 dport;
-};
 
 static void imgsec_read_ports(const struct sk_buff *skb, unsigned int thoff,
 			      struct imgsec_pkt *pkt)
@@ -67,20 +55,51 @@ static void imgsec_parse_ipv4(const struct sk_buff *skb, struct imgsec_pkt *pkt)
 		imgsec_read_ports(skb, ip_hdrlen(skb), pkt);
 }
 
-/* Without these IPv6 stops working; conntrack does not track them. */
-static bool imgsec_icmpv6_unfiltered(u8 type)
+/*
+ * Neighbour discovery and MLD keep IPv6 working and conntrack does not
+ * track them. They are exempt on this host's own input and output only,
+ * never on a router: ND only as sent on the link (hop limit 255, RFC 4861),
+ * MLD only from a link-local source, or none yet (RFC 3810 5.2.13).
+ */
+static bool imgsec_icmpv6_exempt(const struct sk_buff *skb, int thoff,
+				 unsigned int hook)
 {
-	return (type >= ICMPV6_MGM_QUERY && type <= NDISC_REDIRECT) ||
-	       type == ICMPV6_MLD2_REPORT;
+	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+	const u8 *type;
+	int addr_type;
+	u8 _type;
+
+	if (hook != NF_INET_LOCAL_IN && hook != NF_INET_LOCAL_OUT)
+		return false;
+	type = skb_header_pointer(skb, thoff, sizeof(_type), &_type);
+	if (!type)
+		return false;
+	switch (*type) {
+	case NDISC_ROUTER_SOLICITATION:
+	case NDISC_ROUTER_ADVERTISEMENT:
+	case NDISC_NEIGHBOUR_SOLICITATION:
+	case NDISC_NEIGHBOUR_ADVERTISEMENT:
+	case NDISC_REDIRECT:
+		return ip6h->hop_limit == 255;
+	case ICMPV6_MGM_QUERY:
+	case ICMPV6_MGM_REPORT:
+	case ICMPV6_MGM_REDUCTION:
+	case ICMPV6_MLD2_REPORT:
+		addr_type = ipv6_addr_type(&ip6h->saddr);
+		return addr_type == IPV6_ADDR_ANY ||
+		       (addr_type & IPV6_ADDR_LINKLOCAL);
+	default:
+		return false;
+	}
 }
 
-static void imgsec_parse_ipv6(const struct sk_buff *skb, struct imgsec_pkt *pkt)
+/* False for a packet that passes unfiltered (see above). */
+static bool imgsec_parse_ipv6(const struct sk_buff *skb, unsigned int hook,
+			      struct imgsec_pkt *pkt)
 {
 	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
 	u8 nexthdr = ip6h->nexthdr;
 	__be16 frag_off;
-	u8 _type;
-	const u8 *type;
 	int thoff;
 
 	pkt->family = 6;
@@ -88,14 +107,12 @@ static void imgsec_parse_ipv6(const struct sk_buff *skb, struct imgsec_pkt *pkt)
 	pkt->daddr = ip6h->daddr.s6_addr;
 	thoff = ipv6_skip_exthdr(skb, sizeof(*ip6h), &nexthdr, &frag_off);
 	if (thoff < 0 || (frag_off & htons(~0x7)))
-		return;
+		return true;
 	pkt->proto = nexthdr;
-	if (nexthdr == IPPROTO_ICMPV6) {
-		type = skb_header_pointer(skb, thoff, sizeof(_type), &_type);
-		pkt->unfiltered = type && imgsec_icmpv6_unfiltered(*type);
-		return;
-	}
+	if (nexthdr == IPPROTO_ICMPV6)
+		return !imgsec_icmpv6_exempt(skb, thoff, hook);
 	imgsec_read_ports(skb, thoff, pkt);
+	return true;
 }
 
 static bool imgsec_hook_active(u8 placement, unsigned int hook)
@@ -111,44 +128,36 @@ static bool imgsec_is_loopback(const struct nf_hook_state *state)
 	       (state->out && state->out->flags & IFF_LOOPBACK);
 }
 
-/* Give a new connection the helper its rule names, as nft "ct helper". */
-static void imgsec_attach_helper(const struct imgsec_policy *p, u8 helper,
-				 struct nf_conn *ct, const struct imgsec_pkt *pkt)
+/*
+ * Give a new connection the helper its rule names, as nft "ct helper"
+ * does: with the sequence adjustment a helper that rewrites payload (ftp
+ * behind DNAT or REDIRECT, set up before this hook) needs. Returns the
+ * verdict: a connection that cannot get it is dropped, as by nft.
+ */
+static unsigned int imgsec_attach_helper(const struct imgsec_policy *p,
+					 u8 helper, struct nf_conn *ct,
+					 const struct imgsec_pkt *pkt)
 {
 	struct nf_conntrack_helper *h = NULL;
 	struct nf_conn_help *help;
 
 	if (!ct || nf_ct_is_confirmed(ct) || nf_ct_is_template(ct) ||
 	    test_bit(IPS_HELPER_BIT, &ct->status))
-		return;
+		return NF_ACCEPT;
 	if (helper == IMGSEC_HELPER_RPC)
 		h = imgsec_rpc_helper(pkt->family, pkt->proto);
 	else if (helper == IMGSEC_HELPER_FTP && pkt->proto == IPPROTO_TCP)
 		h = p->ftp[pkt->family == 6];
 	if (!h)
-		return;
+		return NF_ACCEPT;
 	help = nf_ct_helper_ext_add(ct, GFP_ATOMIC);
-	if (help)
-		rcu_assign_pointer(help->helper, h);
-}
-
-static void imgsec_log(const struct imgsec_pkt *pkt,
-		       const struct nf_hook_state *state, bool monitor)
-{
-	const char *what = monitor ? "would drop" : "drop";
-	const char *dev = state->in ? state->in->name :
-			  state->out ? state->out->name : "";
-
-	if (!net_ratelimit())
-		return;
-	if (pkt->family == 4)
-		pr_info("%s %s proto %u %pI4:%u -> %pI4:%u\n", what, dev,
-			pkt->proto, pkt->saddr, pkt->sport, pkt->daddr,
-			pkt->dport);
-	else
-		pr_info("%s %s proto %u [%pI6c]:%u -> [%pI6c]:%u\n", what, dev,
-			pkt->proto, pkt->saddr, pkt->sport, pkt->daddr,
-			pkt->dport);
+	if (!help)
+		return NF_ACCEPT;
+	rcu_assign_pointer(help->helper, h);
+	if ((ct->status & IPS_NAT_MASK) && !nfct_seqadj(ct) &&
+	    !nfct_seqadj_ext_add(ct))
+		return NF_DROP;
+	return NF_ACCEPT;
 }
 
 static void imgsec_reject(struct sk_buff *skb, const struct imgsec_pkt *pkt,
@@ -173,9 +182,7 @@ static unsigned int imgsec_no_match(struct imgsec_net *in,
 {
 	bool monitor = p->desc.mode == IMGSEC_MODE_MONITOR;
 
-	imgsec_log(pkt, state, monitor);
-	imgsec_event_drop(state->net, pkt->family, pkt->saddr, pkt->daddr,
-			  pkt->proto, pkt->sport, pkt->dport, monitor);
+	imgsec_report_drop(in, skb, state, pkt, monitor);
 	if (monitor) {
 		imgsec_count(in, IMGSEC_STATS_A_WOULD_DROP);
 		return NF_ACCEPT;
@@ -216,11 +223,9 @@ static unsigned int imgsec_hook(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	}
 
-	if (state->pf == NFPROTO_IPV4)
+	if (state->pf == NFPROTO_IPV4) {
 		imgsec_parse_ipv4(skb, &pkt);
-	else
-		imgsec_parse_ipv6(skb, &pkt);
-	if (pkt.unfiltered) {
+	} else if (!imgsec_parse_ipv6(skb, state->hook, &pkt)) {
 		imgsec_count(in, IMGSEC_STATS_A_UNFILTERED);
 		return NF_ACCEPT;
 	}
@@ -235,15 +240,15 @@ static unsigned int imgsec_hook(void *priv, struct sk_buff *skb,
 
 	imgsec_count(in, IMGSEC_STATS_A_ACCEPTED);
 	imgsec_rule_hit(p, rule, skb);
-	imgsec_attach_helper(p, p->desc.rules[rule].helper, ct, &pkt);
-	return NF_ACCEPT;
+	return imgsec_attach_helper(p, p->desc.rules[rule].helper, ct, &pkt);
 }
 
+/* After the filter chains, before SNAT: see <linux/imgsec.h>. */
 #define IMGSEC_HOOK(fam, num) {				\
 	.hook = imgsec_hook,				\
 	.pf = fam,					\
 	.hooknum = num,					\
-	.priority = NF_IP_PRI_FILTER,			\
+	.priority = IMGSEC_HOOK_PRIORITY,		\
 }
 
 static const struct nf_hook_ops imgsec_hook_ops[] = {

@@ -6,14 +6,18 @@
 #ifndef _IMGSEC_H
 #define _IMGSEC_H
 
+#include <linux/list.h>
+#include <linux/memcontrol.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
+#include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include <net/net_namespace.h>
 #include <net/netfilter/nf_conntrack_helper.h>
 #include <linux/imgsec.h>
 
 #include "policy_desc.h"
+#include "ratelimit.h"
 
 struct imgsec_classifier;
 
@@ -27,7 +31,9 @@ struct imgsec_policy {
 	struct imgsec_policy_desc desc;		/* as set, for dumps */
 	struct imgsec_classifier *cls;
 	struct nf_conntrack_helper *ftp[2];	/* IPv4, IPv6; held if used */
+	bool ftp_nat[2];			/* its NAT part held too */
 	struct imgsec_rule_counter __percpu *counters;	/* desc.nrules */
+	u32 generation;				/* of the namespace, when set */
 };
 
 struct imgsec_counters {
@@ -38,22 +44,41 @@ struct imgsec_rpc_counters {
 	u64 v[__IMGSEC_RPC_STATS_A_MAX];	/* by IMGSEC_RPC_STATS_A_* */
 };
 
+/* Buckets of the per-client count of followed portmap TCP connections. */
+#define IMGSEC_RPC_CLIENT_BITS	6
+
+/* The imgsec-rpc helper's TCP state in one namespace (rpc_conn.c). */
+struct imgsec_rpc_net {
+	spinlock_t lock;			/* all RPC state of the netns */
+	struct list_head lru;			/* states, least recently used first */
+	unsigned int nconns;
+	unsigned long next_reclaim;		/* jiffies */
+	struct mem_cgroup *memcg;		/* charged for the state */
+	struct hlist_head clients[1 << IMGSEC_RPC_CLIENT_BITS];
+};
+
 struct imgsec_net {
 	struct net *net;
 	struct imgsec_policy __rcu *policy;	/* NULL: pass everything */
 	struct mutex lock;			/* serialises policy changes */
 	struct imgsec_policy *previous;		/* restored unless confirmed */
 	struct delayed_work revert_work;
-	unsigned long revert_at;		/* jiffies, when previous set */
+	bool revert_pending;			/* previous is to be restored */
+	unsigned long revert_at;		/* jiffies: when */
 	u32 generation;
 	bool hooks_registered;
 	struct imgsec_counters __percpu *stats;
 	struct imgsec_rpc_counters __percpu *rpc_stats;
+	struct imgsec_rpc_net rpc;
+	spinlock_t report_lock;			/* the two rate limits */
+	struct imgsec_ratelimit log_limit;
+	struct imgsec_ratelimit event_limit;
 };
 
 /* pernet.c */
 int imgsec_pernet_init(void);
 void imgsec_pernet_exit(void);
+void imgsec_flush_all(void);
 struct imgsec_net *imgsec_net(const struct net *net);
 unsigned int imgsec_netns_count(void);
 /* Takes @policy over, also when it fails. */
@@ -93,13 +118,33 @@ int imgsec_rpc_set_timeout(u32 secs);
 unsigned int imgsec_rpc_programs(u32 *progs);
 int imgsec_rpc_set_programs(const u32 *progs, unsigned int n);
 
+/* rpc_conn.c (the rest is in rpc_conn.h) */
+void imgsec_rpc_net_init(struct imgsec_rpc_net *rn);
+void imgsec_rpc_net_exit(struct imgsec_rpc_net *rn);
+
 /* netlink.c */
 int imgsec_genl_init(void);
 void imgsec_genl_exit(void);
-void imgsec_event_drop(struct net *net, u8 family, const void *saddr,
-		       const void *daddr, u8 proto, u16 sport, u16 dport,
-		       bool monitor);
-void imgsec_event_expect(struct net *net, u8 family, const void *saddr,
-			 const void *daddr, u8 proto, u16 dport, u32 program);
+extern struct genl_family imgsec_genl_family;
+
+/* What the hook and the reports need of a packet or a flow. */
+struct imgsec_pkt {
+	u8 family;		/* 4 or 6 */
+	u8 proto;
+	bool has_ports;
+	const u8 *saddr;
+	const u8 *daddr;
+	u16 sport;
+	u16 dport;
+};
+
+/* events.c: the packet path's reports, rate limited per namespace */
+void imgsec_events_init(void);
+void imgsec_events_exit(void);
+void imgsec_report_drop(struct imgsec_net *in, struct sk_buff *skb,
+			const struct nf_hook_state *state,
+			const struct imgsec_pkt *pkt, bool monitor);
+void imgsec_event_expect(struct imgsec_net *in, const struct imgsec_pkt *pkt,
+			 u32 program);
 
 #endif /* _IMGSEC_H */

@@ -9,15 +9,22 @@
 #include <net/genetlink.h>
 
 #include "imgsec.h"
+#include "rpc_conn.h"
 
 static int __init imgsec_init(void)
 {
 	int ret;
 
-	/* The helper counts into per-namespace state: pernet first. */
+	ret = imgsec_rpc_conn_init();
+	if (ret < 0)
+		return ret;
+
+	/* The helper keeps its state per namespace: pernet first. */
 	ret = imgsec_pernet_init();
 	if (ret < 0)
 		goto err_pernet;
+
+	imgsec_events_init();
 
 	ret = imgsec_rpc_helper_init();
 	if (ret < 0)
@@ -33,16 +40,22 @@ static int __init imgsec_init(void)
 err_genl:
 	imgsec_rpc_helper_exit();
 err_helper:
+	imgsec_events_exit();
 	imgsec_pernet_exit();
 err_pernet:
+	imgsec_rpc_conn_exit();
 	return ret;
 }
 
+/* The hooks go before the helper: see imgsec_flush_all(). */
 static void __exit imgsec_exit(void)
 {
 	imgsec_genl_exit();
+	imgsec_flush_all();
 	imgsec_rpc_helper_exit();
+	imgsec_events_exit();
 	imgsec_pernet_exit();
+	imgsec_rpc_conn_exit();
 }
 
 module_init(imgsec_init);

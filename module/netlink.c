@@ -13,8 +13,6 @@
 #include "compat.h"
 #include "imgsec.h"
 
-static struct genl_family imgsec_genl_family;
-
 static const struct nla_policy imgsec_role_policy[IMGSEC_ROLE_A_MAX + 1] = {
 	[IMGSEC_ROLE_A_INDEX] = NLA_POLICY_MAX(NLA_U32, IMGSEC_MAX_ROLES - 1),
 	[IMGSEC_ROLE_A_NAME] = { .type = NLA_NUL_STRING,
@@ -252,12 +250,14 @@ static int imgsec_nl_alloc(struct imgsec_policy_desc *desc, u32 nrules)
 	for (i = 0; i < desc->nroles; i++) {
 		role = &desc->roles[i];
 		role->prefixes = kvcalloc(role->nprefixes,
-					  sizeof(*role->prefixes), GFP_KERNEL);
+					  sizeof(*role->prefixes),
+					  GFP_KERNEL_ACCOUNT);
 		if (role->nprefixes && !role->prefixes)
 			return -ENOMEM;
 		role->nprefixes = 0;
 	}
-	desc->rules = kvcalloc(nrules, sizeof(*desc->rules), GFP_KERNEL);
+	desc->rules = kvcalloc(nrules, sizeof(*desc->rules),
+			       GFP_KERNEL_ACCOUNT);
 	if (nrules && !desc->rules)
 		return -ENOMEM;
 	desc->nrules = nrules;
@@ -353,7 +353,7 @@ static int imgsec_nl_set_policy(struct sk_buff *skb, struct genl_info *info)
 	if (info->attrs[IMGSEC_A_CONFIRM_SECS])
 		confirm = nla_get_u32(info->attrs[IMGSEC_A_CONFIRM_SECS]);
 
-	desc = kzalloc(sizeof(*desc), GFP_KERNEL);
+	desc = kzalloc(sizeof(*desc), GFP_KERNEL_ACCOUNT);
 	if (!desc)
 		return -ENOMEM;
 	ret = imgsec_nl_parse_policy(info, desc);
@@ -392,8 +392,12 @@ static int imgsec_nl_confirm(struct sk_buff *skb, struct genl_info *info)
 
 /* ---- replies ---- */
 
-static int imgsec_nl_reply(struct genl_info *info,
-			   int (*fill)(struct sk_buff *, struct genl_info *))
+typedef int (*imgsec_nl_fill_fn)(struct sk_buff *msg,
+				 const struct sk_buff *req,
+				 struct genl_info *info);
+
+static int imgsec_nl_reply(const struct sk_buff *req, struct genl_info *info,
+			   imgsec_nl_fill_fn fill)
 {
 	struct sk_buff *msg;
 	void *hdr;
@@ -408,7 +412,7 @@ static int imgsec_nl_reply(struct genl_info *info,
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}
-	ret = fill(msg, info);
+	ret = fill(msg, req, info);
 	if (ret < 0) {
 		nlmsg_free(msg);
 		return ret;
@@ -427,7 +431,8 @@ static int imgsec_nl_put_policy_header(struct sk_buff *msg,
 	return 0;
 }
 
-static int imgsec_nl_fill_status(struct sk_buff *msg, struct genl_info *info)
+static int imgsec_nl_fill_status(struct sk_buff *msg, const struct sk_buff *req,
+				 struct genl_info *info)
 {
 	struct imgsec_net *in = imgsec_net(genl_info_net(info));
 	const struct imgsec_policy *p;
@@ -436,8 +441,11 @@ static int imgsec_nl_fill_status(struct sk_buff *msg, struct genl_info *info)
 	int ret = -EMSGSIZE;
 
 	if (nla_put_string(msg, IMGSEC_A_VERSION, IMGSEC_VERSION) ||
-	    nla_put_u32(msg, IMGSEC_A_NETNS_COUNT, imgsec_netns_count()) ||
 	    nla_put_u32(msg, IMGSEC_A_GENERATION, READ_ONCE(in->generation)))
+		return -EMSGSIZE;
+	/* How many namespaces the host has is the host admin's business. */
+	if (netlink_capable(req, CAP_NET_ADMIN) &&
+	    nla_put_u32(msg, IMGSEC_A_NETNS_COUNT, imgsec_netns_count()))
 		return -EMSGSIZE;
 	pending = imgsec_pending_secs(in);
 	if (pending && nla_put_u32(msg, IMGSEC_A_PENDING_SECS, pending))
@@ -461,18 +469,16 @@ out:
 
 static int imgsec_nl_get_status(struct sk_buff *skb, struct genl_info *info)
 {
-	return imgsec_nl_reply(info, imgsec_nl_fill_status);
+	return imgsec_nl_reply(skb, info, imgsec_nl_fill_status);
 }
 
-static int imgsec_nl_put_counters(struct sk_buff *msg, int type,
-				  const u64 __percpu *base, int n, int pad)
+/* Counter i of @base, summed over the CPUs, as attribute i. */
+static int imgsec_nl_put_sums(struct sk_buff *msg, const u64 __percpu *base,
+			      int n, int pad)
 {
-	struct nlattr *nest = nla_nest_start(msg, type);
 	int cpu, i;
 	u64 sum;
 
-	if (!nest)
-		return -EMSGSIZE;
 	for (i = 0; i < n; i++) {
 		if (i == 0 || i == pad)
 			continue;
@@ -482,32 +488,40 @@ static int imgsec_nl_put_counters(struct sk_buff *msg, int type,
 		if (nla_put_u64_64bit(msg, i, sum, pad))
 			return -EMSGSIZE;
 	}
+	return 0;
+}
+
+static int imgsec_nl_fill_stats(struct sk_buff *msg, const struct sk_buff *req,
+				struct genl_info *info)
+{
+	struct imgsec_net *in = imgsec_net(genl_info_net(info));
+	struct nlattr *nest;
+
+	nest = nla_nest_start(msg, IMGSEC_A_STATS);
+	if (!nest ||
+	    imgsec_nl_put_sums(msg, (const u64 __percpu *)in->stats,
+			       __IMGSEC_STATS_A_MAX, IMGSEC_STATS_A_PAD))
+		return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	nest = nla_nest_start(msg, IMGSEC_A_RPC_STATS);
+	if (!nest ||
+	    imgsec_nl_put_sums(msg, (const u64 __percpu *)in->rpc_stats,
+			       IMGSEC_RPC_STATS_A_TCP_STATES,
+			       IMGSEC_RPC_STATS_A_PAD) ||
+	    nla_put_u64_64bit(msg, IMGSEC_RPC_STATS_A_TCP_STATES,
+			      READ_ONCE(in->rpc.nconns), IMGSEC_RPC_STATS_A_PAD))
+		return -EMSGSIZE;
 	nla_nest_end(msg, nest);
 	return 0;
 }
 
-static int imgsec_nl_fill_stats(struct sk_buff *msg, struct genl_info *info)
-{
-	struct imgsec_net *in = imgsec_net(genl_info_net(info));
-	int ret;
-
-	ret = imgsec_nl_put_counters(msg, IMGSEC_A_STATS,
-				     (const u64 __percpu *)in->stats,
-				     __IMGSEC_STATS_A_MAX, IMGSEC_STATS_A_PAD);
-	if (ret < 0)
-		return ret;
-	return imgsec_nl_put_counters(msg, IMGSEC_A_RPC_STATS,
-				      (const u64 __percpu *)in->rpc_stats,
-				      __IMGSEC_RPC_STATS_A_MAX,
-				      IMGSEC_RPC_STATS_A_PAD);
-}
-
 static int imgsec_nl_get_stats(struct sk_buff *skb, struct genl_info *info)
 {
-	return imgsec_nl_reply(info, imgsec_nl_fill_stats);
+	return imgsec_nl_reply(skb, info, imgsec_nl_fill_stats);
 }
 
-static int imgsec_nl_fill_rpc(struct sk_buff *msg, struct genl_info *info)
+static int imgsec_nl_fill_rpc(struct sk_buff *msg, const struct sk_buff *req,
+			      struct genl_info *info)
 {
 	u32 progs[IMGSEC_MAX_RPC_PROGRAMS];
 	unsigned int n = imgsec_rpc_programs(progs);
@@ -523,7 +537,7 @@ static int imgsec_nl_fill_rpc(struct sk_buff *msg, struct genl_info *info)
 
 static int imgsec_nl_get_rpc(struct sk_buff *skb, struct genl_info *info)
 {
-	return imgsec_nl_reply(info, imgsec_nl_fill_rpc);
+	return imgsec_nl_reply(skb, info, imgsec_nl_fill_rpc);
 }
 
 static int imgsec_nl_set_rpc(struct sk_buff *skb, struct genl_info *info)
@@ -569,6 +583,7 @@ struct imgsec_dump_cursor {
 	long role;
 	long prefix;
 	long rule;
+	long generation;	/* of the policy being dumped */
 };
 
 static int imgsec_dump_role(struct sk_buff *skb, const struct imgsec_policy *p,
@@ -660,6 +675,12 @@ static int imgsec_dump_fill(struct sk_buff *skb, const struct imgsec_policy *p,
 	return ret;
 }
 
+/*
+ * The generation read is the one of the policy object being dumped, never
+ * the namespace's: a dump spans several calls, and if the policy changed
+ * between two of them, the next message says so (NLM_F_DUMP_INTR) and ends
+ * the dump, so that a reader never joins pieces of two policies.
+ */
 static int imgsec_nl_dump_policy(struct sk_buff *skb,
 				 struct netlink_callback *cb)
 {
@@ -673,8 +694,7 @@ static int imgsec_nl_dump_policy(struct sk_buff *skb,
 	BUILD_BUG_ON(sizeof(*cur) > sizeof(cb->args));
 	rcu_read_lock();
 	p = rcu_dereference(in->policy);
-	cb->seq = READ_ONCE(in->generation);
-	if (!p || cur->phase == DUMP_DONE)
+	if (cur->phase == DUMP_DONE || (!p && cur->phase == DUMP_HEADER))
 		goto out;
 
 	ret = -EMSGSIZE;
@@ -683,77 +703,31 @@ static int imgsec_nl_dump_policy(struct sk_buff *skb,
 			  IMGSEC_CMD_GET_POLICY);
 	if (!hdr)
 		goto out;
+	cb->seq = p ? p->generation : 0;
 	genl_dump_check_consistent(cb, hdr);
-	nest = NULL;
-	if (!nla_put_u32(skb, IMGSEC_A_GENERATION, cb->seq))
-		nest = nla_nest_start(skb, IMGSEC_A_POLICY);
+	if (nla_put_u32(skb, IMGSEC_A_GENERATION, cb->seq)) {
+		genlmsg_cancel(skb, hdr);
+		goto out;
+	}
+	if (cur->phase == DUMP_HEADER) {
+		cur->generation = cb->seq;
+	} else if (!p || cur->generation != cb->seq) {
+		cur->phase = DUMP_DONE;
+		goto end;
+	}
+	nest = nla_nest_start(skb, IMGSEC_A_POLICY);
 	if (!nest) {
 		genlmsg_cancel(skb, hdr);
 		goto out;
 	}
 	imgsec_dump_fill(skb, p, cur);
 	nla_nest_end(skb, nest);
+end:
 	genlmsg_end(skb, hdr);
 	ret = skb->len;
 out:
 	rcu_read_unlock();
 	return ret;
-}
-
-/* ---- events ---- */
-
-static void imgsec_event_send(struct net *net, u8 type, u8 family,
-			      const void *saddr, const void *daddr, u8 proto,
-			      u16 sport, u16 dport, bool monitor, u32 program)
-{
-	int alen = family == 6 ? 16 : 4;
-	struct sk_buff *msg;
-	struct nlattr *nest;
-	void *hdr;
-
-	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
-	if (!msg)
-		return;
-	hdr = genlmsg_put(msg, 0, 0, &imgsec_genl_family, 0, IMGSEC_CMD_EVENT);
-	if (!hdr)
-		goto err;
-	nest = nla_nest_start(msg, IMGSEC_A_EVENT);
-	if (!nest ||
-	    nla_put_u8(msg, IMGSEC_EVENT_A_TYPE, type) ||
-	    nla_put_u8(msg, IMGSEC_EVENT_A_FAMILY, family == 6 ? AF_INET6 :
-								 AF_INET) ||
-	    nla_put_u8(msg, IMGSEC_EVENT_A_PROTO, proto) ||
-	    nla_put(msg, IMGSEC_EVENT_A_SADDR, alen, saddr) ||
-	    nla_put(msg, IMGSEC_EVENT_A_DADDR, alen, daddr) ||
-	    nla_put_u16(msg, IMGSEC_EVENT_A_SPORT, sport) ||
-	    nla_put_u16(msg, IMGSEC_EVENT_A_DPORT, dport) ||
-	    (monitor && nla_put_flag(msg, IMGSEC_EVENT_A_MONITOR)) ||
-	    (program && nla_put_u32(msg, IMGSEC_EVENT_A_PROGRAM, program)))
-		goto err;
-	nla_nest_end(msg, nest);
-	genlmsg_end(msg, hdr);
-	genlmsg_multicast_netns(&imgsec_genl_family, net, msg, 0, 0,
-				GFP_ATOMIC);
-	return;
-err:
-	nlmsg_free(msg);
-}
-
-void imgsec_event_drop(struct net *net, u8 family, const void *saddr,
-		       const void *daddr, u8 proto, u16 sport, u16 dport,
-		       bool monitor)
-{
-	if (genl_has_listeners(&imgsec_genl_family, net, 0))
-		imgsec_event_send(net, IMGSEC_EVENT_DROP, family, saddr, daddr,
-				  proto, sport, dport, monitor, 0);
-}
-
-void imgsec_event_expect(struct net *net, u8 family, const void *saddr,
-			 const void *daddr, u8 proto, u16 dport, u32 program)
-{
-	if (genl_has_listeners(&imgsec_genl_family, net, 0))
-		imgsec_event_send(net, IMGSEC_EVENT_EXPECT, family, saddr,
-				  daddr, proto, 0, dport, false, program);
 }
 
 /* ---- the family ---- */
@@ -803,11 +777,12 @@ static const struct genl_ops imgsec_genl_ops[] = {
 	},
 };
 
+/* Events name addresses: for the namespace's admin only. */
 static const struct genl_multicast_group imgsec_mcgrps[] = {
-	{ .name = IMGSEC_MCGRP_EVENTS },
+	{ .name = IMGSEC_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
-static struct genl_family imgsec_genl_family __ro_after_init = {
+struct genl_family imgsec_genl_family __ro_after_init = {
 	.name = IMGSEC_GENL_NAME,
 	.version = IMGSEC_GENL_VERSION,
 	.netnsok = true,

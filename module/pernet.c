@@ -7,6 +7,7 @@
 
 #include <linux/atomic.h>
 #include <linux/jiffies.h>
+#include <linux/rtnetlink.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
@@ -37,13 +38,16 @@ static struct imgsec_policy *imgsec_policy_publish(struct imgsec_net *in,
 {
 	struct imgsec_policy *old = imgsec_policy_current(in);
 
-	rcu_assign_pointer(in->policy, policy);
 	in->generation++;
+	if (policy)
+		policy->generation = in->generation;
+	rcu_assign_pointer(in->policy, policy);
 	if (!policy && in->hooks_registered) {
 		imgsec_hooks_unregister(in);
 		in->hooks_registered = false;
 	}
-	synchronize_rcu();
+	if (old)
+		synchronize_rcu();
 	return old;
 }
 
@@ -76,17 +80,18 @@ int imgsec_set_policy(struct imgsec_net *in, struct imgsec_policy *policy,
 	}
 
 	old = imgsec_policy_publish(in, policy);
-	if (confirm_secs && !in->revert_at) {
+	if (confirm_secs && !in->revert_pending) {
 		/* What was active is the state to return to. */
 		in->previous = old;
 		old = NULL;
-	} else if (!confirm_secs && in->revert_at) {
+	} else if (!confirm_secs && in->revert_pending) {
 		/* A plain set is an explicit decision: no revert. */
 		cancel_delayed_work(&in->revert_work);
-		in->revert_at = 0;
+		in->revert_pending = false;
 		imgsec_drop_previous(in);
 	}
 	if (confirm_secs) {
+		in->revert_pending = true;
 		in->revert_at = jiffies + confirm_secs * HZ;
 		mod_delayed_work(system_wq, &in->revert_work,
 				 confirm_secs * HZ);
@@ -101,9 +106,9 @@ int imgsec_confirm_policy(struct imgsec_net *in)
 	int ret = -ENOENT;
 
 	mutex_lock(&in->lock);
-	if (in->revert_at) {
+	if (in->revert_pending) {
 		cancel_delayed_work(&in->revert_work);
-		in->revert_at = 0;
+		in->revert_pending = false;
 		imgsec_drop_previous(in);
 		ret = 0;
 	}
@@ -115,11 +120,16 @@ unsigned int imgsec_pending_secs(struct imgsec_net *in)
 {
 	unsigned long at = READ_ONCE(in->revert_at);
 
-	if (!at || time_after_eq(jiffies, at))
+	if (!READ_ONCE(in->revert_pending) || time_after_eq(jiffies, at))
 		return 0;
 	return DIV_ROUND_UP(at - jiffies, HZ);
 }
 
+/*
+ * The revert timer. It may have waited for the lock while a new
+ * "set-policy --confirm" moved the deadline: only a deadline that has
+ * passed reverts (the work is queued again for the new one).
+ */
 static void imgsec_revert(struct work_struct *work)
 {
 	struct imgsec_net *in = container_of(to_delayed_work(work),
@@ -127,10 +137,10 @@ static void imgsec_revert(struct work_struct *work)
 	struct imgsec_policy *previous;
 
 	mutex_lock(&in->lock);
-	if (in->revert_at) {
+	if (in->revert_pending && time_after_eq(jiffies, in->revert_at)) {
 		previous = in->previous;
 		in->previous = NULL;
-		in->revert_at = 0;
+		in->revert_pending = false;
 		imgsec_policy_destroy(imgsec_policy_publish(in, previous));
 		pr_warn("policy not confirmed in time: previous policy restored\n");
 	}
@@ -141,10 +151,26 @@ void imgsec_flush_policy(struct imgsec_net *in)
 {
 	mutex_lock(&in->lock);
 	cancel_delayed_work(&in->revert_work);
-	in->revert_at = 0;
+	in->revert_pending = false;
 	imgsec_drop_previous(in);
 	imgsec_policy_destroy(imgsec_policy_publish(in, NULL));
 	mutex_unlock(&in->lock);
+}
+
+/*
+ * Module unload: take the hooks out of every namespace before the helper
+ * goes, so that nothing the helper opened is ever refused by a policy
+ * that outlives it. Namespaces made after this have no policy: the genl
+ * family is gone.
+ */
+void imgsec_flush_all(void)
+{
+	struct net *net;
+
+	down_read(&net_rwsem);
+	for_each_net(net)
+		imgsec_flush_policy(imgsec_net(net));
+	up_read(&net_rwsem);
 }
 
 static int __net_init imgsec_net_init(struct net *net)
@@ -154,23 +180,32 @@ static int __net_init imgsec_net_init(struct net *net)
 	in->net = net;
 	mutex_init(&in->lock);
 	INIT_DELAYED_WORK(&in->revert_work, imgsec_revert);
-	in->stats = alloc_percpu(struct imgsec_counters);
-	in->rpc_stats = alloc_percpu(struct imgsec_rpc_counters);
+	spin_lock_init(&in->report_lock);
+	in->stats = alloc_percpu_gfp(struct imgsec_counters,
+				     GFP_KERNEL_ACCOUNT);
+	in->rpc_stats = alloc_percpu_gfp(struct imgsec_rpc_counters,
+					 GFP_KERNEL_ACCOUNT);
 	if (!in->stats || !in->rpc_stats) {
 		free_percpu(in->stats);
 		free_percpu(in->rpc_stats);
 		return -ENOMEM;
 	}
+	imgsec_rpc_net_init(&in->rpc);
 	atomic_inc(&imgsec_nets);
 	return 0;
 }
 
+/*
+ * The namespace's conntrack entries go after this: the helper's states are
+ * freed here and taken off their entries, whose ->destroy then finds none.
+ */
 static void __net_exit imgsec_net_exit(struct net *net)
 {
 	struct imgsec_net *in = imgsec_net(net);
 
 	cancel_delayed_work_sync(&in->revert_work);
 	imgsec_flush_policy(in);
+	imgsec_rpc_net_exit(&in->rpc);
 	free_percpu(in->stats);
 	free_percpu(in->rpc_stats);
 	atomic_dec(&imgsec_nets);

@@ -43,6 +43,18 @@ static struct imgsec_policy *active(struct imgsec_net *in)
 	return rcu_access_pointer(in->policy);
 }
 
+/* Run the revert timer now, as if its deadline had @passed or not. */
+static void run_revert(struct imgsec_net *in, bool passed)
+{
+	if (passed) {
+		mutex_lock(&in->lock);
+		in->revert_at = jiffies;
+		mutex_unlock(&in->lock);
+	}
+	mod_delayed_work(system_wq, &in->revert_work, 0);
+	flush_delayed_work(&in->revert_work);
+}
+
 static void imgsec_swap_replaces_and_flushes(struct kunit *test)
 {
 	struct imgsec_net *in = imgsec_net(&init_net);
@@ -100,9 +112,7 @@ static void imgsec_unconfirmed_policy_reverts(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, imgsec_set_policy(in, p3, 60), 0);
 	KUNIT_EXPECT_PTR_EQ(test, in->previous, p1);
 
-	/* Run the revert now rather than in 60 s. */
-	mod_delayed_work(system_wq, &in->revert_work, 0);
-	flush_delayed_work(&in->revert_work);
+	run_revert(in, true);
 	KUNIT_EXPECT_PTR_EQ(test, active(in), p1);
 	KUNIT_EXPECT_NULL(test, in->previous);
 	KUNIT_EXPECT_EQ(test, imgsec_pending_secs(in), 0U);
@@ -116,8 +126,7 @@ static void imgsec_revert_to_nothing_unhooks(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, imgsec_set_policy(in, p1, 60), 0);
 	KUNIT_EXPECT_TRUE(test, in->hooks_registered);
-	mod_delayed_work(system_wq, &in->revert_work, 0);
-	flush_delayed_work(&in->revert_work);
+	run_revert(in, true);
 	KUNIT_EXPECT_NULL(test, active(in));
 	KUNIT_EXPECT_FALSE(test, in->hooks_registered);
 }
@@ -138,12 +147,46 @@ static void imgsec_plain_set_cancels_revert(struct kunit *test)
 	imgsec_flush_policy(in);
 }
 
+/*
+ * The timer of an earlier "--confirm" fires (or had been waiting for the
+ * lock) after a new "set-policy --confirm" moved the deadline: the fresh
+ * policy stays until its own deadline.
+ */
+static void imgsec_rearmed_revert_waits(struct kunit *test)
+{
+	struct imgsec_net *in = imgsec_net(&init_net);
+	struct imgsec_policy *p1 = make_policy(test, IMGSEC_MODE_ENFORCE);
+	struct imgsec_policy *p2 = make_policy(test, IMGSEC_MODE_MONITOR);
+	struct imgsec_policy *p3 = make_policy(test, IMGSEC_MODE_ENFORCE);
+
+	KUNIT_ASSERT_EQ(test, imgsec_set_policy(in, p1, 0), 0);
+	KUNIT_ASSERT_EQ(test, imgsec_set_policy(in, p2, 60), 0);
+	run_revert(in, false);
+	KUNIT_EXPECT_PTR_EQ(test, active(in), p2);
+	KUNIT_EXPECT_PTR_EQ(test, in->previous, p1);
+
+	/* p2's deadline passes, p3 comes before the timer gets the lock. */
+	mutex_lock(&in->lock);
+	in->revert_at = jiffies;
+	mutex_unlock(&in->lock);
+	KUNIT_ASSERT_EQ(test, imgsec_set_policy(in, p3, 60), 0);
+	run_revert(in, false);
+	KUNIT_EXPECT_PTR_EQ(test, active(in), p3);
+	KUNIT_EXPECT_PTR_EQ(test, in->previous, p1);
+	KUNIT_EXPECT_GT(test, imgsec_pending_secs(in), 50U);
+
+	run_revert(in, true);
+	KUNIT_EXPECT_PTR_EQ(test, active(in), p1);
+	imgsec_flush_policy(in);
+}
+
 static struct kunit_case imgsec_pernet_cases[] = {
 	KUNIT_CASE(imgsec_swap_replaces_and_flushes),
 	KUNIT_CASE(imgsec_confirm_keeps_new_policy),
 	KUNIT_CASE(imgsec_unconfirmed_policy_reverts),
 	KUNIT_CASE(imgsec_revert_to_nothing_unhooks),
 	KUNIT_CASE(imgsec_plain_set_cancels_revert),
+	KUNIT_CASE(imgsec_rearmed_revert_waits),
 	{}
 };
 

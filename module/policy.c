@@ -21,14 +21,24 @@ static bool imgsec_policy_uses_ftp(const struct imgsec_policy_desc *desc)
 	return false;
 }
 
-/* Hold the kernel's FTP helper (loading it if needed) for the FTP rows. */
+/*
+ * Hold the kernel's FTP helper (loading it if needed) for the FTP rows, and
+ * its NAT part where the kernel has one, for FTP through DNAT or SNAT.
+ */
 static int imgsec_policy_get_ftp(struct imgsec_policy *p)
 {
-	p->ftp[0] = nf_conntrack_helper_try_module_get("ftp", NFPROTO_IPV4,
-						       IPPROTO_TCP);
-	p->ftp[1] = nf_conntrack_helper_try_module_get("ftp", NFPROTO_IPV6,
-						       IPPROTO_TCP);
-	return p->ftp[0] && p->ftp[1] ? 0 : -ENOENT;
+	static const u8 pfs[] = { NFPROTO_IPV4, NFPROTO_IPV6 };
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(pfs); i++) {
+		p->ftp[i] = nf_conntrack_helper_try_module_get("ftp", pfs[i],
+							       IPPROTO_TCP);
+		if (!p->ftp[i])
+			return -ENOENT;
+		p->ftp_nat[i] = !nf_nat_helper_try_module_get("ftp", pfs[i],
+							      IPPROTO_TCP);
+	}
+	return 0;
 }
 
 /*
@@ -41,7 +51,7 @@ int imgsec_policy_create(struct imgsec_policy_desc *desc,
 	struct imgsec_policy *p;
 	int ret;
 
-	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	p = kzalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
 	if (!p) {
 		imgsec_policy_desc_release(desc);
 		return -ENOMEM;
@@ -60,9 +70,10 @@ int imgsec_policy_create(struct imgsec_policy_desc *desc,
 	}
 
 	ret = -ENOMEM;
-	p->counters = __alloc_percpu(sizeof(*p->counters) *
-				     max_t(u32, p->desc.nrules, 1),
-				     __alignof__(*p->counters));
+	p->counters = __alloc_percpu_gfp(sizeof(*p->counters) *
+					 max_t(u32, p->desc.nrules, 1),
+					 __alignof__(*p->counters),
+					 GFP_KERNEL_ACCOUNT);
 	if (!p->counters)
 		goto err;
 
@@ -81,9 +92,12 @@ void imgsec_policy_destroy(struct imgsec_policy *p)
 
 	if (!p)
 		return;
-	for (i = 0; i < ARRAY_SIZE(p->ftp); i++)
+	for (i = 0; i < ARRAY_SIZE(p->ftp); i++) {
+		if (p->ftp_nat[i])
+			nf_nat_helper_put(p->ftp[i]);
 		if (p->ftp[i])
 			nf_conntrack_helper_put(p->ftp[i]);
+	}
 	free_percpu(p->counters);
 	imgsec_classifier_free(p->cls);
 	imgsec_policy_desc_release(&p->desc);

@@ -10,13 +10,15 @@
 #ifdef __KERNEL__
 #include <linux/build_bug.h>
 #include <linux/errno.h>
+#include <linux/minmax.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/types.h>
 
 #include "compat.h"
 
-#define imgsec_zalloc(size)	kvzalloc(size, GFP_KERNEL)
+/* Charged to the caller's memory cgroup, as nf_tables does. */
+#define imgsec_zalloc(size)	kvzalloc(size, GFP_KERNEL_ACCOUNT)
 #define imgsec_free(ptr)	kvfree(ptr)
 #else
 #include <assert.h>	/* static_assert(), as <linux/build_bug.h> */
@@ -35,6 +37,14 @@ typedef __u64 u64;
 
 #define imgsec_zalloc(size)	calloc(1, size)
 #define imgsec_free(ptr)	free(ptr)
+
+/* As <linux/minmax.h>, less its type checks (the kernel build has them). */
+#define min(a, b) ({ __typeof__(a) _a = (a); __typeof__(b) _b = (b);	\
+		     _a < _b ? _a : _b; })
+#define max(a, b) ({ __typeof__(a) _a = (a); __typeof__(b) _b = (b);	\
+		     _a > _b ? _a : _b; })
+#define min_t(t, a, b) ({ __typeof__(t) _x = (a), _y = (b);		\
+			  _x < _y ? _x : _y; })
 #endif
 
 /* Big-endian reads that need no alignment and no kernel headers. */

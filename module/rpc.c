@@ -411,48 +411,111 @@ int rpc_parse_uaddr(const char *s, size_t len, u8 family, u8 addr[16],
 	return 0;
 }
 
-bool rpc_pending_add(struct rpc_pending *p, const struct rpc_lookup *call)
+/* What a ledger keeps of a call: the lookup, or only the xid. */
+static void rpc_lookup_of(struct rpc_lookup *out, u32 xid,
+			  const struct rpc_lookup *call)
+{
+	if (call)
+		*out = *call;
+	else
+		memset(out, 0, sizeof(*out));
+	out->xid = xid;
+}
+
+bool rpc_pending_call(struct rpc_pending *p, u32 xid,
+		      const struct rpc_lookup *call, bool allowed)
 {
 	unsigned int i, slot = RPC_MAX_PENDING;
-	bool evicted = false;
 
+	if (p->untrusted)
+		return false;
 	for (i = 0; i < RPC_MAX_PENDING; i++) {
 		if (!(p->used & (1u << i))) {
 			if (slot == RPC_MAX_PENDING)
 				slot = i;
-		} else if (p->calls[i].xid == call->xid) {
-			/* A retransmission: the latest call wins. */
-			slot = i;
+		} else if (p->calls[i].xid == xid) {
+			slot = RPC_MAX_PENDING;		/* asked twice */
 			break;
 		}
 	}
 	if (slot == RPC_MAX_PENDING) {
-		/* Full: the oldest slot goes, round robin. */
-		slot = p->next;
-		p->next = (p->next + 1) % RPC_MAX_PENDING;
-		evicted = true;
+		p->untrusted = true;
+		return false;
 	}
-	p->calls[slot] = *call;
+	rpc_lookup_of(&p->calls[slot], xid, call);
 	p->used |= 1u << slot;
-	return evicted;
+	if (call && allowed)
+		p->refused &= ~(1u << slot);
+	else
+		p->refused |= 1u << slot;
+	return true;
 }
 
-bool rpc_pending_take(struct rpc_pending *p, u32 xid, struct rpc_lookup *call)
+enum rpc_verdict rpc_pending_reply(struct rpc_pending *p, u32 xid,
+				   struct rpc_lookup *call)
 {
 	unsigned int i;
+	u8 bit;
 
 	for (i = 0; i < RPC_MAX_PENDING; i++) {
-		if ((p->used & (1u << i)) && p->calls[i].xid == xid) {
-			*call = p->calls[i];
-			p->used &= ~(1u << i);
-			return true;
-		}
+		bit = 1u << i;
+		if (!(p->used & bit) || p->calls[i].xid != xid)
+			continue;
+		p->used &= ~bit;
+		if (p->untrusted || (p->refused & bit))
+			return RPC_REFUSED;
+		*call = p->calls[i];
+		return RPC_OPEN;
 	}
-	return false;
+	return RPC_UNMATCHED;
 }
 
 static_assert(RPC_MAX_PENDING <= 8 * sizeof(((struct rpc_pending *)0)->used),
 	      "rpc_pending.used must have a bit per slot");
+
+static bool rpc_same_call(const struct rpc_lookup *a,
+			  const struct rpc_lookup *b)
+{
+	return a->xid == b->xid && a->vers == b->vers && a->prog == b->prog &&
+	       a->proto == b->proto && a->family == b->family;
+}
+
+bool rpc_slot_call(struct rpc_slot *s, u32 xid, const struct rpc_lookup *call,
+		   bool allowed)
+{
+	struct rpc_lookup c;
+	bool refused = !call || !allowed;
+
+	if (s->untrusted)
+		return false;
+	rpc_lookup_of(&c, xid, call);
+	if (!s->outstanding) {
+		s->call = c;
+		s->refused = refused;
+		s->outstanding = 1;
+		return true;
+	}
+	/* A retransmission; more than a u8 counts is not one. */
+	if (rpc_same_call(&s->call, &c) && s->refused == refused &&
+	    s->outstanding < 0xff) {
+		s->outstanding++;
+		return true;
+	}
+	s->untrusted = true;
+	return false;
+}
+
+enum rpc_verdict rpc_slot_reply(struct rpc_slot *s, u32 xid,
+				struct rpc_lookup *call)
+{
+	if (!s->outstanding || s->call.xid != xid)
+		return RPC_UNMATCHED;
+	s->outstanding--;
+	if (s->untrusted || s->refused)
+		return RPC_REFUSED;
+	*call = s->call;
+	return RPC_OPEN;
+}
 
 /* Gather the 4-byte record mark; on the last byte, start its fragment. */
 static size_t rpc_stream_mark(struct rpc_stream *s, const u8 *data,
@@ -527,22 +590,26 @@ static bool rpc_stream_trim(struct rpc_stream *s, u32 seq, const u8 **data,
 {
 	u32 old;
 
-	if (!s->started) {
-		s->next_seq = seq;
-		s->started = true;
-	}
 	if (rpc_seq_after(seq, s->next_seq)) {
 		s->desynced = true;
 		st->desyncs = 1;
 		return false;
 	}
 	old = s->next_seq - seq;
+	if (old)
+		st->overlaps++;
 	if (old >= *len)
 		return false;	/* a retransmission */
 	*data += old;
 	*len -= old;
 	s->next_seq += *len;
 	return true;
+}
+
+void rpc_stream_start(struct rpc_stream *s, u32 seq)
+{
+	s->next_seq = seq;
+	s->started = true;
 }
 
 void rpc_stream_feed(struct rpc_stream *s, u32 seq, const u8 *data,
@@ -552,7 +619,8 @@ void rpc_stream_feed(struct rpc_stream *s, u32 seq, const u8 *data,
 	size_t n;
 
 	/* An empty segment (a bare ACK or FIN) carries nothing to follow. */
-	if (s->desynced || !len || !rpc_stream_trim(s, seq, &data, &len, st))
+	if (!s->started || s->desynced || !len ||
+	    !rpc_stream_trim(s, seq, &data, &len, st))
 		return;
 	while (len) {
 		if (s->hdr_len < sizeof(s->hdr)) {

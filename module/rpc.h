@@ -62,28 +62,73 @@ enum rpc_result rpc_parse_reply(const u8 *buf, size_t len,
 int rpc_parse_uaddr(const char *s, size_t len, u8 family, u8 addr[16],
 		    u16 *port);
 
-/* Calls awaiting their reply on one connection: small, fixed, bounded. */
-struct rpc_pending {
-	struct rpc_lookup calls[RPC_MAX_PENDING];
-	u8 used;	/* bitmap of valid calls[] */
-	u8 next;	/* slot to evict when full */
+/*
+ * What a reply may do. A reply names its call by xid only, so a port opens
+ * only for the reply to a lookup of an allowed program that was the one
+ * call outstanding with its xid, on a connection followed without losing a
+ * byte: every call counts, allowed or not, lookup or not, and whatever the
+ * helper could not follow makes the connection untrusted, after which
+ * nothing it asks opens anything.
+ */
+enum rpc_verdict {
+	RPC_UNMATCHED,		/* no call has this xid */
+	RPC_REFUSED,		/* a call, whose reply opens nothing */
+	RPC_OPEN,		/* the lookup, given back, may open its port */
 };
 
 /*
- * Remember @call; a retransmission (same xid) replaces its entry. Returns
- * true if an older call had to be evicted to make room (an overflow).
+ * TCP: the calls awaiting their reply on one connection. RPC over TCP
+ * never repeats an xid, and a server answers each call once.
  */
-bool rpc_pending_add(struct rpc_pending *p, const struct rpc_lookup *call);
+struct rpc_pending {
+	struct rpc_lookup calls[RPC_MAX_PENDING];
+	u8 used;		/* bitmap of valid calls[] */
+	u8 refused;		/* bitmap: their reply opens nothing */
+	bool untrusted;
+};
 
-/* Take the call with @xid out of @p into @call; false if there is none. */
-bool rpc_pending_take(struct rpc_pending *p, u32 xid, struct rpc_lookup *call);
+/*
+ * A call with @xid: @call the lookup or NULL (any other call), @allowed
+ * whether its reply may open a port. An xid already outstanding or a full
+ * table makes the connection untrusted. Returns false if it is untrusted.
+ */
+bool rpc_pending_call(struct rpc_pending *p, u32 xid,
+		      const struct rpc_lookup *call, bool allowed);
+
+/* The reply to @xid takes its call out; RPC_OPEN fills @call. */
+enum rpc_verdict rpc_pending_reply(struct rpc_pending *p, u32 xid,
+				   struct rpc_lookup *call);
+
+/*
+ * UDP: one client socket's calls. It asks one thing at a time, and its
+ * retransmissions repeat the xid and the call, each maybe answered.
+ */
+struct rpc_slot {
+	struct rpc_lookup call;	/* only xid for a call not a lookup */
+	u8 outstanding;		/* sent with call.xid, not yet answered */
+	bool refused;		/* the reply opens nothing */
+	bool untrusted;
+};
+
+/*
+ * As rpc_pending_call(); anything but a retransmission while a call is
+ * outstanding makes the socket's flow untrusted.
+ */
+bool rpc_slot_call(struct rpc_slot *s, u32 xid, const struct rpc_lookup *call,
+		   bool allowed);
+
+enum rpc_verdict rpc_slot_reply(struct rpc_slot *s, u32 xid,
+				struct rpc_lookup *call);
 
 /*
  * TCP record marking (RFC 5531 section 11): one direction of a stream,
- * fed in sequence order. Records (all fragments joined) of at most
+ * followed from where it starts (rpc_stream_start(): the byte after the
+ * SYN), fed in sequence order. Records (all fragments joined) of at most
  * RPC_MAX_RECORD bytes are handed to the callback; longer ones are skipped
  * and counted. A gap in the sequence space stops the stream for good
- * (desynced): guessing where the next record starts is not safe.
+ * (desynced): guessing where the next record starts is not safe. Bytes
+ * seen again are counted (overlaps): the peer may have taken the second
+ * copy, which the callback never sees.
  */
 struct rpc_stream {
 	u32 next_seq;		/* sequence number of the next byte wanted */
@@ -91,7 +136,7 @@ struct rpc_stream {
 	u32 rec_len;		/* bytes of the record gathered in buf */
 	u8 hdr[4];		/* a record mark being gathered */
 	u8 hdr_len;
-	bool started;		/* next_seq is valid */
+	bool started;		/* next_seq is valid: followed */
 	bool last_frag;		/* current fragment ends the record */
 	bool skipping;		/* record too long: drop its bytes */
 	bool desynced;
@@ -102,9 +147,13 @@ struct rpc_stream_stats {
 	u32 records;		/* records handed over */
 	u32 too_long;		/* records skipped */
 	u32 desyncs;		/* 1 when this feed lost the stream */
+	u32 overlaps;		/* segments with bytes seen before */
 };
 
 typedef void (*rpc_record_fn)(void *ctx, const u8 *rec, size_t len);
+
+/* Follow the stream from sequence number @seq on. */
+void rpc_stream_start(struct rpc_stream *s, u32 seq);
 
 /* Feed the payload of one segment starting at sequence number @seq. */
 void rpc_stream_feed(struct rpc_stream *s, u32 seq, const u8 *data,

@@ -282,29 +282,41 @@ static void rpc_test_uaddr(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, memcmp(addr, c->addr, 16), 0);
 }
 
+/*
+ * A reply names its call by xid only: a forbidden lookup and an allowed one
+ * with the same xid, and the reply opens nothing (rpc.h).
+ */
 static void rpc_test_pending(struct kunit *test)
 {
+	struct rpc_lookup nlm = { .xid = 1, .vers = 2, .prog = 100021 };
+	struct rpc_lookup mnt = { .xid = 1, .vers = 2,
+				  .prog = RPC_MOUNT_PROGRAM };
 	struct rpc_pending p = {};
-	struct rpc_lookup call = { .vers = 2, .prog = RPC_MOUNT_PROGRAM };
+	struct rpc_slot s = {};
 	struct rpc_lookup out;
 	u32 i;
 
-	/* A retransmission (same xid) takes no second slot. */
-	call.xid = 1;
-	KUNIT_EXPECT_FALSE(test, rpc_pending_add(&p, &call));
-	KUNIT_EXPECT_FALSE(test, rpc_pending_add(&p, &call));
-	KUNIT_EXPECT_EQ(test, hweight8(p.used), 1);
-	for (i = 2; i <= RPC_MAX_PENDING; i++) {
-		call.xid = i;
-		KUNIT_EXPECT_FALSE(test, rpc_pending_add(&p, &call));
-	}
-	/* Full: the next one evicts, and says so. */
-	call.xid = 100;
-	KUNIT_EXPECT_TRUE(test, rpc_pending_add(&p, &call));
-	KUNIT_EXPECT_TRUE(test, rpc_pending_take(&p, 100, &out));
-	KUNIT_EXPECT_EQ(test, out.xid, 100U);
-	KUNIT_EXPECT_FALSE(test, rpc_pending_take(&p, 100, &out));
-	KUNIT_EXPECT_EQ(test, hweight8(p.used), RPC_MAX_PENDING - 1);
+	KUNIT_EXPECT_TRUE(test, rpc_pending_call(&p, 1, &mnt, true));
+	KUNIT_EXPECT_EQ(test, rpc_pending_reply(&p, 1, &out), RPC_OPEN);
+	KUNIT_EXPECT_EQ(test, out.prog, (u32)RPC_MOUNT_PROGRAM);
+	KUNIT_EXPECT_TRUE(test, rpc_pending_call(&p, 1, &nlm, false));
+	KUNIT_EXPECT_FALSE(test, rpc_pending_call(&p, 1, &mnt, true));
+	KUNIT_EXPECT_EQ(test, rpc_pending_reply(&p, 1, &out), RPC_REFUSED);
+	KUNIT_EXPECT_EQ(test, rpc_pending_reply(&p, 1, &out), RPC_UNMATCHED);
+
+	memset(&p, 0, sizeof(p));
+	for (i = 0; i < RPC_MAX_PENDING; i++)
+		KUNIT_EXPECT_TRUE(test, rpc_pending_call(&p, i, &mnt, true));
+	KUNIT_EXPECT_FALSE(test, rpc_pending_call(&p, 100, &mnt, true));
+	KUNIT_EXPECT_EQ(test, rpc_pending_reply(&p, 0, &out), RPC_REFUSED);
+
+	/* UDP: retransmissions are fine, another call is not. */
+	KUNIT_EXPECT_TRUE(test, rpc_slot_call(&s, 1, &mnt, true));
+	KUNIT_EXPECT_TRUE(test, rpc_slot_call(&s, 1, &mnt, true));
+	KUNIT_EXPECT_EQ(test, rpc_slot_reply(&s, 1, &out), RPC_OPEN);
+	KUNIT_EXPECT_FALSE(test, rpc_slot_call(&s, 1, &nlm, false));
+	KUNIT_EXPECT_EQ(test, rpc_slot_reply(&s, 1, &out), RPC_REFUSED);
+	KUNIT_EXPECT_EQ(test, rpc_slot_reply(&s, 1, &out), RPC_UNMATCHED);
 }
 
 /* ---- TCP record marking ---- */
@@ -361,9 +373,12 @@ static void rpc_test_put(struct rpc_test_stream *t, const u8 *rec, u32 len)
 	t->wire_len += 4 + len;
 }
 
+/* The helper starts a stream at the byte after the SYN: here, the first. */
 static void rpc_test_feed(struct rpc_test_stream *t, u32 seq, size_t off,
 			  size_t len)
 {
+	if (!t->s.started)
+		rpc_stream_start(&t->s, seq);
 	rpc_stream_feed(&t->s, seq, t->wire + off, len, rpc_test_collect,
 			&t->r, &t->st);
 }

@@ -357,6 +357,10 @@ static const struct counter_name hook_counters[] = {
 	{ IMGSEC_STATS_A_INVALID, "invalid", "conntrack said invalid" },
 	{ IMGSEC_STATS_A_UNFILTERED, "unfiltered",
 	  "loopback, neighbour discovery" },
+	{ IMGSEC_STATS_A_LOG_SUPPRESSED, "log_suppressed",
+	  "drop log lines over the rate limit" },
+	{ IMGSEC_STATS_A_EVENTS_SUPPRESSED, "events_suppressed",
+	  "events over the rate limit" },
 };
 
 static const struct counter_name rpc_counters[] = {
@@ -377,6 +381,12 @@ static const struct counter_name rpc_counters[] = {
 	  "returned address is not the server" },
 	{ IMGSEC_RPC_STATS_A_EXPECT_FAILED, "expect_failed",
 	  "conntrack refused the expectation" },
+	{ IMGSEC_RPC_STATS_A_UNTRUSTED, "untrusted",
+	  "flows no longer trusted: xid reused, call unread, missed or resent" },
+	{ IMGSEC_RPC_STATS_A_WRONG_SIDE, "wrong_side",
+	  "replies that came in by the client's own interface" },
+	{ IMGSEC_RPC_STATS_A_TCP_STATES, "tcp_states",
+	  "portmap TCP connections followed now" },
 };
 
 static void text_counters(FILE *f, const char *title,
@@ -611,9 +621,14 @@ void output_event(FILE *f, const struct imgsec_event *ev, bool json)
 			j_u64(&j, "program", ev->program);
 			j_str(&j, "program_name", pname);
 		}
+		if (ev->suppressed)
+			j_u64(&j, "suppressed_before", ev->suppressed);
 		j_finish(&j);
 		return;
 	}
+	if (ev->suppressed)
+		fprintf(f, "(%u events not shown: over the rate limit)\n",
+			ev->suppressed);
 	endpoint(ev, ev->saddr, ev->has_saddr, ev->sport, src, sizeof(src));
 	endpoint(ev, ev->daddr, ev->has_daddr, ev->dport, dst, sizeof(dst));
 	fprintf(f, "%s %s %s -> %s", event_name(ev, nbuf, sizeof(nbuf)),

@@ -959,6 +959,7 @@ static const uint8_t event_types[IMGSEC_EVENT_A_MAX + 1] = {
 	[IMGSEC_EVENT_A_DPORT] = MNL_TYPE_U16,
 	[IMGSEC_EVENT_A_MONITOR] = MNL_TYPE_FLAG,
 	[IMGSEC_EVENT_A_PROGRAM] = MNL_TYPE_U32,
+	[IMGSEC_EVENT_A_SUPPRESSED] = MNL_TYPE_U32,
 };
 
 /* An address of the event's family: 4 or 16 bytes, nothing else. */
@@ -1015,5 +1016,8 @@ int event_parse(const struct nlmsghdr *nlh, struct imgsec_event *ev)
 		ev->has_program = true;
 		ev->program = mnl_attr_get_u32(etb[IMGSEC_EVENT_A_PROGRAM]);
 	}
+	if (etb[IMGSEC_EVENT_A_SUPPRESSED])
+		ev->suppressed =
+			mnl_attr_get_u32(etb[IMGSEC_EVENT_A_SUPPRESSED]);
 	return 0;
 }

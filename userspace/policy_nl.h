@@ -120,6 +120,7 @@ struct imgsec_event {
 	bool monitor;
 	bool has_program;
 	uint32_t program;
+	uint32_t suppressed;		/* events left out before this one */
 };
 
 /* Reply decoders, mnl_cb_t callbacks: MNL_CB_OK, or MNL_CB_ERROR. */

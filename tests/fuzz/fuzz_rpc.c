@@ -7,9 +7,11 @@
  * v4 lookup of either family; as a universal address of either family
  * (checked against glibc's inet_pton()); as a TCP byte stream fed in
  * fuzzer-chosen pieces, with retransmissions, overlaps and a gap (checked
- * against the same stream fed whole); and as a list of operations on a
- * pending-call table (checked against its invariants). Sanitizers catch
- * bad reads; abort() marks a broken invariant.
+ * against the same stream fed whole); and as a list of calls and replies
+ * given to the TCP and the UDP call ledgers, checked against what a reply
+ * may do whatever the ledger: open a port only when every call outstanding
+ * with its xid was the same allowed lookup. Sanitizers catch bad reads;
+ * abort() marks a broken invariant.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -160,6 +162,9 @@ static void feed(struct rpc_stream *s, u32 seq, const u8 *data, size_t len,
 {
 	u8 *copy = malloc(len ? len : 1);
 
+	/* As the helper starts it: where the first byte is. */
+	if (!s->started)
+		rpc_stream_start(s, seq);
 	memcpy(copy, data, len);
 	rpc_stream_feed(s, seq, copy, len, collect, r, st);
 	free(copy);
@@ -231,41 +236,88 @@ static void fuzz_stream(const u8 *data, size_t size)
 	ASSERT(parts.next_seq == whole.next_seq || !len);
 }
 
-/* ---- pending calls ---- */
+/* ---- what replies may do ---- */
 
-static unsigned int pending_count(const struct rpc_pending *p, u32 xid)
+/*
+ * Per xid, since the last time none of its calls was outstanding: how
+ * many are (a server answers each call once), whether they were all the
+ * same call, and which. Independent of how a ledger remembers.
+ */
+struct xid_history {
+	unsigned int outstanding;
+	bool mixed;
+	bool allowed;
+	struct rpc_lookup first;
+};
+
+static bool same_call(const struct rpc_lookup *a, const struct rpc_lookup *b)
 {
-	unsigned int i, n = 0;
-
-	for (i = 0; i < RPC_MAX_PENDING; i++)
-		n += (p->used >> i & 1) && p->calls[i].xid == xid;
-	return n;
+	return a->xid == b->xid && a->vers == b->vers && a->prog == b->prog &&
+	       a->proto == b->proto && a->family == b->family;
 }
 
-static void fuzz_pending(const u8 *data, size_t size)
+static void history_call(struct xid_history *h, const struct rpc_lookup *c,
+			 bool allowed)
 {
+	if (!h->outstanding) {
+		h->first = *c;
+		h->allowed = allowed;
+		h->mixed = false;
+	} else if (!same_call(c, &h->first) || allowed != h->allowed) {
+		h->mixed = true;
+	}
+	h->outstanding++;
+}
+
+static void history_reply(struct xid_history *h, enum rpc_verdict v,
+			  const struct rpc_lookup *out)
+{
+	if (v == RPC_OPEN)
+		ASSERT(h->outstanding && !h->mixed && h->allowed &&
+		       same_call(out, &h->first));
+	if (h->outstanding)
+		h->outstanding--;
+}
+
+/*
+ * Each byte: a call (bit 0 set) or a reply, for one of 16 xids; a call is
+ * of one of two programs, allowed or not, or not a lookup at all.
+ */
+static void fuzz_ledgers(const u8 *data, size_t size)
+{
+	static struct xid_history tcp_h[16], udp_h[16];
 	struct rpc_pending p = { .used = 0 };
-	struct rpc_lookup call = { .vers = 2 }, out;
-	unsigned int before, full;
+	struct rpc_slot slot = { .outstanding = 0 };
+	struct rpc_lookup c, out;
+	enum rpc_verdict v;
+	bool allowed, lookup;
 	size_t i;
 	u32 xid;
 
+	memset(tcp_h, 0, sizeof(tcp_h));
+	memset(udp_h, 0, sizeof(udp_h));
 	for (i = 0; i < size; i++) {
-		xid = data[i] >> 1 & 0x1f;	/* few xids: many repeats */
-		before = pending_count(&p, xid);
-		ASSERT(before <= 1);
-		full = __builtin_popcount(p.used) == RPC_MAX_PENDING;
+		xid = data[i] >> 1 & 0xf;
 		if (data[i] & 1) {
-			call.xid = xid;
-			call.prog = i;
-			ASSERT(rpc_pending_add(&p, &call) == (full && !before));
-			ASSERT(pending_count(&p, xid) == 1);
+			lookup = !(data[i] & 0x20);
+			allowed = lookup && data[i] & 0x40;
+			c = (struct rpc_lookup){ .xid = xid, .vers = 2,
+				.prog = data[i] & 0x80 ? 100005 : 100021,
+				.proto = 17 };
+			if (!lookup)
+				c = (struct rpc_lookup){ .xid = xid };
+			rpc_pending_call(&p, xid, lookup ? &c : NULL,
+					 allowed);
+			history_call(&tcp_h[xid], &c, allowed);
+			rpc_slot_call(&slot, xid, lookup ? &c : NULL, allowed);
+			history_call(&udp_h[xid], &c, allowed);
 		} else {
-			ASSERT(rpc_pending_take(&p, xid, &out) == before);
-			ASSERT(!before || out.xid == xid);
-			ASSERT(pending_count(&p, xid) == 0);
+			v = rpc_pending_reply(&p, xid, &out);
+			history_reply(&tcp_h[xid], v, &out);
+			v = rpc_slot_reply(&slot, xid, &out);
+			history_reply(&udp_h[xid], v, &out);
 		}
-		ASSERT(p.next < RPC_MAX_PENDING);
+		ASSERT(__builtin_popcount(p.used) <= RPC_MAX_PENDING);
 	}
 }
 
@@ -275,6 +327,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_reply(data, size);
 	fuzz_uaddr(data, size);
 	fuzz_stream(data, size);
-	fuzz_pending(data, size);
+	fuzz_ledgers(data, size);
 	return 0;
 }

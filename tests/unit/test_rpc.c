@@ -254,12 +254,18 @@ static struct records *records_new(void)
 	return calloc(1, sizeof(struct records));
 }
 
-/* Feed a copy of exactly @len bytes, so that ASan sees any overread. */
+/*
+ * Feed a copy of exactly @len bytes, so that ASan sees any overread. A
+ * stream not followed yet starts at the first segment fed, as the helper
+ * starts it at the byte after the SYN.
+ */
 static void feed(struct rpc_stream *s, u32 seq, const u8 *data, size_t len,
 		 struct records *r, struct rpc_stream_stats *st)
 {
 	u8 *p = malloc(len ? len : 1);
 
+	if (!s->started)
+		rpc_stream_start(s, seq);
 	memcpy(p, data, len);
 	rpc_stream_feed(s, seq, p, len, collect, r, st);
 	free(p);
@@ -1103,7 +1109,7 @@ static void test_uaddrs(void)
 	      "NUL inside");
 }
 
-/* ---- pending calls ---- */
+/* ---- what replies may do: the calls of a connection or a socket ---- */
 
 static struct rpc_lookup lookup(u32 xid, u32 prog)
 {
@@ -1117,72 +1123,145 @@ static void test_pending_basic(void)
 	struct rpc_lookup c1 = lookup(1, 100005), c2 = lookup(2, 100003);
 	struct rpc_lookup out;
 
-	CHECK(!rpc_pending_take(&p, 1, &out), "empty");
-	CHECK(!rpc_pending_add(&p, &c1), "overflow");
-	CHECK(!rpc_pending_add(&p, &c2), "overflow");
-	CHECK(rpc_pending_take(&p, 2, &out) && out.prog == 100003, "take 2");
-	CHECK(!rpc_pending_take(&p, 2, &out), "taken twice");
-	CHECK(rpc_pending_take(&p, 1, &out) && out.prog == 100005, "take 1");
+	CHECK_EQ(rpc_pending_reply(&p, 1, &out), RPC_UNMATCHED);
+	CHECK(rpc_pending_call(&p, 1, &c1, true), "call 1");
+	CHECK(rpc_pending_call(&p, 2, &c2, true), "call 2");
+	CHECK(rpc_pending_reply(&p, 2, &out) == RPC_OPEN && out.prog == 100003,
+	      "reply 2");
+	CHECK_EQ(rpc_pending_reply(&p, 2, &out), RPC_UNMATCHED);
+	CHECK(rpc_pending_reply(&p, 1, &out) == RPC_OPEN && out.prog == 100005,
+	      "reply 1");
 	CHECK_EQ(p.used, 0);
-	CHECK(!rpc_pending_take(&p, 0, &out), "xid 0 in an empty table");
+	CHECK(!p.untrusted, "still trusted");
+	/* Answered, an xid may be asked again (one reply per call). */
+	CHECK(rpc_pending_call(&p, 1, &c1, true), "call 1 again");
+	CHECK_EQ(rpc_pending_reply(&p, 1, &out), RPC_OPEN);
 }
 
-/* UDP retransmissions reuse the xid: one entry, the latest call. */
-static void test_pending_retransmit(void)
+/* A call not allowed, or not a lookup, is remembered: its reply opens nothing. */
+static void test_pending_refused(void)
 {
 	struct rpc_pending p = { .used = 0 };
-	struct rpc_lookup c = lookup(7, 100005), out;
-	unsigned int i;
+	struct rpc_lookup nlm = lookup(5, 100021), out;
 
-	for (i = 0; i < 3 * RPC_MAX_PENDING; i++)
-		CHECK(!rpc_pending_add(&p, &c), "retransmission %u evicted", i);
-	c.prog = 100003;
-	CHECK(!rpc_pending_add(&p, &c), "replace");
-	CHECK_EQ(__builtin_popcount(p.used), 1);
-	CHECK(rpc_pending_take(&p, 7, &out) && out.prog == 100003, "latest");
-	CHECK(!rpc_pending_take(&p, 7, &out), "one entry only");
+	CHECK(rpc_pending_call(&p, 5, &nlm, false), "not allowed");
+	CHECK(rpc_pending_call(&p, 6, NULL, false), "not a lookup");
+	CHECK_EQ(rpc_pending_reply(&p, 5, &out), RPC_REFUSED);
+	CHECK_EQ(rpc_pending_reply(&p, 6, &out), RPC_REFUSED);
+	CHECK(rpc_pending_call(&p, 7, NULL, true), "NULL is never allowed");
+	CHECK_EQ(rpc_pending_reply(&p, 7, &out), RPC_REFUSED);
 }
 
-static void test_pending_overflow(void)
+/*
+ * The attack an adversarial review found: the forbidden lookup and then
+ * the allowed one with the same xid; rpcbind answers the first first.
+ */
+static void test_pending_xid_reused(void)
+{
+	struct rpc_pending p = { .used = 0 };
+	struct rpc_lookup nlm = lookup(9, 100021), mnt = lookup(9, 100005);
+	struct rpc_lookup out;
+
+	CHECK(rpc_pending_call(&p, 9, &nlm, false), "NLM");
+	CHECK(!rpc_pending_call(&p, 9, &mnt, true), "MOUNT, same xid");
+	CHECK(p.untrusted, "untrusted");
+	CHECK_EQ(rpc_pending_reply(&p, 9, &out), RPC_REFUSED);
+	CHECK_EQ(rpc_pending_reply(&p, 9, &out), RPC_UNMATCHED);
+	/* And for good. */
+	CHECK(!rpc_pending_call(&p, 10, &mnt, true), "later call");
+	CHECK_EQ(rpc_pending_reply(&p, 10, &out), RPC_UNMATCHED);
+	/* Allowed then allowed with the same xid: untrusted too. */
+	memset(&p, 0, sizeof(p));
+	CHECK(rpc_pending_call(&p, 9, &mnt, true), "MOUNT");
+	CHECK(!rpc_pending_call(&p, 9, &mnt, true), "MOUNT again");
+	CHECK_EQ(rpc_pending_reply(&p, 9, &out), RPC_REFUSED);
+}
+
+/* More calls outstanding than remembered: untrusted, nothing evicted. */
+static void test_pending_full(void)
 {
 	struct rpc_pending p = { .used = 0 };
 	struct rpc_lookup c, out;
-	unsigned int i, found;
+	unsigned int i;
 
 	for (i = 0; i < RPC_MAX_PENDING; i++) {
 		c = lookup(100 + i, 100005);
-		CHECK(!rpc_pending_add(&p, &c), "add %u", i);
+		CHECK(rpc_pending_call(&p, 100 + i, &c, true), "call %u", i);
 	}
-	/* Full: each new call evicts one, and says so. */
-	for (i = 0; i < 2 * RPC_MAX_PENDING; i++) {
-		c = lookup(1000 + i, 100003);
-		CHECK(rpc_pending_add(&p, &c), "add %u did not overflow", i);
-		CHECK(rpc_pending_take(&p, 1000 + i, &out) &&
-		      !rpc_pending_add(&p, &out),
-		      "newest %u present", i);
-	}
-	found = 0;
-	for (i = 0; i < 2 * RPC_MAX_PENDING; i++)
-		found += rpc_pending_take(&p, 1000 + i, &out);
+	c = lookup(200, 100005);
+	CHECK(!rpc_pending_call(&p, 200, &c, true), "one too many");
+	CHECK(p.untrusted, "untrusted");
 	for (i = 0; i < RPC_MAX_PENDING; i++)
-		found += rpc_pending_take(&p, 100 + i, &out);
-	CHECK_EQ(found, RPC_MAX_PENDING);
-	CHECK_EQ(p.used, 0);
-	/* Round robin: each overflow evicts the next slot. */
-	for (i = 0; i < RPC_MAX_PENDING; i++) {
-		c = lookup(200 + i, 100005);
-		rpc_pending_add(&p, &c);
-	}
-	p.next = 0;
-	c = lookup(300, 100005);
-	CHECK(rpc_pending_add(&p, &c), "overflow");
-	c = lookup(301, 100005);
-	CHECK(rpc_pending_add(&p, &c), "overflow");
-	CHECK(!rpc_pending_take(&p, 200, &out), "slot 0 not evicted");
-	CHECK(!rpc_pending_take(&p, 201, &out), "slot 1 not evicted");
-	CHECK(rpc_pending_take(&p, 300, &out) &&
-	      rpc_pending_take(&p, 301, &out) &&
-	      rpc_pending_take(&p, 202, &out), "a kept call is missing");
+		CHECK_EQ(rpc_pending_reply(&p, 100 + i, &out), RPC_REFUSED);
+	CHECK_EQ(rpc_pending_reply(&p, 200, &out), RPC_UNMATCHED);
+}
+
+static void test_slot_basic(void)
+{
+	struct rpc_slot s = { .outstanding = 0 };
+	struct rpc_lookup mnt = lookup(3, 100005), out;
+	unsigned int i;
+
+	CHECK_EQ(rpc_slot_reply(&s, 3, &out), RPC_UNMATCHED);
+	CHECK(rpc_slot_call(&s, 3, &mnt, true), "call");
+	CHECK_EQ(rpc_slot_reply(&s, 4, &out), RPC_UNMATCHED);
+	CHECK(rpc_slot_reply(&s, 3, &out) == RPC_OPEN && out.prog == 100005,
+	      "reply");
+	CHECK_EQ(rpc_slot_reply(&s, 3, &out), RPC_UNMATCHED);
+	/* Retransmissions: the same call, each maybe answered. */
+	for (i = 0; i < 3; i++)
+		CHECK(rpc_slot_call(&s, 3, &mnt, true), "retransmission %u", i);
+	for (i = 0; i < 3; i++)
+		CHECK_EQ(rpc_slot_reply(&s, 3, &out), RPC_OPEN);
+	CHECK_EQ(rpc_slot_reply(&s, 3, &out), RPC_UNMATCHED);
+	/* A new question once the last is answered. */
+	mnt = lookup(8, 100003);
+	CHECK(rpc_slot_call(&s, 8, &mnt, true), "next call");
+	CHECK(rpc_slot_reply(&s, 8, &out) == RPC_OPEN && out.prog == 100003,
+	      "next reply");
+	CHECK(!s.untrusted, "still trusted");
+}
+
+/* UDP variants of the xid games: all of them end untrusted. */
+static void test_slot_games(void)
+{
+	struct rpc_lookup nlm = lookup(9, 100021), mnt = lookup(9, 100005);
+	struct rpc_lookup other = lookup(11, 100005), out;
+	struct rpc_slot s = { .outstanding = 0 };
+	unsigned int i;
+
+	/* NLM X, MOUNT X: the NLM reply must not open. */
+	CHECK(rpc_slot_call(&s, 9, &nlm, false), "NLM");
+	CHECK(!rpc_slot_call(&s, 9, &mnt, true), "MOUNT, same xid");
+	CHECK_EQ(rpc_slot_reply(&s, 9, &out), RPC_REFUSED);
+	CHECK_EQ(rpc_slot_reply(&s, 9, &out), RPC_UNMATCHED);
+	/* NLM X, MOUNT Y, MOUNT X. */
+	memset(&s, 0, sizeof(s));
+	rpc_slot_call(&s, 9, &nlm, false);
+	CHECK(!rpc_slot_call(&s, 11, &other, true), "another xid");
+	CHECK(!rpc_slot_call(&s, 9, &mnt, true), "then MOUNT X");
+	for (i = 0; i < 3; i++)
+		CHECK(rpc_slot_reply(&s, i % 2 ? 11 : 9, &out) != RPC_OPEN,
+		      "reply %u opened", i);
+	/* NLM X a hundred times, answered one by one, then MOUNT X. */
+	memset(&s, 0, sizeof(s));
+	for (i = 0; i < 100; i++)
+		rpc_slot_call(&s, 9, &nlm, false);
+	CHECK_EQ(rpc_slot_reply(&s, 9, &out), RPC_REFUSED);
+	CHECK(!rpc_slot_call(&s, 9, &mnt, true), "MOUNT X with 99 NLM X out");
+	for (i = 0; i < 99; i++)
+		CHECK(rpc_slot_reply(&s, 9, &out) != RPC_OPEN, "NLM reply %u", i);
+	/* A non-lookup with the xid of an allowed lookup. */
+	memset(&s, 0, sizeof(s));
+	CHECK(rpc_slot_call(&s, 9, NULL, false), "DUMP");
+	CHECK(!rpc_slot_call(&s, 9, &mnt, true), "MOUNT X");
+	CHECK_EQ(rpc_slot_reply(&s, 9, &out), RPC_REFUSED);
+	/* A count that would wrap is not a retransmission. */
+	memset(&s, 0, sizeof(s));
+	for (i = 0; i < 255; i++)
+		rpc_slot_call(&s, 9, &mnt, true);
+	CHECK(!s.untrusted, "255 retransmissions");
+	CHECK(!rpc_slot_call(&s, 9, &mnt, true), "the 256th");
 }
 
 /* ---- TCP record marking ---- */
@@ -1398,9 +1477,34 @@ static void test_stream_retransmit(void)
 	feed(s, 100 + x.len, x.d, 0, r, &st);		/* bare ACK */
 	CHECK(r->n == 1 && st.desyncs == 0 && !s->desynced,
 	      "%u records", r->n);
+	/* Each piece seen again is counted: the peer may have read it. */
+	CHECK_EQ(st.overlaps, 3);
 	/* The stream goes on after them. */
 	feed(s, 100 + x.len, x.d, x.len, r, &st);
 	CHECK(r->n == 2 && record_is(r, 1, rec, sizeof(rec)), "next");
+	CHECK_EQ(st.overlaps, 3);
+	free(s);
+	free(r);
+}
+
+/* A stream not followed from its start reads nothing. */
+static void test_stream_not_started(void)
+{
+	struct rpc_stream_stats st = { 0 };
+	struct rpc_stream *s = stream_new();
+	struct records *r = records_new();
+	u8 rec[56];
+	struct xdr x = { .len = 0 };
+
+	make_record(rec, sizeof(rec), 3);
+	put_record(&x, rec, sizeof(rec));
+	rpc_stream_feed(s, 100, x.d, x.len, collect, r, &st);
+	CHECK(r->n == 0 && st.records == 0, "%u records", r->n);
+	rpc_stream_start(s, 100 + x.len);
+	rpc_stream_feed(s, 100, x.d, x.len, collect, r, &st);
+	CHECK(r->n == 0 && st.overlaps == 1, "before the start: an overlap");
+	rpc_stream_feed(s, 100 + x.len, x.d, x.len, collect, r, &st);
+	CHECK(r->n == 1 && record_is(r, 0, rec, sizeof(rec)), "from the start");
 	free(s);
 	free(r);
 }
@@ -1520,8 +1624,11 @@ int main(void)
 	RUN(test_uaddr_replies);
 	RUN(test_uaddrs);
 	RUN(test_pending_basic);
-	RUN(test_pending_retransmit);
-	RUN(test_pending_overflow);
+	RUN(test_pending_refused);
+	RUN(test_pending_xid_reused);
+	RUN(test_pending_full);
+	RUN(test_slot_basic);
+	RUN(test_slot_games);
 	RUN(test_stream_one_per_segment);
 	RUN(test_stream_split_everywhere);
 	RUN(test_stream_several_per_segment);
@@ -1529,6 +1636,7 @@ int main(void)
 	RUN(test_stream_too_long);
 	RUN(test_stream_huge_fragment);
 	RUN(test_stream_retransmit);
+	RUN(test_stream_not_started);
 	RUN(test_stream_overlap);
 	RUN(test_stream_gap);
 	RUN(test_stream_wraparound);

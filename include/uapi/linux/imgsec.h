@@ -2,9 +2,17 @@
 /*
  * imgsec generic netlink ABI: the contract between imgsec.ko and imgsecctl.
  *
- * Family IMGSEC_GENL_NAME, version IMGSEC_GENL_VERSION. Commands that change
- * state need CAP_NET_ADMIN in the user namespace owning the network namespace.
- * Everything is per network namespace.
+ * Family IMGSEC_GENL_NAME, version IMGSEC_GENL_VERSION. Everything is per
+ * network namespace. Who may do what:
+ *   - change a namespace's policy (SET_POLICY, FLUSH, CONFIRM), read it
+ *     (GET_POLICY) or listen to its events (group IMGSEC_MCGRP_EVENTS):
+ *     CAP_NET_ADMIN in the user namespace owning the network namespace;
+ *   - change the rpc helper's settings (SET_RPC), which are global:
+ *     CAP_NET_ADMIN in the initial user namespace;
+ *   - GET_STATUS, GET_STATS, GET_RPC: anyone in the namespace (versions,
+ *     counters and settings, no addresses). IMGSEC_A_NETNS_COUNT, which
+ *     describes the whole host, only goes to CAP_NET_ADMIN in the initial
+ *     user namespace.
  *
  * A policy travels as IMGSEC_A_POLICY nests ("slices"): one attribute
  * holds at most 64 KiB, so a large policy takes several, in one message.
@@ -50,6 +58,25 @@
 #define IMGSEC_MAX_CONFIRM_SECS	3600
 #define IMGSEC_MAX_RPC_TIMEOUT	3600	/* seconds */
 
+/*
+ * What the packet path reports, per network namespace: at most RATE a
+ * second, bursts of BURST; the rest is counted (IMGSEC_STATS_A_*_SUPPRESSED)
+ * and the next event carries IMGSEC_EVENT_A_SUPPRESSED.
+ */
+#define IMGSEC_LOG_RATE		10	/* kernel log lines (nf_log) */
+#define IMGSEC_LOG_BURST	20
+#define IMGSEC_EVENT_RATE	1000	/* IMGSEC_CMD_EVENT messages */
+#define IMGSEC_EVENT_BURST	2000
+
+/*
+ * Where the policy hook sits (IPv4 and IPv6, input/output or forward):
+ * after conntrack, DNAT and the usual filter chains (priority 0, nft
+ * "filter"), so those see a packet first and a drop of theirs is final;
+ * before SNAT (100) and conntrack's confirmation, so a helper a rule
+ * attaches sees the connection's first packet.
+ */
+#define IMGSEC_HOOK_PRIORITY	10
+
 enum imgsec_cmd {
 	IMGSEC_CMD_UNSPEC,
 	IMGSEC_CMD_GET_STATUS,	/* -> version, counters */
@@ -69,7 +96,7 @@ enum imgsec_cmd {
 enum imgsec_attr {
 	IMGSEC_A_UNSPEC,
 	IMGSEC_A_VERSION,	/* string: module version */
-	IMGSEC_A_NETNS_COUNT,	/* u32: namespaces holding imgsec state */
+	IMGSEC_A_NETNS_COUNT,	/* u32: namespaces, for the host admin */
 	IMGSEC_A_POLICY,	/* nest: IMGSEC_POLICY_A_* */
 	IMGSEC_A_GENERATION,	/* u32: bumped on every policy change */
 	IMGSEC_A_CONFIRM_SECS,	/* u32: revert unless confirmed in time */
@@ -170,6 +197,8 @@ enum imgsec_stats_attr {
 	IMGSEC_STATS_A_WOULD_DROP,	/* new, no rule, passed in monitor mode */
 	IMGSEC_STATS_A_INVALID,		/* conntrack said invalid */
 	IMGSEC_STATS_A_UNFILTERED,	/* loopback, neighbour discovery */
+	IMGSEC_STATS_A_LOG_SUPPRESSED,	/* log lines over IMGSEC_LOG_RATE */
+	IMGSEC_STATS_A_EVENTS_SUPPRESSED, /* events over IMGSEC_EVENT_RATE */
 	__IMGSEC_STATS_A_MAX
 };
 
@@ -189,6 +218,9 @@ enum imgsec_rpc_stats_attr {
 	IMGSEC_RPC_STATS_A_NOT_REGISTERED,	/* port 0 / empty uaddr */
 	IMGSEC_RPC_STATS_A_BAD_ADDRESS,		/* uaddr host is not the server */
 	IMGSEC_RPC_STATS_A_EXPECT_FAILED,	/* conntrack refused it */
+	IMGSEC_RPC_STATS_A_UNTRUSTED,		/* flows it stopped trusting */
+	IMGSEC_RPC_STATS_A_WRONG_SIDE,		/* "replies" from the client's side */
+	IMGSEC_RPC_STATS_A_TCP_STATES,		/* TCP connections followed now */
 	__IMGSEC_RPC_STATS_A_MAX
 };
 
@@ -221,6 +253,7 @@ enum imgsec_event_attr {
 	IMGSEC_EVENT_A_DPORT,	/* u16 */
 	IMGSEC_EVENT_A_MONITOR,	/* flag: monitor mode, nothing was dropped */
 	IMGSEC_EVENT_A_PROGRAM,	/* u32: rpc program of an expectation */
+	IMGSEC_EVENT_A_SUPPRESSED, /* u32: events left out before this one */
 	__IMGSEC_EVENT_A_MAX
 };
 

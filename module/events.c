@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What the packet path reports: kernel log lines through nf_log, as nft's
+ * "log" does (so in a namespace other than the host's only with
+ * net.netfilter.nf_log_all_netns=1), and events to the "events" multicast
+ * group. Each is rate limited per namespace (IMGSEC_LOG_*, IMGSEC_EVENT_*),
+ * so a flood of refused packets costs a bounded amount of reporting; what
+ * is left out is counted, and the next event says how much.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <linux/kmod.h>
+#include <linux/ktime.h>
+#include <net/genetlink.h>
+#include <net/netfilter/nf_log.h>
+
+#include "imgsec.h"
+
+static bool imgsec_logging;
+
+static bool imgsec_report_pass(struct imgsec_net *in,
+			       struct imgsec_ratelimit *limit, u32 rate,
+			       u32 burst, int suppressed_counter,
+			       u32 *suppressed)
+{
+	bool pass;
+
+	spin_lock_bh(&in->report_lock);
+	pass = imgsec_ratelimit_pass(limit, ktime_get_mono_fast_ns(), rate,
+				     burst, suppressed);
+	spin_unlock_bh(&in->report_lock);
+	if (!pass)
+		imgsec_count(in, suppressed_counter);
+	return pass;
+}
+
+static void imgsec_log_drop(struct imgsec_net *in, struct sk_buff *skb,
+			    const struct nf_hook_state *state, bool monitor)
+{
+	struct nf_loginfo info = {
+		.type = NF_LOG_TYPE_LOG,
+		.u.log.level = LOGLEVEL_INFO,
+	};
+	u32 suppressed;
+
+	/* Where nf_log would print nothing, spend no token. */
+	if (!imgsec_logging || (!net_eq(state->net, &init_net) &&
+				!READ_ONCE(sysctl_nf_log_all_netns)))
+		return;
+	if (!imgsec_report_pass(in, &in->log_limit, IMGSEC_LOG_RATE,
+				IMGSEC_LOG_BURST,
+				IMGSEC_STATS_A_LOG_SUPPRESSED, &suppressed))
+		return;
+	nf_log_packet(state->net, state->pf, state->hook, skb, state->in,
+		      state->out, &info, "%s",
+		      monitor ? "imgsec: would drop " : "imgsec: drop ");
+}
+
+static size_t imgsec_event_size(void)
+{
+	return nla_total_size(0) +			/* IMGSEC_A_EVENT */
+	       3 * nla_total_size(sizeof(u8)) +		/* type, family, proto */
+	       2 * nla_total_size(16) +			/* addresses */
+	       2 * nla_total_size(sizeof(u16)) +	/* ports */
+	       nla_total_size(0) +			/* monitor */
+	       2 * nla_total_size(sizeof(u32));		/* program, suppressed */
+}
+
+static int imgsec_event_fill(struct sk_buff *msg, u8 type,
+			     const struct imgsec_pkt *pkt, bool monitor,
+			     u32 program, u32 suppressed)
+{
+	int alen = pkt->family == 6 ? 16 : 4;
+	struct nlattr *nest;
+
+	nest = nla_nest_start(msg, IMGSEC_A_EVENT);
+	if (!nest ||
+	    nla_put_u8(msg, IMGSEC_EVENT_A_TYPE, type) ||
+	    nla_put_u8(msg, IMGSEC_EVENT_A_FAMILY,
+		       pkt->family == 6 ? AF_INET6 : AF_INET) ||
+	    nla_put_u8(msg, IMGSEC_EVENT_A_PROTO, pkt->proto) ||
+	    nla_put(msg, IMGSEC_EVENT_A_SADDR, alen, pkt->saddr) ||
+	    nla_put(msg, IMGSEC_EVENT_A_DADDR, alen, pkt->daddr) ||
+	    nla_put_u16(msg, IMGSEC_EVENT_A_SPORT, pkt->sport) ||
+	    nla_put_u16(msg, IMGSEC_EVENT_A_DPORT, pkt->dport) ||
+	    (monitor && nla_put_flag(msg, IMGSEC_EVENT_A_MONITOR)) ||
+	    (program && nla_put_u32(msg, IMGSEC_EVENT_A_PROGRAM, program)) ||
+	    (suppressed &&
+	     nla_put_u32(msg, IMGSEC_EVENT_A_SUPPRESSED, suppressed)))
+		return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+/* Nothing is built unless someone listens and the rate allows it. */
+static void imgsec_event_send(struct imgsec_net *in, u8 type,
+			      const struct imgsec_pkt *pkt, bool monitor,
+			      u32 program)
+{
+	struct sk_buff *msg;
+	u32 suppressed;
+	void *hdr;
+
+	if (!genl_has_listeners(&imgsec_genl_family, in->net, 0))
+		return;
+	if (!imgsec_report_pass(in, &in->event_limit, IMGSEC_EVENT_RATE,
+				IMGSEC_EVENT_BURST,
+				IMGSEC_STATS_A_EVENTS_SUPPRESSED, &suppressed))
+		return;
+	msg = genlmsg_new(imgsec_event_size(), GFP_ATOMIC);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &imgsec_genl_family, 0, IMGSEC_CMD_EVENT);
+	if (!hdr ||
+	    imgsec_event_fill(msg, type, pkt, monitor, program, suppressed)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast_netns(&imgsec_genl_family, in->net, msg, 0, 0,
+				GFP_ATOMIC);
+}
+
+void imgsec_report_drop(struct imgsec_net *in, struct sk_buff *skb,
+			const struct nf_hook_state *state,
+			const struct imgsec_pkt *pkt, bool monitor)
+{
+	imgsec_log_drop(in, skb, state, monitor);
+	imgsec_event_send(in, IMGSEC_EVENT_DROP, pkt, monitor, 0);
+}
+
+void imgsec_event_expect(struct imgsec_net *in, const struct imgsec_pkt *pkt,
+			 u32 program)
+{
+	imgsec_event_send(in, IMGSEC_EVENT_EXPECT, pkt, false, program);
+}
+
+/* Hold the kernel's packet logger, loading it as xt_LOG does. */
+void __init imgsec_events_init(void)
+{
+	if (nf_logger_find_get(NFPROTO_INET, NF_LOG_TYPE_LOG)) {
+		request_module("nf_log_syslog");
+		if (nf_logger_find_get(NFPROTO_INET, NF_LOG_TYPE_LOG)) {
+			pr_warn("no packet logger (nf_log_syslog): drops are counted, not logged\n");
+			return;
+		}
+	}
+	imgsec_logging = true;
+}
+
+void imgsec_events_exit(void)
+{
+	if (imgsec_logging)
+		nf_logger_put(NFPROTO_INET, NF_LOG_TYPE_LOG);
+}

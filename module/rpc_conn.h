@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the imgsec-rpc helper keeps per conntrack entry, and the bounded,
+ * per-namespace store of its TCP state (rpc_conn.c).
+ */
+#ifndef _IMGSEC_RPC_CONN_H
+#define _IMGSEC_RPC_CONN_H
+
+#include <linux/list.h>
+#include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_conntrack_zones.h>
+
+#include "imgsec.h"
+#include "rpc.h"
+
+/* One portmap TCP connection's record streams and calls awaiting replies. */
+struct imgsec_rpc_conn {
+	struct hlist_node node;		/* in imgsec_rpc_net.clients */
+	struct list_head lru;		/* in imgsec_rpc_net.lru */
+	struct nf_conn *ct;		/* its entry; a reference is held */
+	struct rpc_pending pending;
+	struct rpc_stream streams[2];	/* by direction */
+};
+
+/* Where a TCP connection's streams start, from its SYN and SYN-ACK. */
+struct imgsec_rpc_tcp_start {
+	u32 seq[2];			/* by direction: the byte after SYN */
+	u8 known;			/* bit per direction: seq[] is set */
+	bool lost;			/* not followed from its start: never */
+};
+
+/*
+ * In the conntrack helper extension's private area. A UDP client socket
+ * asks one thing at a time: its calls live here, so UDP, where addresses
+ * are cheap to forge, costs no memory at all.
+ */
+struct imgsec_rpc_help {
+	struct imgsec_rpc_conn *conn;	/* TCP, while followed */
+	int client_iif;			/* the client's packets come in by */
+	union {
+		struct rpc_slot udp;
+		struct imgsec_rpc_tcp_start tcp;
+	};
+};
+
+bool imgsec_rpc_is_ours(const struct nf_conntrack_helper *helper);
+int imgsec_rpc_conn_init(void);
+void imgsec_rpc_conn_exit(void);
+/* All three with rn->lock held. */
+int imgsec_rpc_conn_attach(struct imgsec_rpc_net *rn, struct nf_conn *ct,
+			   struct imgsec_rpc_help *help);
+void imgsec_rpc_conn_used(struct imgsec_rpc_net *rn,
+			  struct imgsec_rpc_help *help);
+void imgsec_rpc_conn_detach(struct imgsec_rpc_net *rn,
+			    struct imgsec_rpc_help *help);
+
+#endif /* _IMGSEC_RPC_CONN_H */
