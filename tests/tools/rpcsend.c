@@ -14,8 +14,13 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/icmp6.h>
 #include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/ip_icmp.h>
+#include <netinet/ip6.h>
 #include <netinet/tcp.h>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -38,7 +43,16 @@
 #define MAX_HOLD	4000	/* TCP connections held open at once */
 #define RX_BUF		65536
 
-enum mode { M_GETPORT, M_FLOOD, M_XIDS, M_FORGE, M_SERVE };
+enum mode {
+	M_GETPORT, M_FLOOD, M_XIDS, M_FORGE, M_SERVE, M_PLANT, M_DESYNC,
+	M_SPRAY, M_TWIN, M_HIDE, M_SPOOF,
+};
+
+/* Not in every libc's headers. */
+#ifndef TCP_FASTOPEN_CONNECT
+#define TCP_FASTOPEN_CONNECT	30
+#endif
+#define TCP_REPAIR_OFF_NO_WP	-1
 
 struct opts {
 	enum mode mode;
@@ -63,6 +77,11 @@ struct opts {
 	int answer;		/* -A: serve: port to answer, -1 none */
 	int answer_inc;		/* -I: serve: answer port + i */
 	const char *uaddr_host;	/* -H: serve: host part of v3/v4 uaddrs */
+	uint32_t plant_prog;	/* -Q: the second program (plant, twin, hide) */
+	int fastopen;		/* -O: TCP Fast Open, the first call in the SYN */
+	int has_xid;		/* -X given */
+	uint32_t xid;		/* -X: the xid of the first call, or spoof's */
+	unsigned int delay;	/* -D: hide: seconds between its two writes */
 	double timeout;		/* -T */
 	int quiet;		/* -q */
 };
@@ -73,6 +92,8 @@ static struct opts o = {
 	.vers = 3,
 	.proto = IPPROTO_UDP,
 	.pmap_vers = 2,
+	.plant_prog = 100005,
+	.delay = 2,
 	.auth_sys = 1,
 	.count = 1,
 	.split = 1,
@@ -107,7 +128,28 @@ static void usage(FILE *f)
 "  serve    a fake portmap on ADDRESS:-p over UDP that never tells the\n"
 "           truth unless asked: for each call, -f forged replies with random\n"
 "           xids, then (-A PORT) the real reply with PORT (+i with -I).\n"
-"           Stops after -n calls or -T seconds; prints a summary\n"
+"           Stops after -n calls or -T seconds; prints a summary.\n"
+"           With -t tcp: accepts up to -n connections (4000 at most),\n"
+"           answers nothing and holds them all until -T seconds passed\n"
+"  spray    -n UDP datagrams (a lookup call each) from one socket to\n"
+"           ADDRESS ports -B BASE, BASE+1, ...: each a new conntrack, as\n"
+"           fast as the sender goes; prints how many and how long\n"
+"  twin     two calls with one xid, back to back (one TCP write, or two\n"
+"           datagrams): -P PROG, then -Q PROG; prints the replies' ports\n"
+"  hide     TCP: a record mark covering a -P PROG call and a -Q PROG call\n"
+"           of one xid, the mark and the first in one write, the rest -D\n"
+"           seconds later (for the server, the record's tail); prints\n"
+"           the port of the reply\n"
+"  spoof    IPv4, raw (CAP_NET_RAW): one forged v2 GETPORT reply with\n"
+"           xid -X saying port -A, from -H HOST port -p to ADDRESS port -B\n"
+"  plant    TCP (needs CAP_NET_ADMIN): an ICMP port unreachable about one\n"
+"           of the server's segments whose quote carries, where a helper\n"
+"           misreading it would see stream data, a lookup of -Q PROG with\n"
+"           xid X at the stream's next sequence number; then the real\n"
+"           lookup of -P PROG with the same xid X. Prints its port\n"
+"  desync   TCP (needs CAP_NET_ADMIN): a lookup, an ICMP error as in\n"
+"           plant with a sequence number far ahead of the stream, another\n"
+"           lookup on the same connection; prints both ports\n"
 "\n"
 "options:\n"
 "  -t udp|tcp    transport to portmap (default udp); TCP uses record marking\n"
@@ -127,9 +169,15 @@ static void usage(FILE *f)
 "  -B PORT       flood: first source port (default 20000)\n"
 "  -k SECS       flood -t tcp: keep the connections open SECS seconds\n"
 "  -f N          serve: forged replies per call (default 0)\n"
-"  -A PORT       serve: answer each call with PORT (default: no answer)\n"
+"  -A PORT       serve: answer each call with PORT (default: no answer);\n"
+"                spoof: the port the reply names\n"
 "  -I            serve: answer call i with PORT + i\n"
 "  -H HOST       serve: the host in v3/v4 answers (default: ADDRESS)\n"
+"  -Q PROG       plant, twin, hide: the other program (default 100005)\n"
+"  -X XID        the xid of the (first) call; spoof: of the reply\n"
+"  -D SECS       hide: seconds between the two writes (default 2)\n"
+"  -O            TCP Fast Open: the first call goes in the SYN (the client\n"
+"                needs net.ipv4.tcp_fastopen=5)\n"
 "  -T SECS       how long to wait for replies / to serve (default 3)\n"
 "  -q            print less\n"
 "  -h            this help\n",
@@ -406,6 +454,10 @@ static int open_sock(int tcp, unsigned int sport)
 	}
 	if (tcp)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (tcp && o.fastopen &&
+	    setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, &one,
+		       sizeof(one)) < 0)
+		die("TCP_FASTOPEN_CONNECT");
 	if (connect(fd, (struct sockaddr *)&o.peer, o.peer_len) < 0) {
 		if (tcp && (errno == ECONNREFUSED || errno == ETIMEDOUT ||
 			    errno == EHOSTUNREACH)) {
@@ -571,7 +623,7 @@ static int do_getport(void)
 		return 1;
 	}
 	for (i = 0; i < o.count; i++) {
-		first = rng();
+		first = o.has_xid ? o.xid + i * o.records : rng();
 		len = 0;
 		for (r = 0; r < o.records; r++) {
 			build_call(&m, first + r);
@@ -723,10 +775,365 @@ static int do_forge(void)
 	return 0;
 }
 
+/* --- ICMP errors about a portmap TCP connection ---------------------- */
+
+/* The next sequence number @fd sends (TCP repair: CAP_NET_ADMIN). */
+static uint32_t write_seq(int fd)
+{
+	int on = 1, off = TCP_REPAIR_OFF_NO_WP, q = TCP_SEND_QUEUE;
+	socklen_t len = sizeof(uint32_t);
+	uint32_t seq;
+
+	if (setsockopt(fd, IPPROTO_TCP, TCP_REPAIR, &on, sizeof(on)) < 0 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_REPAIR_QUEUE, &q, sizeof(q)) < 0 ||
+	    getsockopt(fd, IPPROTO_TCP, TCP_QUEUE_SEQ, &seq, &len) < 0 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_REPAIR, &off, sizeof(off)) < 0)
+		die("TCP_REPAIR (needs CAP_NET_ADMIN)");
+	return seq;
+}
+
+static uint16_t inet_csum(const uint8_t *p, size_t len)
+{
+	uint32_t sum = 0;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons(~sum & 0xffff);
+}
+
+/*
+ * Send the server an ICMP port unreachable about a segment it sent us on
+ * @fd's connection: conntrack takes it as related to that connection.
+ * A helper that mistook the ICMP header for a TCP header would read @seq
+ * (the ICMP header's unused word) as the sequence number, and the inner
+ * IP header's id (IPv4) or payload length (IPv6) as the data offset: they
+ * are set so that it would find @data where it looks for the segment's
+ * payload, right after what the quote must hold (the inner addresses and
+ * ports conntrack matches).
+ */
+static void send_icmp_quote(int fd, uint32_t seq, const uint8_t *data,
+			    size_t len)
+{
+	struct sockaddr_storage local, peer = o.peer;
+	socklen_t slen = sizeof(local);
+	uint8_t pkt[8 + 40 + 20 + MAX_MSG + 4];
+	size_t off;
+	int raw;
+
+	if (getsockname(fd, (struct sockaddr *)&local, &slen) < 0)
+		die("getsockname");
+	memset(pkt, 0, sizeof(pkt));
+	if (o.family == AF_INET) {
+		struct sockaddr_in *l = (struct sockaddr_in *)&local;
+		struct sockaddr_in *r = (struct sockaddr_in *)&peer;
+		struct iphdr *ip = (struct iphdr *)(pkt + 8);
+
+		pkt[0] = ICMP_DEST_UNREACH;
+		pkt[1] = ICMP_PORT_UNREACH;
+		memcpy(pkt + 4, &(uint32_t){ htonl(seq) }, 4);
+		ip->version = 4;
+		ip->ihl = 5;
+		ip->tot_len = htons(40 + len);
+		ip->id = htons(0xc000);		/* "doff" 12: 48 bytes */
+		ip->ttl = 64;
+		ip->protocol = IPPROTO_TCP;
+		ip->saddr = r->sin_addr.s_addr;
+		ip->daddr = l->sin_addr.s_addr;
+		memcpy(pkt + 28, &r->sin_port, 2);
+		memcpy(pkt + 30, &l->sin_port, 2);
+		off = 48;
+	} else {
+		struct sockaddr_in6 *l = (struct sockaddr_in6 *)&local;
+		struct sockaddr_in6 *r = (struct sockaddr_in6 *)&peer;
+		struct ip6_hdr *ip6 = (struct ip6_hdr *)(pkt + 8);
+
+		pkt[0] = ICMP6_DST_UNREACH;
+		pkt[1] = ICMP6_DST_UNREACH_NOPORT;
+		memcpy(pkt + 4, &(uint32_t){ htonl(seq) }, 4);
+		ip6->ip6_flow = htonl(6 << 28);
+		ip6->ip6_plen = htons(0xf000);	/* "doff" 15: 60 bytes */
+		ip6->ip6_nxt = IPPROTO_TCP;
+		ip6->ip6_hlim = 64;
+		ip6->ip6_src = r->sin6_addr;
+		ip6->ip6_dst = l->sin6_addr;
+		memcpy(pkt + 48, &r->sin6_port, 2);
+		memcpy(pkt + 50, &l->sin6_port, 2);
+		off = 60;
+	}
+	if (len > sizeof(pkt) - off)
+		bad("quote too long");
+	memcpy(pkt + off, data, len);
+	raw = socket(o.family, SOCK_RAW | SOCK_CLOEXEC,
+		     o.family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6);
+	if (raw < 0)
+		die("raw socket (needs CAP_NET_RAW)");
+	/* ICMPv6 raw sockets have the kernel checksum the message. */
+	if (o.family == AF_INET)
+		memcpy(pkt + 2, &(uint16_t){ inet_csum(pkt, off + len) }, 2);
+	set_port(&peer, 0);
+	if (sendto(raw, pkt, off + len, 0, (struct sockaddr *)&peer,
+		   o.peer_len) < 0)
+		die("sendto (ICMP)");
+	close(raw);
+}
+
+/* One lookup call with @xid on a TCP connection; its port or -1. */
+static long tcp_lookup(int fd, uint32_t xid)
+{
+	uint8_t out[MAX_MSG + 4 * MAX_FRAGS];
+	struct buf m;
+	size_t len = 0;
+	long port;
+
+	build_call(&m, xid);
+	add_record(out, &len, sizeof(out), &m);
+	write_all(fd, out, len);
+	return read_replies(fd, 1, &port, xid, now() + o.timeout) ? port : -1;
+}
+
+static int do_plant(void)
+{
+	uint8_t rec[MAX_MSG + 4 * MAX_FRAGS];
+	struct timespec settle = { 0, 200 * 1000 * 1000 };
+	uint32_t real_prog = o.prog, xid = rng();
+	struct buf m;
+	size_t len = 0;
+	long port;
+	int fd;
+
+	fd = open_sock(1, 0);
+	if (fd < 0) {
+		fprintf(stderr, "rpcsend: cannot connect\n");
+		return 1;
+	}
+	/* The planted call has the real one's length: same layout. */
+	o.prog = o.plant_prog;
+	build_call(&m, xid);
+	o.prog = real_prog;
+	add_record(rec, &len, sizeof(rec), &m);
+	send_icmp_quote(fd, write_seq(fd), rec, len);
+	nanosleep(&settle, NULL);
+	port = tcp_lookup(fd, xid);
+	close(fd);
+	if (port < 0) {
+		fprintf(stderr, "rpcsend: no reply\n");
+		return 1;
+	}
+	printf("%ld\n", port);
+	return 0;
+}
+
+static int do_desync(void)
+{
+	struct timespec settle = { 0, 200 * 1000 * 1000 };
+	uint8_t junk[64];
+	long port[2];
+	int fd;
+
+	fd = open_sock(1, 0);
+	if (fd < 0) {
+		fprintf(stderr, "rpcsend: cannot connect\n");
+		return 1;
+	}
+	port[0] = tcp_lookup(fd, rng());
+	memset(junk, 0x80, sizeof(junk));
+	send_icmp_quote(fd, write_seq(fd) + 100000, junk, sizeof(junk));
+	nanosleep(&settle, NULL);
+	port[1] = tcp_lookup(fd, rng());
+	close(fd);
+	printf("%ld %ld\n", port[0], port[1]);
+	return port[0] < 0 || port[1] < 0;
+}
+
+/* The calls for -P and -Q, with one xid: each a record on TCP. */
+static void build_twins(struct buf *m, uint8_t *out, size_t *len,
+			size_t cap, uint32_t xid)
+{
+	uint32_t prog = o.prog;
+	unsigned int k;
+
+	for (k = 0; k < 2; k++) {
+		o.prog = k ? o.plant_prog : prog;
+		build_call(&m[k], xid);
+		if (o.tcp)
+			add_record(out, len, cap, &m[k]);
+	}
+	o.prog = prog;
+}
+
+static int do_twin(void)
+{
+	uint8_t out[2 * (MAX_MSG + 4)];
+	uint32_t xid = o.has_xid ? o.xid : rng();
+	unsigned int k, got;
+	struct buf m[2];
+	size_t len = 0;
+	long ports[2];
+	int fd;
+
+	fd = open_sock(o.tcp, 0);
+	if (fd < 0) {
+		fprintf(stderr, "rpcsend: cannot connect\n");
+		return 1;
+	}
+	build_twins(m, out, &len, sizeof(out), xid);
+	if (o.tcp)
+		write_all(fd, out, len);
+	else
+		for (k = 0; k < 2; k++)
+			write_all(fd, m[k].b, m[k].len);
+	/* Both replies carry xid: read_replies() takes xid .. xid + 1. */
+	got = read_replies(fd, 2, ports, xid, now() + o.timeout);
+	for (k = 0; k < got; k++)
+		printf("%ld\n", ports[k]);
+	close(fd);
+	return got ? 0 : 1;
+}
+
+static int do_hide(void)
+{
+	uint8_t out[2 * (MAX_MSG + 4)], mark[4];
+	uint32_t xid = o.has_xid ? o.xid : rng();
+	struct timespec wait = { o.delay, 0 };
+	struct buf m[2];
+	size_t len = 0, whole;
+	long port;
+	int fd;
+
+	fd = open_sock(1, 0);
+	if (fd < 0) {
+		fprintf(stderr, "rpcsend: cannot connect\n");
+		return 1;
+	}
+	build_twins(m, out, &len, sizeof(out), xid);
+	/* One mark over both calls and the second's own mark. */
+	whole = m[0].len + 4 + m[1].len;
+	mark[0] = 0x80 | whole >> 24;
+	mark[1] = whole >> 16;
+	mark[2] = whole >> 8;
+	mark[3] = whole;
+	write_all(fd, mark, 4);
+	write_all(fd, m[0].b, m[0].len);
+	nanosleep(&wait, NULL);
+	write_all(fd, out + 4 + m[0].len, len - 4 - m[0].len);
+	if (!read_replies(fd, 1, &port, xid, now() + o.timeout)) {
+		fprintf(stderr, "rpcsend: no reply\n");
+		close(fd);
+		return 1;
+	}
+	printf("%ld\n", port);
+	close(fd);
+	return 0;
+}
+
+static int do_spoof(void)
+{
+	struct sockaddr_in *to = (struct sockaddr_in *)&o.peer;
+	uint8_t pkt[20 + 8 + MAX_MSG];
+	struct iphdr *ip = (struct iphdr *)pkt;
+	struct udphdr *udp = (struct udphdr *)(pkt + 20);
+	size_t len;
+	struct buf m;
+	int fd, one = 1;
+
+	if (o.family != AF_INET || !o.uaddr_host || !o.has_xid ||
+	    o.answer < 0)
+		bad("spoof needs an IPv4 ADDRESS, -H, -X and -A");
+	build_reply(&m, o.xid, 2, o.answer);
+	len = 28 + m.len;
+	memset(pkt, 0, 28);
+	ip->version = 4;
+	ip->ihl = 5;
+	ip->tot_len = htons(len);
+	ip->ttl = 64;
+	ip->protocol = IPPROTO_UDP;
+	if (inet_pton(AF_INET, o.uaddr_host, &ip->saddr) != 1)
+		bad("-H must be an IPv4 address");
+	ip->daddr = to->sin_addr.s_addr;
+	udp->source = htons(o.port);
+	udp->dest = htons(o.base_port);
+	udp->len = htons(8 + m.len);	/* checksum 0: none, for IPv4 */
+	memcpy(pkt + 28, m.b, m.len);
+	fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	if (fd < 0 || setsockopt(fd, IPPROTO_IP, IP_HDRINCL, &one,
+				 sizeof(one)) < 0)
+		die("raw socket (needs CAP_NET_RAW)");
+	set_port(&o.peer, 0);
+	if (sendto(fd, pkt, len, 0, (struct sockaddr *)&o.peer,
+		   o.peer_len) < 0)
+		die("sendto");
+	close(fd);
+	return 0;
+}
+
+static int do_spray(void)
+{
+	struct sockaddr_storage to = o.peer;
+	unsigned int i, sent = 0;
+	double t0 = now();
+	struct buf m;
+	int fd;
+
+	fd = socket(o.family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		die("socket");
+	build_call(&m, rng());
+	for (i = 0; i < o.count; i++) {
+		set_port(&to, o.base_port + i % (65536 - o.base_port));
+		if (sendto(fd, m.b, m.len, 0, (struct sockaddr *)&to,
+			   o.peer_len) >= 0)
+			sent++;
+	}
+	printf("sprayed %u datagrams in %.3f s\n", sent, now() - t0);
+	close(fd);
+	return sent ? 0 : 1;
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
+}
+
+/* serve -t tcp: a portmap that takes every connection and says nothing. */
+static int do_serve_tcp(void)
+{
+	static int held[MAX_HOLD];
+	double deadline = now() + o.timeout;
+	unsigned int n = 0, i;
+	int fd, c, one = 1;
+
+	if (o.count > MAX_HOLD)
+		bad("serve -t tcp holds at most 4000 connections");
+	raise_nofile(o.count);
+	fd = socket(o.family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		die("socket");
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&o.peer, o.peer_len) < 0 ||
+	    listen(fd, 4096) < 0)
+		die("bind/listen");
+	printf("serving on tcp port %u\n", o.port);
+	fflush(stdout);
+	while (!stop && wait_readable(fd, deadline)) {
+		c = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (c < 0)
+			continue;
+		if (n < o.count)
+			held[n++] = c;
+		else
+			close(c);
+	}
+	printf("held %u connections\n", n);
+	for (i = 0; i < n; i++)
+		close(held[i]);
+	close(fd);
+	return 0;
 }
 
 static int do_serve(void)
@@ -745,6 +1152,8 @@ static int do_serve(void)
 	/* Print the summary also when stopped by a signal. */
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	if (o.tcp)
+		return do_serve_tcp();
 	fd = socket(o.family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		die("socket");
@@ -794,7 +1203,7 @@ int main(int argc, char **argv)
 
 	rng_state = ((uint64_t)getpid() << 32) ^ (uint64_t)(now() * 1e9) ^
 		    0x9E3779B97F4A7C15ULL;
-	while ((c = getopt(argc, argv, "t:p:v:gP:V:x:a:n:s:F:r:B:k:f:A:IH:T:qh")) != -1) {
+	while ((c = getopt(argc, argv, "t:p:v:gP:V:x:a:n:s:F:r:B:k:f:A:IH:Q:OX:D:T:qh")) != -1) {
 		switch (c) {
 		case 't':
 			o.tcp = proto_arg(optarg) == IPPROTO_TCP;
@@ -857,6 +1266,19 @@ int main(int argc, char **argv)
 				bad("-H is too long");
 			o.uaddr_host = optarg;
 			break;
+		case 'Q':
+			o.plant_prog = num(optarg, 0, 0xffffffffUL, "-Q");
+			break;
+		case 'O':
+			o.fastopen = 1;
+			break;
+		case 'X':
+			o.xid = num(optarg, 0, 0xffffffffUL, "-X");
+			o.has_xid = 1;
+			break;
+		case 'D':
+			o.delay = num(optarg, 0, 60, "-D");
+			break;
 		case 'T':
 			o.timeout = num(optarg, 0, 3600, "-T");
 			break;
@@ -886,8 +1308,27 @@ int main(int argc, char **argv)
 		o.mode = M_FORGE;
 	else if (!strcmp(mode, "serve"))
 		o.mode = M_SERVE;
+	else if (!strcmp(mode, "plant"))
+		o.mode = M_PLANT;
+	else if (!strcmp(mode, "desync"))
+		o.mode = M_DESYNC;
+	else if (!strcmp(mode, "spray"))
+		o.mode = M_SPRAY;
+	else if (!strcmp(mode, "twin"))
+		o.mode = M_TWIN;
+	else if (!strcmp(mode, "hide"))
+		o.mode = M_HIDE;
+	else if (!strcmp(mode, "spoof"))
+		o.mode = M_SPOOF;
 	else
-		bad("MODE must be getport, flood, xids, forge or serve");
+		bad("MODE must be getport, flood, xids, forge, serve, plant, desync, spray, twin, hide or spoof");
+	if (o.mode == M_SPRAY && o.tcp)
+		bad("spray is UDP");
+	if ((o.mode == M_PLANT || o.mode == M_DESYNC || o.mode == M_HIDE) &&
+	    !o.tcp)
+		bad("plant, desync and hide need -t tcp");
+	if (o.fastopen && !o.tcp)
+		bad("-O needs -t tcp");
 	if (o.versaddr && o.pmap_vers != 4)
 		bad("-g needs -v 4");
 	if (!o.tcp && (o.split > 1 || o.frags > 1))
@@ -908,6 +1349,18 @@ int main(int argc, char **argv)
 		return do_forge();
 	case M_SERVE:
 		return do_serve();
+	case M_PLANT:
+		return do_plant();
+	case M_DESYNC:
+		return do_desync();
+	case M_SPRAY:
+		return do_spray();
+	case M_TWIN:
+		return do_twin();
+	case M_HIDE:
+		return do_hide();
+	case M_SPOOF:
+		return do_spoof();
 	}
 	return 2;
 }
