@@ -32,6 +32,9 @@ done
 
 step "Load the module: it passes everything until a policy is set"
 show modprobe imgsec
+# gcems is a network namespace here: as with nft's log, its drops reach the
+# kernel log only with nf_log_all_netns (a GCEMS host filters in its own).
+show sysctl -w net.netfilter.nf_log_all_netns=1
 show run_in gcems imgsecctl status
 
 step "Apply the vendor's port table (etc/imgsec.conf) on gcems"

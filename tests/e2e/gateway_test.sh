@@ -7,6 +7,10 @@
 #   opsnet  203.0.113.0/24   2001:db8:2::/64   ops (.21 / ::21), intruder (.99)
 # The policy lets ops reach the IMG's telnet and the IMGs send SNMP traps
 # to ops; nothing else crosses, and the router's own traffic is not filtered.
+# The router also publishes the IMG's FTP on its own address (DNAT
+# 203.0.113.1:2121 -> img:21): passive and active FTP work through it with
+# the ftp helper a rule attaches. Neighbour discovery from the intruder to
+# the IMG's global address does not cross the router.
 #
 # Runs inside the test VM: tests/vm/run.sh tests/e2e/gateway_test.sh
 . "$(dirname "$0")/lib.sh"
@@ -14,6 +18,8 @@
 IMG=198.51.100.11
 OPS=203.0.113.21
 IMG6=2001:db8:1::11
+GW_PUBLIC=203.0.113.1
+TOOLS=${IMGSEC_SRC:-/src}/tests/tools
 
 gw_cleanup() {
 	local ns
@@ -71,7 +77,98 @@ role img $IMG $IMG6
 role ops $OPS 2001:db8:2::21
 allow ops -> img tcp 23 "Telnet: IMG debug access"
 allow img -> ops udp 162 "SNMP traps"
+allow ops -> img tcp 21 helper ftp "FTP, published by the router"
+allow ops -> img udp 111 helper rpc "PortMap"
 EOF
+}
+
+publish_ftp() {
+	run_in gw nft -f - <<-EOF
+	table ip publish {
+		chain pre {
+			type nat hook prerouting priority dstnat;
+			ip daddr $GW_PUBLIC tcp dport 2121 dnat to $IMG:21
+		}
+	}
+	EOF
+}
+
+# The IMG's scripted FTP server announces its own address in the 227; the
+# client must see the router's, which nf_nat_ftp writes in (a longer or
+# shorter text: the sequence adjustment the helper needs). The lines go in
+# segments of their own: the ftp helper parses a line once it has its end.
+ftp_passive_nat() {
+	local port=10021 reply
+	listen_tcp img $port
+	run_in img sh -c "{ printf '220 imgsec test\r\n'; sleep 1;
+		printf '227 Entering Passive Mode (198,51,100,11,39,37).\r\n'; } |
+		timeout 10 $NC -n -l 21 >/dev/null" &
+	busywait 5000 listening img tcp 21 || return 1
+	reply=$(run_in ops timeout 6 "$NC" -n -w 3 $GW_PUBLIC 2121 </dev/null |
+		grep '^227 ') || { echo "no 227 reply"; return 1; }
+	grep -q '(203,0,113,1,39,37)' <<<"$reply" ||
+		{ echo "227 not rewritten: $reply"; return 1; }
+	can_connect_tcp ops $GW_PUBLIC $port
+}
+
+# Active: the client says PORT, the IMG connects back from port 20.
+ftp_active_nat() {
+	local token
+	listen_tcp ops 40021
+	run_in img sh -c "timeout 10 $NC -n -l 21 >/dev/null" &
+	busywait 5000 listening img tcp 21 || return 1
+	run_in ops sh -c "{ printf 'USER anonymous\r\n'; sleep 1;
+		printf 'PORT 203,0,113,21,156,85\r\n'; sleep 4; } |
+		timeout 8 $NC -n -w 6 $GW_PUBLIC 2121 >/dev/null" &
+	sleep 3
+	token=$(new_token)
+	echo "$token" | run_in img timeout 6 "$NC" -n -w 3 -p 20 $OPS 40021 ||
+		{ echo "the data connection to ops was refused"; return 1; }
+	busywait 2000 received tcp 40021 "$token"
+}
+
+# ops asks img's portmap (which does not run: the call stays pending); the
+# intruder, on ops's side, forges img's reply naming port 2222 and sends it
+# through the router, which forwards it back to ops: conntrack takes it for
+# the reply. It must open nothing: it came in by ops's own interface.
+spoof_reply() {
+	local sport pid
+	run_in ops timeout -k 2 10 "$TOOLS/rpcsend" -T 6 -X 4660 -P 100005 \
+		getport $IMG >/dev/null 2>&1 &
+	pid=$!
+	sleep 1
+	sport=$(run_in gw conntrack -L -p udp --dport 111 2>/dev/null |
+		sed -n 's/.* sport=\([0-9]*\) dport=111 .*/\1/p' | head -n 1)
+	must run_in intruder "$IP" route replace $OPS/32 via 203.0.113.1
+	must run_in intruder "$TOOLS/rpcsend" -H $IMG -p 111 -B "${sport:-1}" \
+		-X 4660 -A 2222 spoof $OPS
+	sleep 1
+	wait "$pid"
+	log "ops's portmap call from port ${sport:-?}; gw's expectations after the forged reply: $(run_in gw conntrack -L expect 2>/dev/null | tr '\n' ';')"
+}
+
+# How many of the intruder's ICMPv6 code 7 packets (ndsend) reached img,
+# past its router: a counter in img's own input.
+nd_arrived() {
+	run_in img nft list counter inet probe nd |
+		sed -n 's/.*packets \([0-9]*\).*/\1/p'
+}
+
+nd_crosses_router() {
+	run_in img nft -f - <<-EOF || return 2
+	table inet probe {
+		counter nd { }
+		chain in {
+			type filter hook input priority 0;
+			icmpv6 code 7 icmpv6 type { nd-neighbor-solicit, mld-listener-report } counter name nd
+		}
+	}
+	EOF
+	run_in intruder "$TOOLS/ndsend" -c 7 -h 255 ns $IMG6
+	run_in intruder "$TOOLS/ndsend" -c 7 -h 255 mld $IMG6
+	sleep 1
+	log "ND/MLD from the intruder that reached img: $(nd_arrived)"
+	[ "$(nd_arrived)" != 0 ]
 }
 
 # "Connection refused" within the timeout: a reset came back.
@@ -83,6 +180,7 @@ trap 'rc=$?; gw_cleanup; (exit $rc); cleanup' EXIT
 setup_gateway
 write_policy
 must modprobe imgsec
+must publish_ftp
 must run_in gw imgsecctl set-policy /tmp/gateway.conf
 listen_tcp img 23
 listen_tcp img 24
@@ -99,6 +197,21 @@ check "gateway: refused with a TCP reset, not a silent drop (default reject)" \
 	refused_at_once intruder $IMG 23
 check "gateway: the router's own input is not filtered" \
 	can_connect_tcp ops 203.0.113.1 22
+check "gateway: passive FTP through DNAT (227 rewritten, data connection)" \
+	ftp_passive_nat
+check "gateway: active FTP through DNAT (PORT, connection back from 20)" \
+	ftp_active_nat
+check_not "gateway: the intruder's neighbour solicitation and MLD report to img do not cross" \
+	nd_crosses_router
+listen_tcp img 2222
+check_not "gateway: ops cannot reach img tcp 2222" can_connect_tcp ops $IMG 2222
+spoof_reply
+check_not "gateway: a portmap reply forged on the client's side opens nothing" \
+	can_connect_tcp ops $IMG 2222
+wrong=$(run_in gw imgsecctl stats --json | tr ',{}' '\n\n\n' |
+	sed -n 's/^ *"wrong_side": *\([0-9]*\).*/\1/p' | head -n 1)
+check "gateway: it is counted as from the wrong side ($wrong)" \
+	test "${wrong:-0}" -ge 1
 dropped=$(run_in gw imgsecctl stats --json | tr ',{}' '\n\n\n' |
 	sed -n 's/^ *"dropped": *\([0-9]*\).*/\1/p' | head -n 1)
 check "gateway: refusals counted ($dropped)" test "${dropped:-0}" -ge 2

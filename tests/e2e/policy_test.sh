@@ -163,8 +163,14 @@ test_monitor() {
 	after=$(stat_of would_drop)
 	check "monitor: counted as would-drop ($before -> $after)" \
 		test "${after:-0}" -gt "${before:-0}"
-	check "monitor: logged with the imgsec: prefix" \
-		sh -c "dmesg | grep -q 'imgsec: would drop'"
+	# nf_log's rule: a namespace other than the host's logs only with
+	# nf_log_all_netns (test_reports in hardening_test.sh checks both).
+	must sysctl -q -w net.netfilter.nf_log_all_netns=1
+	check "monitor: a second would-be drop" \
+		can_connect_tcp outsider "$G4" 8080
+	check "monitor: logged with the imgsec: prefix (nf_log_all_netns=1)" \
+		busywait 3000 sh -c "dmesg | grep -q 'imgsec: would drop IN=eth0 .*SRC=192.0.2.99 .*DPT=8080'"
+	must sysctl -q -w net.netfilter.nf_log_all_netns=0
 }
 
 test_bad_input() {
