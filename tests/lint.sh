@@ -1,5 +1,6 @@
 #!/bin/bash
-# checkpatch --strict on the kernel sources, from the pinned linux-source.
+# checkpatch --strict on the kernel sources, and the kernel's semantic
+# patches (make coccicheck) on module/, both from the pinned linux-source.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 cache=${IMGSEC_CACHE:-/var/cache/imgsec}
@@ -27,5 +28,25 @@ for f in $(ls module/*.[ch] | grep -v "\.mod\.c$") include/uapi/linux/imgsec.h; 
 done
 rm -f .checkpatch-camelcase.*
 echo "checkpatch --strict: $pass files clean"
+
+# coccicheck prints its findings as "FILE:LINE:COL-COL: ..."; anything else
+# it says is progress, or spatch's notes on the semantic patches themselves.
+ksrc=$(dirname "$(dirname "$checkpatch")")
+if out=$(make -s -C "$ksrc" coccicheck MODE=report M="$PWD/module" \
+	J="$(nproc)" 2>&1); then
+	found=$(grep -E "^$PWD/module/[^:]+:[0-9]+:" <<<"$out")
+	if [ -z "$found" ]; then
+		echo "coccicheck: module/ clean ($(grep -c '^/usr/bin/spatch' <<<"$out") semantic patches)"
+		pass=$((pass + 1))
+	else
+		echo "FAIL: coccicheck"
+		echo "$found"
+		fail=$((fail + 1))
+	fi
+else
+	echo "FAIL: coccicheck did not run (coccinelle and ocaml-nox: tests/deps.sh)"
+	tail -n 5 <<<"$out"
+	fail=$((fail + 1))
+fi
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
