@@ -188,6 +188,33 @@ static int imgsec_nl_read_rule(struct imgsec_nl_reader *r,
 	return 0;
 }
 
+/*
+ * nla_parse_nested() keeps the last of a repeated attribute: a second list
+ * of roles or rules in a slice would be dropped unseen. Refused.
+ */
+static int imgsec_nl_one_list_each(const struct nlattr *slice,
+				   struct netlink_ext_ack *extack)
+{
+	const struct nlattr *attr, *lists[2] = {};
+	int rem, i;
+
+	nla_for_each_nested(attr, slice, rem) {
+		if (nla_type(attr) == IMGSEC_POLICY_A_ROLES)
+			i = 0;
+		else if (nla_type(attr) == IMGSEC_POLICY_A_RULES)
+			i = 1;
+		else
+			continue;
+		if (lists[i]) {
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "one list of roles and one of rules per slice");
+			return -EINVAL;
+		}
+		lists[i] = attr;
+	}
+	return 0;
+}
+
 static int imgsec_nl_read_slice(struct imgsec_nl_reader *r,
 				const struct nlattr *slice)
 {
@@ -198,6 +225,9 @@ static int imgsec_nl_read_slice(struct imgsec_nl_reader *r,
 
 	ret = nla_parse_nested(tb, IMGSEC_POLICY_A_MAX, slice,
 			       imgsec_policy_policy, r->extack);
+	if (ret < 0)
+		return ret;
+	ret = imgsec_nl_one_list_each(slice, r->extack);
 	if (ret < 0)
 		return ret;
 	if (tb[IMGSEC_POLICY_A_MODE])

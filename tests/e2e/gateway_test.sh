@@ -133,7 +133,7 @@ ftp_active_nat() {
 # the reply. It must open nothing: it came in by ops's own interface.
 spoof_reply() {
 	local sport pid
-	run_in ops timeout -k 2 10 "$TOOLS/rpcsend" -T 6 -X 4660 -P 100005 \
+	run_in ops timeout -k 2 10 "$TOOLS/rpcsend" -T 6 -X 4660 -P 100005 -x tcp \
 		getport $IMG >/dev/null 2>&1 &
 	pid=$!
 	sleep 1

@@ -185,6 +185,7 @@ enum fault {
 	UNKNOWN_ROLE, NO_NAME, PREFIX_LEN, HOST_BITS, TOO_MANY_ROLES,
 	UNKNOWN_ATTR, TRUNCATED, CONFIRM_ZERO, BAD_PROTO, BAD_NAME,
 	PORT_ZERO, DUP_ROLE, ROLE_INDEX_GAP, RULE_INDEX_WRONG,
+	TWO_RULE_LISTS, TWO_ROLE_LISTS,
 };
 
 static void add_role(struct msg *m, const char *name, enum fault f)
@@ -251,6 +252,13 @@ static void build(struct msg *m, enum fault f)
 		put_raw(m, IMGSEC_RULE_A_COMMENT, "x", 2, 4000);
 	nest_end(m, rule);
 	nest_end(m, rules);
+	/* A second list in the slice: one the kernel must not drop unseen. */
+	if (f == TWO_RULE_LISTS || f == TWO_ROLE_LISTS) {
+		rules = nest_start(m, f == TWO_RULE_LISTS ?
+				   IMGSEC_POLICY_A_RULES :
+				   IMGSEC_POLICY_A_ROLES);
+		nest_end(m, rules);
+	}
 	nest_end(m, pol);
 }
 
@@ -274,6 +282,8 @@ static const struct { enum fault f; const char *name; } cases[] = {
 	{ DUP_ROLE, "two roles of the same name" },
 	{ ROLE_INDEX_GAP, "role index skips one" },
 	{ RULE_INDEX_WRONG, "rule index not its position" },
+	{ TWO_RULE_LISTS, "two lists of rules in one slice" },
+	{ TWO_ROLE_LISTS, "two lists of roles in one slice" },
 };
 
 static void result(int ok, const char *what, const char *detail)

@@ -18,7 +18,8 @@
  * holds at most 64 KiB, so a large policy takes several, in one message.
  *   IMGSEC_POLICY_A_MODE, _DEFAULT, _PLACEMENT   enum values below; in any
  *                           slice, the last one wins
- *   IMGSEC_POLICY_A_ROLES   nest of IMGSEC_ROLE_A_* nests (type ignored).
+ *   IMGSEC_POLICY_A_ROLES   nest of IMGSEC_ROLE_A_* nests (type ignored),
+ *                           at most one per slice (as _RULES).
  *                           A role nest without IMGSEC_ROLE_A_INDEX is the
  *                           next role; with it, the same index as the nest
  *                           before continues that role (more prefixes),
