@@ -1196,9 +1196,27 @@ static int do_serve(void)
 	return 0;
 }
 
+static const struct {
+	const char *name;
+	enum mode mode;
+	int (*run)(void);
+} modes[] = {
+	{ "getport", M_GETPORT, do_getport },
+	{ "flood", M_FLOOD, do_flood },
+	{ "xids", M_XIDS, do_xids },
+	{ "forge", M_FORGE, do_forge },
+	{ "serve", M_SERVE, do_serve },
+	{ "plant", M_PLANT, do_plant },
+	{ "desync", M_DESYNC, do_desync },
+	{ "spray", M_SPRAY, do_spray },
+	{ "twin", M_TWIN, do_twin },
+	{ "hide", M_HIDE, do_hide },
+	{ "spoof", M_SPOOF, do_spoof },
+};
+
 int main(int argc, char **argv)
 {
-	const char *mode;
+	unsigned int i;
 	int c;
 
 	rng_state = ((uint64_t)getpid() << 32) ^ (uint64_t)(now() * 1e9) ^
@@ -1297,31 +1315,12 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	mode = argv[optind];
-	if (!strcmp(mode, "getport"))
-		o.mode = M_GETPORT;
-	else if (!strcmp(mode, "flood"))
-		o.mode = M_FLOOD;
-	else if (!strcmp(mode, "xids"))
-		o.mode = M_XIDS;
-	else if (!strcmp(mode, "forge"))
-		o.mode = M_FORGE;
-	else if (!strcmp(mode, "serve"))
-		o.mode = M_SERVE;
-	else if (!strcmp(mode, "plant"))
-		o.mode = M_PLANT;
-	else if (!strcmp(mode, "desync"))
-		o.mode = M_DESYNC;
-	else if (!strcmp(mode, "spray"))
-		o.mode = M_SPRAY;
-	else if (!strcmp(mode, "twin"))
-		o.mode = M_TWIN;
-	else if (!strcmp(mode, "hide"))
-		o.mode = M_HIDE;
-	else if (!strcmp(mode, "spoof"))
-		o.mode = M_SPOOF;
-	else
-		bad("MODE must be getport, flood, xids, forge, serve, plant, desync, spray, twin, hide or spoof");
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]) &&
+		    strcmp(argv[optind], modes[i].name); i++)
+		;
+	if (i == sizeof(modes) / sizeof(modes[0]))
+		bad("unknown MODE");
+	o.mode = modes[i].mode;
 	if (o.mode == M_SPRAY && o.tcp)
 		bad("spray is UDP");
 	if ((o.mode == M_PLANT || o.mode == M_DESYNC || o.mode == M_HIDE) &&
@@ -1338,29 +1337,6 @@ int main(int argc, char **argv)
 	parse_addr(argv[optind + 1]);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
-	switch (o.mode) {
-	case M_GETPORT:
-		return do_getport();
-	case M_FLOOD:
-		return do_flood();
-	case M_XIDS:
-		return do_xids();
-	case M_FORGE:
-		return do_forge();
-	case M_SERVE:
-		return do_serve();
-	case M_PLANT:
-		return do_plant();
-	case M_DESYNC:
-		return do_desync();
-	case M_SPRAY:
-		return do_spray();
-	case M_TWIN:
-		return do_twin();
-	case M_HIDE:
-		return do_hide();
-	case M_SPOOF:
-		return do_spoof();
-	}
-	return 2;
+	return modes[i].run();
 }
+
