@@ -95,17 +95,14 @@ publish_ftp() {
 
 # The IMG's scripted FTP server announces its own address in the 227; the
 # client must see the router's, which nf_nat_ftp writes in (a longer or
-# shorter text: the sequence adjustment the helper needs). The lines go in
-# segments of their own: the ftp helper parses a line once it has its end.
+# shorter text: the sequence adjustment the helper needs).
 ftp_passive_nat() {
 	local port=10021 reply
 	listen_tcp img $port
-	run_in img sh -c "{ printf '220 imgsec test\r\n'; sleep 1;
-		printf '227 Entering Passive Mode (198,51,100,11,39,37).\r\n'; } |
-		timeout 10 $NC -n -l 21 >/dev/null" &
-	busywait 5000 listening img tcp 21 || return 1
-	reply=$(run_in ops timeout 6 "$NC" -n -w 3 $GW_PUBLIC 2121 </dev/null |
-		grep '^227 ') || { echo "no 227 reply"; return 1; }
+	ftp_server img "227 Entering Passive Mode (198,51,100,11,39,37)." ||
+		return 1
+	reply=$(ftp_client ops $GW_PUBLIC 2121 PASV | grep '^227 ') ||
+		{ echo "no 227 reply"; return 1; }
 	grep -q '(203,0,113,1,39,37)' <<<"$reply" ||
 		{ echo "227 not rewritten: $reply"; return 1; }
 	can_connect_tcp ops $GW_PUBLIC $port
@@ -115,12 +112,10 @@ ftp_passive_nat() {
 ftp_active_nat() {
 	local token
 	listen_tcp ops 40021
-	run_in img sh -c "timeout 10 $NC -n -l 21 >/dev/null" &
-	busywait 5000 listening img tcp 21 || return 1
-	run_in ops sh -c "{ printf 'USER anonymous\r\n'; sleep 1;
-		printf 'PORT 203,0,113,21,156,85\r\n'; sleep 4; } |
-		timeout 8 $NC -n -w 6 $GW_PUBLIC 2121 >/dev/null" &
-	sleep 3
+	ftp_server img "331 ok" "200 ok" || return 1
+	ftp_client ops $GW_PUBLIC 2121 "USER anonymous" \
+		"PORT 203,0,113,21,156,85" | grep -q '^200 ' ||
+		{ echo "no reply to PORT"; return 1; }
 	token=$(new_token)
 	echo "$token" | run_in img timeout 6 "$NC" -n -w 3 -p 20 $OPS 40021 ||
 		{ echo "the data connection to ops was refused"; return 1; }

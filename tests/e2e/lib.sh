@@ -325,6 +325,46 @@ can_send_udp() { # NS ADDR PORT
 	busywait 2000 received udp "$3" "$token"
 }
 
+# --- a scripted FTP dialog -------------------------------------------------
+
+# conntrack's ftp helper reads a command or a reply at the start of a TCP
+# segment that follows a line end it saw (never the first line of a
+# direction). So each line here is sent only once what it answers has
+# arrived: every line gets a segment of its own, however slow the VM.
+
+# One connection on NS:21: a greeting, then REPLY n for client line n;
+# port 21 is free again a second after the last reply.
+ftp_server() { # NS REPLY...
+	local ns=$1
+	shift
+	run_in "$ns" bash -c '
+		coproc /usr/bin/nc.openbsd -n -l 21
+		trap "kill $COPROC_PID 2>/dev/null" EXIT
+		printf "220 imgsec test\r\n" >&"${COPROC[1]}"
+		for reply; do
+			read -r -t 20 line <&"${COPROC[0]}" || exit 1
+			printf "%s\r\n" "$reply" >&"${COPROC[1]}"
+		done
+		sleep 1' sh "$@" >/dev/null 2>&1 &
+	echo $! >>"$E2E_STATE/pids"
+	busywait 5000 listening "$ns" tcp 21
+}
+
+# Connect from NS to ADDR:PORT, say each LINE after the server's previous
+# line; print the server's lines.
+ftp_client() { # NS ADDR PORT LINE...
+	local ns=$1
+	shift
+	run_in "$ns" timeout 30 bash -c '
+		coproc /usr/bin/nc.openbsd -n "$1" "$2"
+		shift 2
+		read -r -t 20 line <&"${COPROC[0]}" && echo "$line"
+		for l; do
+			printf "%s\r\n" "$l" >&"${COPROC[1]}"
+			read -r -t 20 line <&"${COPROC[0]}" && echo "$line"
+		done' sh "$@"
+}
+
 # --- cleanup ------------------------------------------------------------
 
 cleanup() {
