@@ -374,7 +374,7 @@ test_exposure() {
 log_lines() { dmesg | grep -c 'imgsec: drop IN='; }
 
 test_rate_limits() {
-	local before after t0 secs n events
+	local before after t0 secs n events d0 drops
 	must ctl set-policy "$CONF"
 	must sysctl -q -w net.netfilter.nf_log_all_netns=0
 	before=$(log_lines)
@@ -402,14 +402,23 @@ test_rate_limits() {
 	run_in gcems imgsecctl monitor --json >"$E2E_STATE/events" 2>&1 &
 	echo $! >>"$E2E_STATE/pids"
 	sleep 1
+	d0=$(stat_in gcems dropped)
 	t0=$(now_ms)
 	log "$(run_in outsider "$RPCSEND" -n 20000 -B 20000 spray "$G4")"
 	sleep 1
 	secs=$((($(now_ms) - t0) / 1000 + 1))
+	drops=$(($(stat_in gcems dropped) - d0))
 	events=$(grep -c '"event"' "$E2E_STATE/events")
-	log "20000 drops in about $secs s: $events events, events_suppressed $(stat_in gcems events_suppressed)"
+	log "$drops drops in about $secs s: $events events, events_suppressed $(stat_in gcems events_suppressed)"
 	check "events: at most 2000 + 1000/s ($events in $secs s)" \
 		test "$events" -ge 1 -a "$events" -le $((2000 + 1000 * secs))
+	# A kernel too slow to drop faster than the limit (the debug one
+	# under TCG) cannot show what happens past it: said, not counted.
+	if [ "$drops" -le $((2000 + 1000 * (secs - 1))) ]; then
+		log "events: the flood stayed within the limit here: what is left out past it is not shown on this kernel"
+		must ctl flush
+		return
+	fi
 	check "events: what was left out is counted" \
 		test "$(stat_in gcems events_suppressed)" -gt 0
 	run_in outsider "$RPCSEND" -n 1 -B 20000 spray "$G4" >/dev/null
