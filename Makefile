@@ -19,7 +19,7 @@ SHARED_SRCS := module/rpc.c module/policy_desc.c module/classify.c
 CTL_SRCS := $(wildcard userspace/*.c)
 CTL_LIBS := $(shell pkg-config --libs libmnl 2>/dev/null || echo -lmnl)
 
-.PHONY: all module userspace tools clean check lint unit fuzz kunit e2e demo bench deps
+.PHONY: all module userspace tools clean check check-debug lint unit fuzz kunit e2e demo bench deps
 
 all: module userspace
 
@@ -62,6 +62,11 @@ bench: all tools
 
 check:
 	tests/check.sh
+
+# Every e2e script and the hardening suites on a debug kernel (KASAN,
+# kmemleak, lockdep...), built once and cached: tests/debug/run.sh.
+check-debug: all tools
+	tests/debug/run.sh
 
 demo:
 	tests/demo.sh

@@ -85,6 +85,14 @@ run_suite e2e vm_suite tests/e2e/*_test.sh
 # The same on 6.12: run.sh builds imgsec.ko for it (tests/vm/build_for.sh,
 # outside the tree), deps.sh fetched its headers and image (KVER_EXTRA).
 run_suite e2e-6.12 vm_suite --kernel 6.12.117+deb12-amd64 tests/e2e/*_test.sh
+# On the debug kernel, when one is cached, the attacks (hardening_test.sh):
+# the whole debug run, `make check-debug`, takes too long for this one
+# (README, Tests). CI builds no debug kernel.
+if tests/debug/build_kernel.sh --if-cached >/dev/null; then
+	run_suite debug tests/debug/run.sh tests/e2e/hardening_test.sh
+else
+	report+=("debug    not run: no cached debug kernel (make check-debug builds one)")
+fi
 run_suite install tests/deploy/install_test.sh
 run_suite kernels tests/deploy/kernels.sh
 run_suite dkms tests/deploy/dkms_test.sh
