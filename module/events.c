@@ -18,6 +18,8 @@
 #include "imgsec.h"
 
 static bool imgsec_logging;
+/* Events go to the family while it is registered, and only then. */
+static bool imgsec_events_on;
 
 static bool imgsec_report_pass(struct imgsec_net *in,
 			       struct imgsec_ratelimit *limit, u32 rate,
@@ -102,7 +104,8 @@ static void imgsec_event_send(struct imgsec_net *in, u8 type,
 	u32 suppressed;
 	void *hdr;
 
-	if (!genl_has_listeners(&imgsec_genl_family, in->net, 0))
+	if (!READ_ONCE(imgsec_events_on) ||
+	    !genl_has_listeners(&imgsec_genl_family, in->net, 0))
 		return;
 	if (!imgsec_report_pass(in, &in->event_limit, IMGSEC_EVENT_RATE,
 				IMGSEC_EVENT_BURST,
@@ -153,4 +156,20 @@ void imgsec_events_exit(void)
 {
 	if (imgsec_logging)
 		nf_logger_put(NFPROTO_INET, NF_LOG_TYPE_LOG);
+}
+
+void imgsec_events_start(void)
+{
+	WRITE_ONCE(imgsec_events_on, true);
+}
+
+/*
+ * Before the family goes: the hooks outlive it (they go after it, so that
+ * no policy can be set again), and an event sent with its group after it
+ * would reach whichever family gets that group next.
+ */
+void imgsec_events_stop(void)
+{
+	WRITE_ONCE(imgsec_events_on, false);
+	synchronize_net();
 }

@@ -380,6 +380,24 @@ static bool imgsec_rpc_tcp_follow(struct imgsec_rpc_ctx *ctx, u32 seq)
 	return true;
 }
 
+/*
+ * Urgent data: the receiving socket takes the urgent byte out of the
+ * stream (unless SO_OOBINLINE), the helper would not, and the two would
+ * read different records. A connection that sends any is not followed, or
+ * no longer trusted.
+ */
+static void imgsec_rpc_tcp_urgent(struct imgsec_rpc_ctx *ctx)
+{
+	struct imgsec_rpc_tcp_start *start = &ctx->help->tcp;
+
+	if (ctx->help->conn) {
+		imgsec_rpc_distrust(ctx);
+	} else if (!start->lost) {
+		start->lost = true;
+		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_UNTRUSTED);
+	}
+}
+
 static void imgsec_rpc_tcp(struct imgsec_rpc_ctx *ctx,
 			   const struct sk_buff *skb, unsigned int protoff,
 			   enum ip_conntrack_info ctinfo)
@@ -395,6 +413,10 @@ static void imgsec_rpc_tcp(struct imgsec_rpc_ctx *ctx,
 	th = skb_header_pointer(skb, protoff, sizeof(_th), &_th);
 	if (!th)
 		return;
+	if (th->urg) {
+		imgsec_rpc_tcp_urgent(ctx);
+		return;
+	}
 	if (th->syn)
 		imgsec_rpc_tcp_syn(ctx, th);
 	/* A SYN's data comes before confirmation, maybe never confirmed. */
@@ -417,14 +439,15 @@ static void imgsec_rpc_tcp(struct imgsec_rpc_ctx *ctx,
 				ntohl(th->seq) + (off - dataoff), data, len,
 				imgsec_rpc_record, ctx, &st);
 	}
-	if (st.too_long || st.desyncs)
+	if (st.oversized || st.desyncs)
 		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_PARSE_ERRORS);
 	/*
-	 * Calls the helper could not read, missed, or saw twice (the server
-	 * may have taken the other copy): it cannot vouch for the replies.
+	 * Calls the helper cannot read (a record too long hides what follows
+	 * it until its end), missed, or saw twice (the server may have taken
+	 * the other copy): it cannot vouch for the replies.
 	 */
 	if (ctx->dir == IP_CT_DIR_ORIGINAL &&
-	    (st.too_long || st.desyncs || st.overlaps))
+	    (st.oversized || st.desyncs || st.overlaps))
 		imgsec_rpc_distrust(ctx);
 }
 

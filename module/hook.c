@@ -174,11 +174,12 @@ static void imgsec_reject(struct sk_buff *skb, const struct imgsec_pkt *pkt,
 				 state->hook);
 }
 
-static unsigned int imgsec_no_match(struct imgsec_net *in,
-				    const struct imgsec_policy *p,
-				    struct sk_buff *skb,
-				    const struct imgsec_pkt *pkt,
-				    const struct nf_hook_state *state)
+/* The policy's default action, or in monitor mode its report. */
+static unsigned int imgsec_refuse(struct imgsec_net *in,
+				  const struct imgsec_policy *p,
+				  struct sk_buff *skb,
+				  const struct imgsec_pkt *pkt,
+				  const struct nf_hook_state *state)
 {
 	bool monitor = p->desc.mode == IMGSEC_MODE_MONITOR;
 
@@ -236,7 +237,15 @@ static unsigned int imgsec_hook(void *priv, struct sk_buff *skb,
 		rule = imgsec_classify(p->cls, pkt.family, pkt.saddr,
 				       pkt.daddr, pkt.proto, pkt.dport);
 	if (rule < 0)
-		return imgsec_no_match(in, p, skb, &pkt, state);
+		return imgsec_refuse(in, p, skb, &pkt, state);
+	/*
+	 * Conntrack found it invalid (no entry), so the entry's helper never
+	 * sees it; the server's stack may still take its data (a SACK block
+	 * past the window does that). What a helper does not see, its rule
+	 * does not let pass.
+	 */
+	if (!ct && p->desc.rules[rule].helper != IMGSEC_HELPER_NONE)
+		return imgsec_refuse(in, p, skb, &pkt, state);
 
 	imgsec_count(in, IMGSEC_STATS_A_ACCEPTED);
 	imgsec_rule_hit(p, rule, skb);

@@ -141,6 +141,8 @@ struct imgsec_pkt {
 /* events.c: the packet path's reports, rate limited per namespace */
 void imgsec_events_init(void);
 void imgsec_events_exit(void);
+void imgsec_events_start(void);
+void imgsec_events_stop(void);
 void imgsec_report_drop(struct imgsec_net *in, struct sk_buff *skb,
 			const struct nf_hook_state *state,
 			const struct imgsec_pkt *pkt, bool monitor);

@@ -33,6 +33,7 @@ static int __init imgsec_init(void)
 	ret = imgsec_genl_init();
 	if (ret < 0)
 		goto err_genl;
+	imgsec_events_start();
 
 	pr_info("version " IMGSEC_VERSION " loaded\n");
 	return 0;
@@ -50,6 +51,7 @@ err_pernet:
 /* The hooks go before the helper: see imgsec_flush_all(). */
 static void __exit imgsec_exit(void)
 {
+	imgsec_events_stop();
 	imgsec_genl_exit();
 	imgsec_flush_all();
 	imgsec_rpc_helper_exit();

@@ -519,7 +519,7 @@ enum rpc_verdict rpc_slot_reply(struct rpc_slot *s, u32 xid,
 
 /* Gather the 4-byte record mark; on the last byte, start its fragment. */
 static size_t rpc_stream_mark(struct rpc_stream *s, const u8 *data,
-			      size_t len)
+			      size_t len, struct rpc_stream_stats *st)
 {
 	size_t n = sizeof(s->hdr) - s->hdr_len;
 	u32 mark;
@@ -534,8 +534,10 @@ static size_t rpc_stream_mark(struct rpc_stream *s, const u8 *data,
 	s->last_frag = mark & RPC_RECORD_LAST;
 	s->frag_left = mark & ~RPC_RECORD_LAST;
 	/* rec_len never exceeds RPC_MAX_RECORD, so this cannot wrap. */
-	if (s->frag_left > RPC_MAX_RECORD - s->rec_len)
+	if (!s->skipping && s->frag_left > RPC_MAX_RECORD - s->rec_len) {
 		s->skipping = true;
+		st->oversized++;
+	}
 	return n;
 }
 
@@ -624,7 +626,7 @@ void rpc_stream_feed(struct rpc_stream *s, u32 seq, const u8 *data,
 		return;
 	while (len) {
 		if (s->hdr_len < sizeof(s->hdr)) {
-			n = rpc_stream_mark(s, data, len);
+			n = rpc_stream_mark(s, data, len, st);
 			data += n;
 			len -= n;
 			if (s->hdr_len < sizeof(s->hdr))

@@ -145,7 +145,8 @@ struct rpc_stream {
 
 struct rpc_stream_stats {
 	u32 records;		/* records handed over */
-	u32 too_long;		/* records skipped */
+	u32 oversized;		/* records found too long, at their mark */
+	u32 too_long;		/* records skipped, at their end */
 	u32 desyncs;		/* 1 when this feed lost the stream */
 	u32 overlaps;		/* segments with bytes seen before */
 };

@@ -52,10 +52,18 @@ imgsec_rpc_tuple(const struct nf_conn *ct)
 	return &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
 }
 
-/* Clients are counted by address; an IPv6 host has a /64 to pick from. */
+/*
+ * Clients are counted by address; an IPv6 host has a /64 to pick from,
+ * except on the link, where every host has the same one.
+ */
 static unsigned int imgsec_rpc_client_len(const struct nf_conntrack_tuple *t)
 {
-	return t->src.l3num == NFPROTO_IPV4 ? 4 : 8;
+	if (t->src.l3num == NFPROTO_IPV4)
+		return 4;
+	/* fe80::/10 */
+	if ((t->src.u3.ip6[0] & htonl(0xffc00000)) == htonl(0xfe800000))
+		return 16;
+	return 8;
 }
 
 static bool imgsec_rpc_same_client(const struct nf_conntrack_tuple *a,

@@ -426,6 +426,7 @@ static void rpc_test_stream_too_long(struct kunit *test)
 	rpc_test_put(t, getport_call, sizeof(getport_call));
 	rpc_test_feed(t, 0, 0, 700);
 	rpc_test_feed(t, 700, 700, t->wire_len - 700);
+	KUNIT_EXPECT_EQ(test, t->st.oversized, 1U);
 	KUNIT_EXPECT_EQ(test, t->st.too_long, 1U);
 	KUNIT_EXPECT_EQ(test, t->r.n, 1U);
 	KUNIT_EXPECT_EQ(test, t->r.len, sizeof(getport_call));

@@ -233,6 +233,7 @@ static void fuzz_stream(const u8 *data, size_t size)
 	}
 	ASSERT(!st_parts.desyncs && r_parts.n == r_whole.n);
 	ASSERT(st_parts.too_long == st_whole.too_long);
+	ASSERT(st_parts.oversized == st_whole.oversized);
 	ASSERT(parts.next_seq == whole.next_seq || !len);
 }
 

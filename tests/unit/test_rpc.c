@@ -1427,12 +1427,38 @@ static void test_stream_too_long(void)
 		feed(s, 0, x.d, k, r, &st);
 		feed(s, k, x.d + k, x.len - k, r, &st);
 		CHECK(r->n == 3 && st.records == 3 && st.too_long == 2 &&
+		      st.oversized == 2 &&
 		      record_is(r, 0, small, sizeof(small)) &&
 		      record_is(r, 1, big, RPC_MAX_RECORD) &&
 		      record_is(r, 2, small, sizeof(small)),
 		      "split at %zu: %u records, %u too long", k, r->n,
 		      st.too_long);
 	}
+	free(s);
+	free(r);
+}
+
+/*
+ * A record too long is known at its mark, before its bytes: the helper
+ * stops trusting the flow there, not when (if ever) the record ends.
+ */
+static void test_stream_oversized_at_mark(void)
+{
+	struct rpc_stream_stats st = { 0 };
+	struct rpc_stream *s = stream_new();
+	struct records *r = records_new();
+	static struct xdr x;
+
+	x.len = 0;
+	put_mark(&x, true, 0x00800000);
+	memset(x.d + x.len, 0, 100);
+	x.len += 100;
+	feed(s, 0, x.d, 2, r, &st);
+	CHECK(st.oversized == 0, "half a mark: %u", st.oversized);
+	feed(s, 2, x.d + 2, x.len - 2, r, &st);
+	CHECK(st.oversized == 1 && st.too_long == 0 && r->n == 0,
+	      "8 MiB mark: oversized %u, too long %u, %u records",
+	      st.oversized, st.too_long, r->n);
 	free(s);
 	free(r);
 }
@@ -1634,6 +1660,7 @@ int main(void)
 	RUN(test_stream_several_per_segment);
 	RUN(test_stream_fragments);
 	RUN(test_stream_too_long);
+	RUN(test_stream_oversized_at_mark);
 	RUN(test_stream_huge_fragment);
 	RUN(test_stream_retransmit);
 	RUN(test_stream_not_started);
