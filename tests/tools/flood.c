@@ -66,6 +66,7 @@ static struct {
 	struct in_addr dst;
 	uint32_t src_net, src_mask;	/* host order */
 	unsigned int src_port;		/* -S; 0: random */
+	unsigned int tcp_flags;		/* -F */
 	struct range ports[MAX_RANGES];
 	unsigned int nranges;
 	unsigned long rate;
@@ -73,7 +74,8 @@ static struct {
 	unsigned long count;
 	unsigned int wait_ms;
 	const char *tag;
-} o = { .secs = 10, .count = MAX_COUNT, .wait_ms = 1000, .tag = "flood" };
+} o = { .secs = 10, .count = MAX_COUNT, .wait_ms = 1000, .tag = "flood",
+	.tcp_flags = 2 };
 
 static void usage(FILE *f)
 {
@@ -84,6 +86,8 @@ static void usage(FILE *f)
 "options:\n"
 "  -s A.B.C.D/LEN  syn, udp: source prefix (required; /32: one address)\n"
 "  -S PORT         syn, udp: source port (default random 1024-65535)\n"
+"  -F FLAGS        syn: the TCP flags byte, decimal (default 2, SYN; 3 is\n"
+"                  SYN+FIN, which conntrack calls invalid)\n"
 "  -p PORTS        destination ports, a list of N or N-M (required)\n"
 "  -r PPS          packets or probes a second (default 0: no limit)\n"
 "  -d SECS         stop after SECS seconds (default 10, at most %d)\n"
@@ -277,7 +281,7 @@ static void run_raw(void)
 			th->dest = htons(random_port());
 			th->seq = htonl(rng());
 			th->doff = 5;
-			th->syn = 1;
+			((uint8_t *)th)[13] = o.tcp_flags;
 			th->window = htons(64240);
 			th->check = l4_csum(ip, th, l4len);
 		} else {
@@ -405,7 +409,7 @@ int main(int argc, char **argv)
 	struct sigaction sa = { 0 };
 	int c, have_src = 0;
 
-	while ((c = getopt(argc, argv, "s:S:p:r:d:n:w:t:h")) != -1) {
+	while ((c = getopt(argc, argv, "s:S:F:p:r:d:n:w:t:h")) != -1) {
 		switch (c) {
 		case 's':
 			parse_source(optarg);
@@ -413,6 +417,9 @@ int main(int argc, char **argv)
 			break;
 		case 'S':
 			o.src_port = number(optarg, 65535, "-S: bad port");
+			break;
+		case 'F':
+			o.tcp_flags = number(optarg, 255, "-F: bad flags");
 			break;
 		case 'p':
 			parse_ports(optarg);

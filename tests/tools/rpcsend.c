@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
@@ -45,7 +46,7 @@
 
 enum mode {
 	M_GETPORT, M_FLOOD, M_XIDS, M_FORGE, M_SERVE, M_PLANT, M_DESYNC,
-	M_SPRAY, M_TWIN, M_HIDE, M_SPOOF,
+	M_SPRAY, M_TWIN, M_HIDE, M_SPOOF, M_URGENT, M_OOB,
 };
 
 /* Not in every libc's headers. */
@@ -111,8 +112,9 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: rpcsend [options] MODE ADDRESS\n"
-"Craft portmap/rpcbind traffic. ADDRESS is numeric IPv4 or IPv6: the server,\n"
-"or for 'serve' the local address to listen on.\n"
+"Craft portmap/rpcbind traffic. ADDRESS is numeric IPv4 or IPv6 (a link-local\n"
+"one with its interface: fe80::1%%eth0): the server, or for 'serve' the local\n"
+"address to listen on.\n"
 "\n"
 "modes:\n"
 "  getport  send -r lookup calls (one per record, -n times), print the port\n"
@@ -140,6 +142,13 @@ static void usage(FILE *f)
 "           of one xid, the mark and the first in one write, the rest -D\n"
 "           seconds later (for the server, the record's tail); prints\n"
 "           the port of the reply\n"
+"  urgent   TCP: one byte sent urgent (MSG_OOB), which the server's socket\n"
+"           leaves out of the stream: on the wire, a -Q PROG call of xid X\n"
+"           in a second record; for the server, a NULL call whose tail it\n"
+"           is, then a -P PROG call of xid X. Prints the port of the reply\n"
+"  oob      TCP: a -P PROG call whose last byte goes urgent, then again\n"
+"           plainly: the server reads the call whole and answers it; prints\n"
+"           the port\n"
 "  spoof    IPv4, raw (CAP_NET_RAW): one forged v2 GETPORT reply with\n"
 "           xid -X saying port -A, from -H HOST port -p to ADDRESS port -B\n"
 "  plant    TCP (needs CAP_NET_ADMIN): an ICMP port unreachable about one\n"
@@ -173,7 +182,8 @@ static void usage(FILE *f)
 "                spoof: the port the reply names\n"
 "  -I            serve: answer call i with PORT + i\n"
 "  -H HOST       serve: the host in v3/v4 answers (default: ADDRESS)\n"
-"  -Q PROG       plant, twin, hide: the other program (default 100005)\n"
+"  -Q PROG       plant, twin, hide, urgent: the other program (default\n"
+"                100005)\n"
 "  -X XID        the xid of the (first) call; spoof: of the reply\n"
 "  -D SECS       hide: seconds between the two writes (default 2)\n"
 "  -O            TCP Fast Open: the first call goes in the SYN (the client\n"
@@ -411,17 +421,30 @@ static void set_port(struct sockaddr_storage *ss, unsigned int port)
 		((struct sockaddr_in *)ss)->sin_port = htons(port);
 }
 
-static void parse_addr(const char *s)
+/* A numeric address; an IPv6 one may name its link: fe80::1%eth0. */
+static void parse_addr(const char *arg)
 {
 	struct sockaddr_in *in = (struct sockaddr_in *)&o.peer;
 	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&o.peer;
+	char s[INET6_ADDRSTRLEN + IF_NAMESIZE + 1], *scope;
 
+	if (strlen(arg) >= sizeof(s))
+		bad("ADDRESS too long");
+	strcpy(s, arg);
+	scope = strchr(s, '%');
+	if (scope)
+		*scope++ = '\0';
 	memset(&o.peer, 0, sizeof(o.peer));
-	if (inet_pton(AF_INET, s, &in->sin_addr) == 1) {
+	if (!scope && inet_pton(AF_INET, s, &in->sin_addr) == 1) {
 		in->sin_family = AF_INET;
 		o.peer_len = sizeof(*in);
 	} else if (inet_pton(AF_INET6, s, &in6->sin6_addr) == 1) {
 		in6->sin6_family = AF_INET6;
+		if (scope) {
+			in6->sin6_scope_id = if_nametoindex(scope);
+			if (!in6->sin6_scope_id)
+				bad("no such interface after %");
+		}
 		o.peer_len = sizeof(*in6);
 	} else {
 		bad("ADDRESS must be a numeric IPv4 or IPv6 address");
@@ -1031,6 +1054,107 @@ static int do_hide(void)
 	return 0;
 }
 
+/* Send @len bytes of @p, the byte at @urg (< @len) urgent. */
+static void write_urgent(int fd, const uint8_t *p, size_t len, size_t urg)
+{
+	write_all(fd, p, urg);
+	if (send(fd, p + urg, 1, MSG_OOB | MSG_NOSIGNAL) != 1)
+		die("send MSG_OOB");
+	write_all(fd, p + urg + 1, len - urg - 1);
+}
+
+/* Wait for the reply to @xid; print its port. */
+static int print_reply(int fd, uint32_t xid)
+{
+	long port;
+
+	if (!read_replies(fd, 1, &port, xid, now() + o.timeout)) {
+		fprintf(stderr, "rpcsend: no reply\n");
+		close(fd);
+		return 1;
+	}
+	printf("%ld\n", port);
+	close(fd);
+	return 0;
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = v >> 24;
+	p[1] = v >> 16;
+	p[2] = v >> 8;
+	p[3] = v;
+}
+
+/*
+ * The wire (what a helper reading every byte sees), byte 3 urgent:
+ *   0x80 0 0 L1 | L1 bytes: S, a NULL call, zeros | mark, -Q call (xid X) |
+ *   0x80 0x80 0 0 (8 MiB) | F | -P call (xid X)
+ * The server's stream lacks byte 3: its mark is 0x80 0 0 S, a record of S
+ * bytes (the NULL call, then what the wire calls the -Q record) up to the
+ * 8 MiB mark's second byte, where its own mark 0x80 0 0 F begins.
+ */
+static int do_urgent(void)
+{
+	uint8_t w[4 + 255 + 5 + 2 * MAX_MSG];
+	uint32_t xid = o.has_xid ? o.xid : rng();
+	const size_t l1 = 56;	/* >= the NULL call's 40 bytes + 1 */
+	uint32_t prog = o.prog;
+	struct buf a, f;
+	size_t p3, len;
+	int fd;
+
+	o.prog = o.plant_prog;
+	build_call(&a, xid);
+	o.prog = prog;
+	build_call(&f, xid);
+	if (l1 + 4 + a.len > 255 || f.len > 255)
+		bad("urgent: the calls are too long");
+	memset(w, 0, sizeof(w));
+	put_be32(w, 0x80000000 | l1);
+	p3 = 4 + l1 + 4 + a.len;
+	w[4] = p3 - 4;
+	put_be32(w + 5, xid + 1);	/* the NULL call: proc 0, AUTH_NULL */
+	put_be32(w + 9, 0);
+	put_be32(w + 13, 2);
+	put_be32(w + 17, PMAP_PROG);
+	put_be32(w + 21, o.pmap_vers);
+	put_be32(w + 4 + l1, 0x80000000 | a.len);
+	memcpy(w + 8 + l1, a.b, a.len);
+	put_be32(w + p3, 0x80800000);
+	w[p3 + 4] = f.len;
+	memcpy(w + p3 + 5, f.b, f.len);
+	len = p3 + 5 + f.len;
+	fd = open_sock(1, 0);
+	if (fd < 0) {
+		fprintf(stderr, "rpcsend: cannot connect\n");
+		return 1;
+	}
+	write_urgent(fd, w, len, 3);
+	return print_reply(fd, xid);
+}
+
+static int do_oob(void)
+{
+	uint8_t out[MAX_MSG + 4 * MAX_FRAGS];
+	uint32_t xid = o.has_xid ? o.xid : rng();
+	size_t len = 0;
+	struct buf m;
+	int fd;
+
+	build_call(&m, xid);
+	add_record(out, &len, sizeof(out) - 1, &m);
+	/* The last byte urgent, then once more for the server's stream. */
+	out[len] = out[len - 1];
+	fd = open_sock(1, 0);
+	if (fd < 0) {
+		fprintf(stderr, "rpcsend: cannot connect\n");
+		return 1;
+	}
+	write_urgent(fd, out, len + 1, len - 1);
+	return print_reply(fd, xid);
+}
+
 static int do_spoof(void)
 {
 	struct sockaddr_in *to = (struct sockaddr_in *)&o.peer;
@@ -1212,6 +1336,8 @@ static const struct {
 	{ "twin", M_TWIN, do_twin },
 	{ "hide", M_HIDE, do_hide },
 	{ "spoof", M_SPOOF, do_spoof },
+	{ "urgent", M_URGENT, do_urgent },
+	{ "oob", M_OOB, do_oob },
 };
 
 int main(int argc, char **argv)
@@ -1323,9 +1449,9 @@ int main(int argc, char **argv)
 	o.mode = modes[i].mode;
 	if (o.mode == M_SPRAY && o.tcp)
 		bad("spray is UDP");
-	if ((o.mode == M_PLANT || o.mode == M_DESYNC || o.mode == M_HIDE) &&
-	    !o.tcp)
-		bad("plant, desync and hide need -t tcp");
+	if ((o.mode == M_PLANT || o.mode == M_DESYNC || o.mode == M_HIDE ||
+	     o.mode == M_URGENT || o.mode == M_OOB) && !o.tcp)
+		bad("plant, desync, hide, urgent and oob need -t tcp");
 	if (o.fastopen && !o.tcp)
 		bad("-O needs -t tcp");
 	if (o.versaddr && o.pmap_vers != 4)
