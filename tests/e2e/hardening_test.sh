@@ -8,7 +8,9 @@
 #      fake call cannot plant it (TCP over IPv4 and IPv6), nor stop a
 #      stream with a sequence number far ahead; and what the review of the
 #      fixes found: two calls with one xid (a forbidden one answered
-#      first), a call hidden in a stream picked up after its start
+#      first), a call hidden in a stream picked up after its start, TCP
+#      urgent data (the server's stream lacks the urgent byte), segments
+#      conntrack finds invalid (no helper reads them) on a helper's rule
 #   2. the TCP state never leaks: an entry whose helper ctnetlink took off,
 #      conntrack -F during lookups, data in a SYN (TCP Fast Open)
 #   3. one namespace cannot starve another: limits per namespace and per
@@ -35,7 +37,7 @@ CONF=${IMGSEC_SRC:-/src}/etc/imgsec.conf
 NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
 BUSY_NETNS=20 # namespaces with a policy, made before the hosts (test 9)
 
-for t in ctunhelp ndsend; do
+for t in ctunhelp ndsend flood; do
 	[ -x "$TOOLS/$t" ] || die "$TOOLS/$t is missing: make tools"
 done
 
@@ -98,19 +100,52 @@ test_icmp_errors() {
 	twins_case udp
 	twins_case tcp
 	test_hidden_call
+	urgent_case "urgent byte" -P 100021 -V 4 -x tcp -Q 100005 urgent
+	urgent_case "urgent last byte" -P 100005 -V 3 -x tcp oob
 }
 
+# TCP urgent data: the server's socket leaves the urgent byte out of its
+# stream, a helper reading the wire would not. "urgent": for the server
+# an nlockmgr call of xid X, on the wire a mountd call of xid X; "oob": a
+# mountd call whose last byte went urgent, then plainly.
+urgent_case() { # NAME RPCSEND-ARGS...
+	local name=$1 port s0 s1
+	shift
+	firewall with || die "cannot load the ruleset"
+	s0=$(rpc_stats)
+	port=$(run_in outsider timeout -k 2 15 "$RPCSEND" -T 3 -t tcp "$@" "$G4")
+	s1=$(rpc_stats)
+	check "$name: the server answered what it read ($port)" \
+		test "${port:-0}" -gt 0
+	check "$name: nothing opened" no_expectation
+	check "$name: the connection is not trusted" \
+		counter_is untrusted "$(delta untrusted "$s0" "$s1")" -eq 1
+	flush_expectations
+}
+
+expectation_to() { expectations | grep -q " dport=$1 "; } # PORT
+
 # Two calls with one xid: nlockmgr (not allowed), then mountd. rpcbind
-# answers the first first: its reply must not open anything.
+# answers the first first: its reply must not open anything. Over TCP both
+# go in one segment; over UDP the server may answer the first before the
+# second comes, and then each reply is its own call's.
 twins_case() { # udp|tcp
-	local out s0 s1
+	local out s0 s1 nlm
 	firewall with || die "cannot load the ruleset"
 	s0=$(rpc_stats)
 	out=$(run_in outsider timeout -k 2 15 "$RPCSEND" -T 3 -t "$1" \
 		-P 100021 -V 4 -x tcp -Q 100005 twin "$G4")
 	s1=$(rpc_stats)
+	nlm=$(lookup outsider "$G4" -t "$1" -P 100021 -V 4 -x tcp)
 	check "one xid, two calls over $1: both answered ($(echo $out))" \
 		test "$(grep -c . <<<"$out")" = 2
+	check_not "one xid, two calls over $1: nlockmgr's port ($nlm) not opened" \
+		expectation_to "${nlm:-0}"
+	if [ "$1" = udp ] && [ "$(delta untrusted "$s0" "$s1")" = 0 ]; then
+		log "one xid, two calls over udp: answered one at a time ($(delta replies "$s0" "$s1") replies, $(n_expectations) opened)"
+		flush_expectations
+		return
+	fi
 	check "one xid, two calls over $1: nothing opened" no_expectation
 	check "one xid, two calls over $1: the flow is no longer trusted" \
 		counter_is untrusted "$(delta untrusted "$s0" "$s1")" -eq 1
@@ -294,8 +329,32 @@ test_namespaces() {
 	check "img1 is another client: its TCP lookup opens mountd ($port)" \
 		sh -c "$IP netns exec gcems conntrack -L expect 2>/dev/null | grep -q 'src=$(addr4 img1) dst=$G4 sport=0 dport=${port:-0} '"
 	wait "$pid"
+	link_local_clients
 	echo 32 >/sys/module/imgsec/parameters/rpc_max_conns_per_client
 	flush_conntrack
+}
+
+link_local() { # NS: its address on the link
+	"$IP" -n "$1" -6 -o addr show dev eth0 scope link |
+		sed -n 's|.* inet6 \([0-9a-f:]*\)/.*|\1|p' | head -n 1
+}
+
+# On the link every host has the same /64 (fe80::): there a client is its
+# address, not its /64.
+link_local_clients() {
+	local pid port gl il
+	gl=$(link_local gcems)
+	il=$(link_local img1)
+	flush_conntrack
+	run_in outsider timeout -k 2 40 "$RPCSEND" -q -t tcp -n 20 -k 20 \
+		-B 31000 flood "$gl%eth0" >/dev/null 2>&1 &
+	pid=$!
+	check "outsider holds 20 connections to $gl: 8 followed" \
+		busywait 30000 tcp_states_are 8
+	port=$(lookup img1 "$gl%eth0" -t tcp -P 100005 -x tcp)
+	check "img1 ($il) is another client on the link: its TCP lookup opens mountd ($port)" \
+		sh -c "$IP netns exec gcems conntrack -L expect -f ipv6 2>/dev/null | grep -q 'src=$il dst=$gl sport=0 dport=${port:-0} '"
+	wait "$pid"
 }
 
 # --- 4: ND and MLD on the host --------------------------------------------
@@ -461,6 +520,46 @@ test_hook_order() {
 	must ctl flush
 }
 
+# --- conntrack's invalid packets on a helper's rule --------------------------
+
+# SYN+FIN to portmap, counted before any filter (-300) and after imgsec's
+# hook (20) in gcems.
+invalid_ruleset() {
+	cat <<-EOF
+	table inet invalid {
+		chain pre {
+			type filter hook prerouting priority -300; policy accept;
+			tcp dport 111 tcp flags & (syn | fin) == syn | fin counter
+		}
+		chain in {
+			type filter hook input priority 20; policy accept;
+			tcp dport 111 tcp flags & (syn | fin) == syn | fin counter
+		}
+	}
+	EOF
+}
+
+# Conntrack gives a segment it finds invalid no entry, so no helper reads
+# it, while the server's stack may still take its data (a SACK block past
+# the window makes a data segment invalid): on a rule with "helper rpc",
+# what the helper cannot see does not pass.
+test_invalid_on_helper_rule() {
+	local counts s0 s1
+	must ctl set-policy "$CONF"
+	invalid_ruleset | run_in gcems nft -f - || die "cannot load the ruleset"
+	s0=$(stat_in gcems invalid)
+	run_in img1 "$TOOLS/flood" -s "$(addr4 img1)/32" -p 111 -n 20 -F 3 \
+		syn "$G4" >/dev/null
+	s1=$(stat_in gcems invalid)
+	counts=$(run_in gcems nft list table inet invalid |
+		sed -n 's/.*counter packets \([0-9]*\) .*/\1/p' | paste -sd' ')
+	check "20 SYN+FIN segments from img1 reached gcems's portmap, invalid to conntrack (+$((s1 - s0)))" \
+		test "${counts% *}" = 20 -a "$((s1 - s0))" -ge 20
+	check "none passed the rule \"img -> gcems tcp 111 helper rpc\" (${counts#* } after the hook)" \
+		test "${counts#* }" = 0
+	run_in gcems nft delete table inet invalid
+}
+
 # --- 9: rmmod under traffic ---------------------------------------------
 
 # BUSY_NETNS namespaces with a policy, made before the hosts so that the
@@ -553,5 +652,6 @@ test_icmpv6_exemptions
 test_exposure
 test_rate_limits
 test_hook_order
+test_invalid_on_helper_rule
 test_unload_order
 summary
