@@ -337,14 +337,44 @@ static void imgsec_rpc_udp(struct imgsec_rpc_ctx *ctx,
  * followed from there or not at all, so that no call the server reads can
  * be hidden from the helper by starting it somewhere else.
  */
+/* The connection is never followed: counted as a flow not trusted. */
+static void imgsec_rpc_tcp_lose(struct imgsec_rpc_ctx *ctx)
+{
+	struct imgsec_rpc_tcp_start *start = &ctx->help->tcp;
+
+	if (start->lost)
+		return;
+	start->lost = true;
+	imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_UNTRUSTED);
+}
+
+/*
+ * Each stream starts once: a SYN sent again carries the same number, and
+ * one with another (which the server discards once established) would move
+ * the helper's start away from the server's. The SYN-ACK must acknowledge
+ * the SYN alone: if it acknowledges data in the SYN (TCP Fast Open), the
+ * server read bytes the helper did not.
+ */
 static void imgsec_rpc_tcp_syn(struct imgsec_rpc_ctx *ctx,
 			       const struct tcphdr *th)
 {
 	struct imgsec_rpc_tcp_start *start = &ctx->help->tcp;
+	u32 seq = ntohl(th->seq) + 1;
 
 	if (ctx->help->conn || start->lost)
 		return;
-	start->seq[ctx->dir] = ntohl(th->seq) + 1;
+	if (start->known & BIT(ctx->dir)) {
+		if (start->seq[ctx->dir] != seq)
+			imgsec_rpc_tcp_lose(ctx);
+		return;
+	}
+	if (ctx->dir == IP_CT_DIR_REPLY &&
+	    (!(start->known & BIT(IP_CT_DIR_ORIGINAL)) ||
+	     ntohl(th->ack_seq) != start->seq[IP_CT_DIR_ORIGINAL])) {
+		imgsec_rpc_tcp_lose(ctx);
+		return;
+	}
+	start->seq[ctx->dir] = seq;
 	start->known |= BIT(ctx->dir);
 }
 
@@ -388,14 +418,10 @@ static bool imgsec_rpc_tcp_follow(struct imgsec_rpc_ctx *ctx, u32 seq)
  */
 static void imgsec_rpc_tcp_urgent(struct imgsec_rpc_ctx *ctx)
 {
-	struct imgsec_rpc_tcp_start *start = &ctx->help->tcp;
-
-	if (ctx->help->conn) {
+	if (ctx->help->conn)
 		imgsec_rpc_distrust(ctx);
-	} else if (!start->lost) {
-		start->lost = true;
-		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_UNTRUSTED);
-	}
+	else
+		imgsec_rpc_tcp_lose(ctx);
 }
 
 static void imgsec_rpc_tcp(struct imgsec_rpc_ctx *ctx,

@@ -174,12 +174,17 @@ static void imgsec_reject(struct sk_buff *skb, const struct imgsec_pkt *pkt,
 				 state->hook);
 }
 
-/* The policy's default action, or in monitor mode its report. */
+/*
+ * The policy's default action, or in monitor mode its report. @may_reject:
+ * false for a packet of a connection conntrack may only have misjudged,
+ * which a reset would kill.
+ */
 static unsigned int imgsec_refuse(struct imgsec_net *in,
 				  const struct imgsec_policy *p,
 				  struct sk_buff *skb,
 				  const struct imgsec_pkt *pkt,
-				  const struct nf_hook_state *state)
+				  const struct nf_hook_state *state,
+				  bool may_reject)
 {
 	bool monitor = p->desc.mode == IMGSEC_MODE_MONITOR;
 
@@ -189,7 +194,7 @@ static unsigned int imgsec_refuse(struct imgsec_net *in,
 		return NF_ACCEPT;
 	}
 	imgsec_count(in, IMGSEC_STATS_A_DROPPED);
-	if (p->desc.default_action == IMGSEC_ACTION_REJECT)
+	if (may_reject && p->desc.default_action == IMGSEC_ACTION_REJECT)
 		imgsec_reject(skb, pkt, state);
 	return NF_DROP;
 }
@@ -237,15 +242,15 @@ static unsigned int imgsec_hook(void *priv, struct sk_buff *skb,
 		rule = imgsec_classify(p->cls, pkt.family, pkt.saddr,
 				       pkt.daddr, pkt.proto, pkt.dport);
 	if (rule < 0)
-		return imgsec_refuse(in, p, skb, &pkt, state);
+		return imgsec_refuse(in, p, skb, &pkt, state, true);
 	/*
 	 * Conntrack found it invalid (no entry), so the entry's helper never
 	 * sees it; the server's stack may still take its data (a SACK block
 	 * past the window does that). What a helper does not see, its rule
-	 * does not let pass.
+	 * does not let pass; dropped, not reset.
 	 */
 	if (!ct && p->desc.rules[rule].helper != IMGSEC_HELPER_NONE)
-		return imgsec_refuse(in, p, skb, &pkt, state);
+		return imgsec_refuse(in, p, skb, &pkt, state, false);
 
 	imgsec_count(in, IMGSEC_STATS_A_ACCEPTED);
 	imgsec_rule_hit(p, rule, skb);

@@ -390,8 +390,10 @@ flood_wild() {
 	log "wild: img2's portmap: ${sent:-?} of 200 TCP connections open with a call, 3000 UDP lookups; helper calls +$(delta calls "$s0" "$s1"), overflows +$(delta overflows "$s0" "$s1"), TCP states at most ${peak#* } (img2's bound $PER_CLIENT, img1's lookups besides), expectations for img2 $e"
 	log "wild: gcems conntrack entries: $c0 before, at most ${peak% *} during, of nf_conntrack_max $(cat /proc/sys/net/netfilter/nf_conntrack_max); drops +$(delta ct_drop "$s0" "$s1"), early drops +$(delta ct_early_drop "$s0" "$s1")"
 	legit_checks wild
-	check "wild: of img2's ${sent:-0} connections at most $PER_CLIENT followed, the rest refused and counted (overflows +$(delta overflows "$s0" "$s1") >= $((${sent:-0} - PER_CLIENT)))" \
-		test "${sent:-0}" -gt "$PER_CLIENT" -a "$(delta overflows "$s0" "$s1")" -ge $((${sent:-0} - PER_CLIENT))
+	# img1's own TCP lookups (a few at a time) come on top of img2's.
+	check "wild: of img2's connections (${sent:-not all} open) at most $PER_CLIENT followed (TCP states at most ${peak#* }), the rest refused and counted (overflows +$(delta overflows "$s0" "$s1"))" \
+		test "${peak#* }" -le $((PER_CLIENT + 10)) -a "$(delta overflows "$s0" "$s1")" -gt 0 \
+		-a "$(delta overflows "$s0" "$s1")" -ge $((${sent:-0} - PER_CLIENT))
 	check "wild: 3000 lookups of img2 hold at most a few expectations ($e)" \
 		test "$e" -le 4
 }

@@ -9,8 +9,9 @@
 #      stream with a sequence number far ahead; and what the review of the
 #      fixes found: two calls with one xid (a forbidden one answered
 #      first), a call hidden in a stream picked up after its start, TCP
-#      urgent data (the server's stream lacks the urgent byte), segments
-#      conntrack finds invalid (no helper reads them) on a helper's rule
+#      urgent data (the server's stream lacks the urgent byte), a second
+#      SYN that would move the stream's start, segments conntrack finds
+#      invalid (no helper reads them) on a helper's rule
 #   2. the TCP state never leaks: an entry whose helper ctnetlink took off,
 #      conntrack -F during lookups, data in a SYN (TCP Fast Open)
 #   3. one namespace cannot starve another: limits per namespace and per
@@ -102,6 +103,35 @@ test_icmp_errors() {
 	test_hidden_call
 	urgent_case "urgent byte" -P 100021 -V 4 -x tcp -Q 100005 urgent
 	urgent_case "urgent last byte" -P 100005 -V 3 -x tcp oob
+	test_second_syn
+}
+
+# A second SYN 36 bytes before the stream's start: the server discards it,
+# a helper that took it would start its stream there and read the server's
+# nlockmgr call as the credential of a mountd call of the same xid. The
+# outsider's kernel must not reset the connection rpcsend makes by hand.
+test_second_syn() {
+	local port s0 s1
+	firewall with || die "cannot load the ruleset"
+	run_in outsider nft -f - <<-EOF || die "cannot load the outsider's ruleset"
+	table ip norst {
+		chain out {
+			type filter hook output priority 0; policy accept;
+			tcp dport 111 tcp flags rst drop
+		}
+	}
+	EOF
+	s0=$(rpc_stats)
+	port=$(run_in outsider timeout -k 2 15 "$RPCSEND" -T 5 -P 100021 -V 4 \
+		-Q 100005 resyn "$G4")
+	s1=$(rpc_stats)
+	run_in outsider nft delete table ip norst
+	check "second SYN: the server answered the nlockmgr call it read ($port)" \
+		test "${port:-0}" -gt 0
+	check "second SYN: nothing opened" no_expectation
+	check "second SYN: the connection is not followed" \
+		counter_is untrusted "$(delta untrusted "$s0" "$s1")" -eq 1
+	flush_conntrack
 }
 
 # TCP urgent data: the server's socket leaves the urgent byte out of its

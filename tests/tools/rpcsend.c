@@ -46,7 +46,7 @@
 
 enum mode {
 	M_GETPORT, M_FLOOD, M_XIDS, M_FORGE, M_SERVE, M_PLANT, M_DESYNC,
-	M_SPRAY, M_TWIN, M_HIDE, M_SPOOF, M_URGENT, M_OOB,
+	M_SPRAY, M_TWIN, M_HIDE, M_SPOOF, M_URGENT, M_OOB, M_RESYN,
 };
 
 /* Not in every libc's headers. */
@@ -149,6 +149,13 @@ static void usage(FILE *f)
 "  oob      TCP: a -P PROG call whose last byte goes urgent, then again\n"
 "           plainly: the server reads the call whole and answers it; prints\n"
 "           the port\n"
+"  resyn    IPv4, raw (CAP_NET_RAW; keep the kernel from resetting the\n"
+"           connection: drop its RSTs): a handshake of its own, a second SYN\n"
+"           36 bytes before the stream's start (the server discards it), then\n"
+"           one segment from there. The server reads past its first 36\n"
+"           bytes: a -P PROG call of xid X (portmap v2); read whole, it is\n"
+"           one -Q PROG call of xid X whose credential holds the server's.\n"
+"           Prints the port of the reply\n"
 "  spoof    IPv4, raw (CAP_NET_RAW): one forged v2 GETPORT reply with\n"
 "           xid -X saying port -A, from -H HOST port -p to ADDRESS port -B\n"
 "  plant    TCP (needs CAP_NET_ADMIN): an ICMP port unreachable about one\n"
@@ -1155,6 +1162,179 @@ static int do_oob(void)
 	return print_reply(fd, xid);
 }
 
+/* One raw IPv4 TCP segment of the connection @c, checksummed. */
+struct raw_conn {
+	int fd;
+	struct in_addr src, dst;
+	uint16_t sport, dport;
+};
+
+static void send_seg(const struct raw_conn *c, uint32_t seq, uint32_t ack,
+		     uint8_t flags, const uint8_t *data, size_t len)
+{
+	uint8_t pkt[20 + 20 + 2 * MAX_MSG], ps[12 + 20 + 2 * MAX_MSG];
+	struct iphdr *ip = (struct iphdr *)pkt;
+	struct tcphdr *th = (struct tcphdr *)(pkt + 20);
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr = c->dst };
+	uint16_t sum;
+
+	memset(pkt, 0, 40);
+	ip->version = 4;
+	ip->ihl = 5;
+	ip->tot_len = htons(40 + len);
+	ip->ttl = 64;
+	ip->protocol = IPPROTO_TCP;
+	ip->saddr = c->src.s_addr;
+	ip->daddr = c->dst.s_addr;
+	th->source = htons(c->sport);
+	th->dest = htons(c->dport);
+	th->seq = htonl(seq);
+	th->ack_seq = htonl(ack);
+	th->doff = 5;
+	pkt[33] = flags;
+	th->window = htons(64240);
+	memcpy(pkt + 40, data, len);
+	memcpy(ps, &ip->saddr, 8);
+	ps[8] = 0;
+	ps[9] = IPPROTO_TCP;
+	ps[10] = (20 + len) >> 8;
+	ps[11] = 20 + len;
+	memcpy(ps + 12, th, 20 + len);
+	sum = inet_csum(ps, 12 + 20 + len);
+	memcpy(&th->check, &sum, 2);
+	if (sendto(c->fd, pkt, 40 + len, 0, (struct sockaddr *)&to,
+		   sizeof(to)) < 0)
+		die("sendto");
+}
+
+/*
+ * The next segment of @c from the server (raw IPPROTO_TCP sockets get a
+ * copy of every TCP packet): its header in @th, its payload length, or -1
+ * at the deadline.
+ */
+static ssize_t recv_seg(const struct raw_conn *c, int rx, struct tcphdr *th,
+			uint8_t *data, size_t cap, double deadline)
+{
+	uint8_t pkt[RX_BUF];
+	const struct iphdr *ip = (const struct iphdr *)pkt;
+	size_t hl, tl;
+	ssize_t n;
+
+	while (wait_readable(rx, deadline)) {
+		n = recv(rx, pkt, sizeof(pkt), MSG_DONTWAIT);
+		if (n < 20)
+			continue;
+		hl = ip->ihl * 4;
+		if (ip->saddr != c->dst.s_addr || (size_t)n < hl + 20)
+			continue;
+		memcpy(th, pkt + hl, sizeof(*th));
+		tl = th->doff * 4;
+		if (ntohs(th->source) != c->dport ||
+		    ntohs(th->dest) != c->sport || (size_t)n < hl + tl)
+			continue;
+		n -= hl + tl;
+		if ((size_t)n > cap)
+			n = cap;
+		memcpy(data, pkt + hl + tl, n);
+		return n;
+	}
+	return -1;
+}
+
+static void put_words(uint8_t *p, const uint32_t *w, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		put_be32(p + 4 * i, w[i]);
+}
+
+/* The segment of do_resyn: 36 bytes, the server's record, 24 bytes. */
+static size_t resyn_payload(uint8_t *p, uint32_t xid)
+{
+	const uint32_t head[] = {
+		0x80000000 | 116, xid, 0, 2, PMAP_PROG, 2, 3,
+		7, 60,			/* a credential of 60 bytes: */
+	};
+	const uint32_t tail[] = {
+		0, 0,			/* verifier AUTH_NULL */
+		o.plant_prog, 3, IPPROTO_TCP, 0,
+	};
+	int auth_sys = o.auth_sys, vers = o.pmap_vers;
+	struct buf m;
+
+	o.auth_sys = 0;
+	o.pmap_vers = 2;
+	build_call(&m, xid);	/* -P PROG: 56 bytes */
+	o.auth_sys = auth_sys;
+	o.pmap_vers = vers;
+	put_words(p, head, 9);
+	put_be32(p + 36, 0x80000000 | m.len);
+	memcpy(p + 40, m.b, m.len);
+	put_words(p + 40 + m.len, tail, 6);
+	return 40 + m.len + 24;
+}
+
+static int do_resyn(void)
+{
+	struct sockaddr_in *peer = (struct sockaddr_in *)&o.peer;
+	struct sockaddr_in local;
+	socklen_t llen = sizeof(local);
+	double deadline = now() + o.timeout;
+	uint32_t xid = o.has_xid ? o.xid : rng(), isn = rng(), srv;
+	uint8_t data[RX_BUF], seg[2 * MAX_MSG];
+	struct raw_conn c = { .dst = peer->sin_addr, .dport = o.port };
+	size_t plen;
+	struct tcphdr th;
+	int rx, one = 1;
+	uint32_t rxid;
+	ssize_t n;
+	long port;
+
+	if (o.family != AF_INET)
+		bad("resyn needs an IPv4 ADDRESS");
+	/* The source address the kernel would use. */
+	c.fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (c.fd < 0 || connect(c.fd, (struct sockaddr *)peer,
+				sizeof(*peer)) < 0 ||
+	    getsockname(c.fd, (struct sockaddr *)&local, &llen) < 0)
+		die("source address");
+	close(c.fd);
+	c.src = local.sin_addr;
+	c.sport = 20000 + rng() % 40000;
+	c.fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	rx = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_TCP);
+	if (c.fd < 0 || rx < 0 ||
+	    setsockopt(c.fd, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one)) < 0)
+		die("raw socket (needs CAP_NET_RAW)");
+	send_seg(&c, isn, 0, TH_SYN, NULL, 0);
+	do {
+		n = recv_seg(&c, rx, &th, data, sizeof(data), deadline);
+		if (n < 0)
+			bad("no SYN-ACK");
+	} while (!th.syn || !th.ack || ntohl(th.ack_seq) != isn + 1);
+	srv = ntohl(th.seq) + 1;
+	send_seg(&c, isn + 1, srv, TH_ACK, NULL, 0);
+	/* Its data would start at isn + 1 - 36, as the segment's does. */
+	send_seg(&c, isn - 36, 0, TH_SYN, NULL, 0);
+	plen = resyn_payload(seg, xid);
+	send_seg(&c, isn + 1 - 36, srv, TH_ACK | TH_PUSH, seg, plen);
+	/* The reply: one record, in one segment. */
+	while ((n = recv_seg(&c, rx, &th, data, sizeof(data), deadline)) >= 0) {
+		if (n < 4)
+			continue;
+		port = parse_reply(data + 4, n - 4, &rxid);
+		if (port >= 0 && rxid == xid) {
+			printf("%ld\n", port);
+			send_seg(&c, isn + 1 - 36 + plen, ntohl(th.seq) + n,
+				 TH_RST | TH_ACK, NULL, 0);
+			return 0;
+		}
+	}
+	fprintf(stderr, "rpcsend: no reply\n");
+	return 1;
+}
+
 static int do_spoof(void)
 {
 	struct sockaddr_in *to = (struct sockaddr_in *)&o.peer;
@@ -1338,6 +1518,7 @@ static const struct {
 	{ "spoof", M_SPOOF, do_spoof },
 	{ "urgent", M_URGENT, do_urgent },
 	{ "oob", M_OOB, do_oob },
+	{ "resyn", M_RESYN, do_resyn },
 };
 
 int main(int argc, char **argv)
