@@ -39,6 +39,13 @@ tools: $(TOOLS)
 tests/tools/%: tests/tools/%.c include/uapi/linux/imgsec.h
 	$(CC) -static -O2 -Wall -Wextra -Werror -Iinclude/uapi -o $@ $<
 
+# imgsecctl's parser and encoder, and libmnl (which the VM has for it).
+POLICY_SWAP_SRCS := userspace/genl.c userspace/policy_file.c \
+	userspace/policy_nl.c module/policy_desc.c
+tests/tools/policy_swap: tests/tools/policy_swap.c $(POLICY_SWAP_SRCS) \
+		$(wildcard userspace/*.h module/*.h) include/uapi/linux/imgsec.h
+	$(CC) $(USER_CFLAGS) -o $@ $< $(POLICY_SWAP_SRCS) $(CTL_LIBS)
+
 deps:
 	tests/deps.sh
 
