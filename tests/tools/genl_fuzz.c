@@ -2779,6 +2779,32 @@ static void shared_fail(const char *fmt, ...)
 	__atomic_store_n(&sh->stop, 1, __ATOMIC_SEQ_CST);
 }
 
+static uint64_t whole_dumps(void)
+{
+	return __atomic_load_n(&sh->consistent[0], __ATOMIC_SEQ_CST) +
+	       __atomic_load_n(&sh->consistent[1], __ATOMIC_SEQ_CST) +
+	       __atomic_load_n(&sh->mixed, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * Half the time after a set, wait (half a second at most) for a dump to
+ * end uninterrupted: on a slow kernel sets back to back would interrupt
+ * every dump, and a dump that never ends whole checks nothing.
+ */
+static void let_a_dump_end(double deadline)
+{
+	struct timespec ms = { 0, 1000000 };
+	uint64_t n = whole_dumps();
+	double until = now() + 0.5;
+
+	if (until > deadline)
+		until = deadline;
+	if (!pct(50))
+		return;
+	while (!stopped() && now() < until && whole_dumps() == n)
+		nanosleep(&ms, NULL);
+}
+
 static void setter(struct msg *set[2], double deadline)
 {
 	int fd = nl_open(0, true, true), ret;
@@ -2796,6 +2822,7 @@ static void setter(struct msg *set[2], double deadline)
 			return;
 		}
 		__atomic_store_n(&sh->sets, ++k, __ATOMIC_SEQ_CST);
+		let_a_dump_end(deadline);
 	}
 }
 
