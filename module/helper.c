@@ -379,6 +379,25 @@ static void imgsec_rpc_tcp_syn(struct imgsec_rpc_ctx *ctx,
 }
 
 /*
+ * With SYN cookies the server takes its initial sequence number from the
+ * ACK that completes the handshake, and accepts one a few below or above
+ * the SYN-ACK's (the cookie's MSS index): until the connection is followed,
+ * the client's ACKs must acknowledge the SYN-ACK exactly, or the server's
+ * stream would start elsewhere than the helper's.
+ */
+static void imgsec_rpc_tcp_ack(struct imgsec_rpc_ctx *ctx,
+			       const struct tcphdr *th)
+{
+	struct imgsec_rpc_tcp_start *start = &ctx->help->tcp;
+
+	if (ctx->help->conn || start->lost || ctx->dir != IP_CT_DIR_ORIGINAL ||
+	    !th->ack || !(start->known & BIT(IP_CT_DIR_REPLY)))
+		return;
+	if (ntohl(th->ack_seq) != start->seq[IP_CT_DIR_REPLY])
+		imgsec_rpc_tcp_lose(ctx);
+}
+
+/*
  * The client's first data, where its stream starts: give the connection
  * its state, following both streams from their starts. Anything else, or
  * no state to be had, and the connection is never followed.
@@ -443,11 +462,15 @@ static void imgsec_rpc_tcp(struct imgsec_rpc_ctx *ctx,
 		imgsec_rpc_tcp_urgent(ctx);
 		return;
 	}
-	if (th->syn)
+	/* A SYN's data is not the stream followed (see above). */
+	if (th->syn) {
 		imgsec_rpc_tcp_syn(ctx, th);
-	/* A SYN's data comes before confirmation, maybe never confirmed. */
+		return;
+	}
+	/* Before confirmation, maybe never confirmed (a pickup mid-stream). */
 	if (ctinfo == IP_CT_NEW)
 		return;
+	imgsec_rpc_tcp_ack(ctx, th);
 	dataoff = protoff + th->doff * 4;
 	if (dataoff >= skb->len)
 		return;

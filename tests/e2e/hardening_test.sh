@@ -10,8 +10,9 @@
 #      fixes found: two calls with one xid (a forbidden one answered
 #      first), a call hidden in a stream picked up after its start, TCP
 #      urgent data (the server's stream lacks the urgent byte), a second
-#      SYN that would move the stream's start, segments conntrack finds
-#      invalid (no helper reads them) on a helper's rule
+#      SYN or a SYN cookie's ACK that would move a stream's start,
+#      segments conntrack finds invalid (no helper reads them) on a
+#      helper's rule
 #   2. the TCP state never leaks: an entry whose helper ctnetlink took off,
 #      conntrack -F during lookups, data in a SYN (TCP Fast Open)
 #   3. one namespace cannot starve another: limits per namespace and per
@@ -104,15 +105,15 @@ test_icmp_errors() {
 	urgent_case "urgent byte" -P 100021 -V 4 -x tcp -Q 100005 urgent
 	urgent_case "urgent last byte" -P 100005 -V 3 -x tcp oob
 	test_second_syn
+	test_syn_cookie
 }
 
-# A second SYN 36 bytes before the stream's start: the server discards it,
-# a helper that took it would start its stream there and read the server's
-# nlockmgr call as the credential of a mountd call of the same xid. The
-# outsider's kernel must not reset the connection rpcsend makes by hand.
-test_second_syn() {
-	local port s0 s1
-	firewall with || die "cannot load the ruleset"
+# rpcsend's own handshakes: the outsider's kernel must not reset them.
+norst() { # on|off
+	if [ "$1" = off ]; then
+		run_in outsider nft delete table ip norst
+		return
+	fi
 	run_in outsider nft -f - <<-EOF || die "cannot load the outsider's ruleset"
 	table ip norst {
 		chain out {
@@ -121,11 +122,20 @@ test_second_syn() {
 		}
 	}
 	EOF
+}
+
+# A second SYN 36 bytes before the stream's start: the server discards it,
+# a helper that took it would start its stream there and read the server's
+# nlockmgr call as the credential of a mountd call of the same xid.
+test_second_syn() {
+	local port s0 s1
+	firewall with || die "cannot load the ruleset"
+	norst on
 	s0=$(rpc_stats)
 	port=$(run_in outsider timeout -k 2 15 "$RPCSEND" -T 5 -P 100021 -V 4 \
 		-Q 100005 resyn "$G4")
 	s1=$(rpc_stats)
-	run_in outsider nft delete table ip norst
+	norst off
 	check "second SYN: the server answered the nlockmgr call it read ($port)" \
 		test "${port:-0}" -gt 0
 	check "second SYN: nothing opened" no_expectation
@@ -211,6 +221,31 @@ test_hidden_call() {
 	kill "$pid" 2>/dev/null
 	wait "$pid"
 	check "reload imgsec with its defaults" reload_module
+}
+
+# SYN cookies: the server takes its initial sequence number from the ACK
+# that completes the handshake and accepts one 3 below the SYN-ACK's (the
+# cookie's MSS index), so its stream starts 3 bytes before the SYN-ACK
+# said; a helper that followed would read the replies out of frame (a
+# reply shaped for it opens a forbidden port).
+test_syn_cookie() {
+	local port s0 s1 cookies
+	firewall with || die "cannot load the ruleset"
+	cookies=$(run_in gcems sysctl -n net.ipv4.tcp_syncookies)
+	must run_in gcems sysctl -q -w net.ipv4.tcp_syncookies=2
+	norst on
+	s0=$(rpc_stats)
+	port=$(run_in outsider timeout -k 2 15 "$RPCSEND" -T 5 -P 100005 -V 3 \
+		-x tcp cookie "$G4")
+	s1=$(rpc_stats)
+	norst off
+	must run_in gcems sysctl -q -w net.ipv4.tcp_syncookies="$cookies"
+	check "SYN cookie, an ACK 3 below: the server answered the lookup ($port)" \
+		test "${port:-0}" -gt 0
+	check "SYN cookie, an ACK 3 below: the connection is not followed" \
+		counter_is untrusted "$(delta untrusted "$s0" "$s1")" -eq 1
+	check "SYN cookie, an ACK 3 below: nothing opened" no_expectation
+	flush_conntrack
 }
 
 # --- 2: TCP state ---------------------------------------------------------

@@ -47,6 +47,7 @@
 enum mode {
 	M_GETPORT, M_FLOOD, M_XIDS, M_FORGE, M_SERVE, M_PLANT, M_DESYNC,
 	M_SPRAY, M_TWIN, M_HIDE, M_SPOOF, M_URGENT, M_OOB, M_RESYN,
+	M_COOKIE,
 };
 
 /* Not in every libc's headers. */
@@ -156,6 +157,10 @@ static void usage(FILE *f)
 "           bytes: a -P PROG call of xid X (portmap v2); read whole, it is\n"
 "           one -Q PROG call of xid X whose credential holds the server's.\n"
 "           Prints the port of the reply\n"
+"  cookie   IPv4, raw, as resyn: a SYN with an MSS of 1460, then the\n"
+"           handshake's ACK, carrying a -P PROG lookup, acknowledges 3 less\n"
+"           than the SYN-ACK's number (valid for a server sending SYN\n"
+"           cookies). Prints the port of the reply\n"
 "  spoof    IPv4, raw (CAP_NET_RAW): one forged v2 GETPORT reply with\n"
 "           xid -X saying port -A, from -H HOST port -p to ADDRESS port -B\n"
 "  plant    TCP (needs CAP_NET_ADMIN): an ICMP port unreachable about one\n"
@@ -1167,21 +1172,23 @@ struct raw_conn {
 	int fd;
 	struct in_addr src, dst;
 	uint16_t sport, dport;
+	uint16_t mss;		/* a SYN's MSS option; 0: none */
 };
 
 static void send_seg(const struct raw_conn *c, uint32_t seq, uint32_t ack,
 		     uint8_t flags, const uint8_t *data, size_t len)
 {
-	uint8_t pkt[20 + 20 + 2 * MAX_MSG], ps[12 + 20 + 2 * MAX_MSG];
+	uint8_t pkt[20 + 24 + 2 * MAX_MSG], ps[12 + 24 + 2 * MAX_MSG];
 	struct iphdr *ip = (struct iphdr *)pkt;
 	struct tcphdr *th = (struct tcphdr *)(pkt + 20);
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr = c->dst };
+	size_t tl = (flags & TH_SYN) && c->mss ? 24 : 20;
 	uint16_t sum;
 
-	memset(pkt, 0, 40);
+	memset(pkt, 0, 20 + tl);
 	ip->version = 4;
 	ip->ihl = 5;
-	ip->tot_len = htons(40 + len);
+	ip->tot_len = htons(20 + tl + len);
 	ip->ttl = 64;
 	ip->protocol = IPPROTO_TCP;
 	ip->saddr = c->src.s_addr;
@@ -1190,19 +1197,26 @@ static void send_seg(const struct raw_conn *c, uint32_t seq, uint32_t ack,
 	th->dest = htons(c->dport);
 	th->seq = htonl(seq);
 	th->ack_seq = htonl(ack);
-	th->doff = 5;
+	th->doff = tl / 4;
 	pkt[33] = flags;
 	th->window = htons(64240);
-	memcpy(pkt + 40, data, len);
+	if (tl > 20) {
+		pkt[40] = 2;	/* MSS */
+		pkt[41] = 4;
+		pkt[42] = c->mss >> 8;
+		pkt[43] = c->mss;
+	}
+	if (len)
+		memcpy(pkt + 20 + tl, data, len);
 	memcpy(ps, &ip->saddr, 8);
 	ps[8] = 0;
 	ps[9] = IPPROTO_TCP;
-	ps[10] = (20 + len) >> 8;
-	ps[11] = 20 + len;
-	memcpy(ps + 12, th, 20 + len);
-	sum = inet_csum(ps, 12 + 20 + len);
+	ps[10] = (tl + len) >> 8;
+	ps[11] = tl + len;
+	memcpy(ps + 12, th, tl + len);
+	sum = inet_csum(ps, 12 + tl + len);
 	memcpy(&th->check, &sum, 2);
-	if (sendto(c->fd, pkt, 40 + len, 0, (struct sockaddr *)&to,
+	if (sendto(c->fd, pkt, 20 + tl + len, 0, (struct sockaddr *)&to,
 		   sizeof(to)) < 0)
 		die("sendto");
 }
@@ -1275,64 +1289,113 @@ static size_t resyn_payload(uint8_t *p, uint32_t xid)
 	return 40 + m.len + 24;
 }
 
-static int do_resyn(void)
+/*
+ * Raw sockets for a connection to the server from the address the kernel
+ * would use, and a SYN with @isn; returns the receiving socket, and the
+ * SYN-ACK's sequence number in @srv.
+ */
+static int raw_syn(struct raw_conn *c, uint32_t isn, uint32_t *srv,
+		   double deadline)
 {
 	struct sockaddr_in *peer = (struct sockaddr_in *)&o.peer;
 	struct sockaddr_in local;
 	socklen_t llen = sizeof(local);
-	double deadline = now() + o.timeout;
-	uint32_t xid = o.has_xid ? o.xid : rng(), isn = rng(), srv;
-	uint8_t data[RX_BUF], seg[2 * MAX_MSG];
-	struct raw_conn c = { .dst = peer->sin_addr, .dport = o.port };
-	size_t plen;
+	uint8_t data[RX_BUF];
 	struct tcphdr th;
 	int rx, one = 1;
+
+	if (o.family != AF_INET)
+		bad("resyn and cookie need an IPv4 ADDRESS");
+	c->dst = peer->sin_addr;
+	c->dport = o.port;
+	c->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (c->fd < 0 || connect(c->fd, (struct sockaddr *)peer,
+				 sizeof(*peer)) < 0 ||
+	    getsockname(c->fd, (struct sockaddr *)&local, &llen) < 0)
+		die("source address");
+	close(c->fd);
+	c->src = local.sin_addr;
+	c->sport = 20000 + rng() % 40000;
+	c->fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	rx = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_TCP);
+	if (c->fd < 0 || rx < 0 ||
+	    setsockopt(c->fd, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one)) < 0)
+		die("raw socket (needs CAP_NET_RAW)");
+	send_seg(c, isn, 0, TH_SYN, NULL, 0);
+	do {
+		if (recv_seg(c, rx, &th, data, sizeof(data), deadline) < 0)
+			bad("no SYN-ACK");
+	} while (!th.syn || !th.ack || ntohl(th.ack_seq) != isn + 1);
+	*srv = ntohl(th.seq);
+	return rx;
+}
+
+/* Print the port of the reply to @xid, reset the connection (@seq on). */
+static int raw_reply(struct raw_conn *c, int rx, uint32_t xid, uint32_t seq,
+		     double deadline)
+{
+	uint8_t data[RX_BUF];
+	struct tcphdr th;
 	uint32_t rxid;
 	ssize_t n;
 	long port;
 
-	if (o.family != AF_INET)
-		bad("resyn needs an IPv4 ADDRESS");
-	/* The source address the kernel would use. */
-	c.fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (c.fd < 0 || connect(c.fd, (struct sockaddr *)peer,
-				sizeof(*peer)) < 0 ||
-	    getsockname(c.fd, (struct sockaddr *)&local, &llen) < 0)
-		die("source address");
-	close(c.fd);
-	c.src = local.sin_addr;
-	c.sport = 20000 + rng() % 40000;
-	c.fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
-	rx = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_TCP);
-	if (c.fd < 0 || rx < 0 ||
-	    setsockopt(c.fd, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one)) < 0)
-		die("raw socket (needs CAP_NET_RAW)");
-	send_seg(&c, isn, 0, TH_SYN, NULL, 0);
-	do {
-		n = recv_seg(&c, rx, &th, data, sizeof(data), deadline);
-		if (n < 0)
-			bad("no SYN-ACK");
-	} while (!th.syn || !th.ack || ntohl(th.ack_seq) != isn + 1);
-	srv = ntohl(th.seq) + 1;
-	send_seg(&c, isn + 1, srv, TH_ACK, NULL, 0);
-	/* Its data would start at isn + 1 - 36, as the segment's does. */
-	send_seg(&c, isn - 36, 0, TH_SYN, NULL, 0);
-	plen = resyn_payload(seg, xid);
-	send_seg(&c, isn + 1 - 36, srv, TH_ACK | TH_PUSH, seg, plen);
 	/* The reply: one record, in one segment. */
-	while ((n = recv_seg(&c, rx, &th, data, sizeof(data), deadline)) >= 0) {
+	while ((n = recv_seg(c, rx, &th, data, sizeof(data), deadline)) >= 0) {
 		if (n < 4)
 			continue;
 		port = parse_reply(data + 4, n - 4, &rxid);
 		if (port >= 0 && rxid == xid) {
 			printf("%ld\n", port);
-			send_seg(&c, isn + 1 - 36 + plen, ntohl(th.seq) + n,
-				 TH_RST | TH_ACK, NULL, 0);
+			send_seg(c, seq, ntohl(th.seq) + n, TH_RST | TH_ACK,
+				 NULL, 0);
 			return 0;
 		}
 	}
 	fprintf(stderr, "rpcsend: no reply\n");
 	return 1;
+}
+
+static int do_resyn(void)
+{
+	double deadline = now() + o.timeout;
+	uint32_t xid = o.has_xid ? o.xid : rng(), isn = rng(), srv;
+	uint8_t seg[2 * MAX_MSG];
+	struct raw_conn c = { .mss = 0 };
+	size_t plen;
+	int rx;
+
+	rx = raw_syn(&c, isn, &srv, deadline);
+	send_seg(&c, isn + 1, srv + 1, TH_ACK, NULL, 0);
+	/* Its data would start at isn + 1 - 36, as the segment's does. */
+	send_seg(&c, isn - 36, 0, TH_SYN, NULL, 0);
+	plen = resyn_payload(seg, xid);
+	send_seg(&c, isn + 1 - 36, srv + 1, TH_ACK | TH_PUSH, seg, plen);
+	return raw_reply(&c, rx, xid, isn + 1 - 36 + plen, deadline);
+}
+
+/*
+ * cookie: with the server sending SYN cookies, an ACK three below the
+ * SYN-ACK's number completes the handshake all the same (the cookie's MSS
+ * index is 3 for an MSS of 1460, 0 is valid too): the server's stream then
+ * starts 3 bytes earlier than the SYN-ACK said. The ACK carries a -P PROG
+ * lookup.
+ */
+static int do_cookie(void)
+{
+	double deadline = now() + o.timeout;
+	uint32_t xid = o.has_xid ? o.xid : rng(), isn = rng(), srv;
+	uint8_t seg[MAX_MSG + 4 * MAX_FRAGS];
+	struct raw_conn c = { .mss = 1460 };
+	size_t plen = 0;
+	struct buf m;
+	int rx;
+
+	rx = raw_syn(&c, isn, &srv, deadline);
+	build_call(&m, xid);
+	add_record(seg, &plen, sizeof(seg), &m);
+	send_seg(&c, isn + 1, srv + 1 - 3, TH_ACK | TH_PUSH, seg, plen);
+	return raw_reply(&c, rx, xid, isn + 1 + plen, deadline);
 }
 
 static int do_spoof(void)
@@ -1519,6 +1582,7 @@ static const struct {
 	{ "urgent", M_URGENT, do_urgent },
 	{ "oob", M_OOB, do_oob },
 	{ "resyn", M_RESYN, do_resyn },
+	{ "cookie", M_COOKIE, do_cookie },
 };
 
 int main(int argc, char **argv)
