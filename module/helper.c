@@ -348,12 +348,22 @@ static void imgsec_rpc_tcp_lose(struct imgsec_rpc_ctx *ctx)
 	imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_UNTRUSTED);
 }
 
+/* No longer followed, or never. */
+static void imgsec_rpc_tcp_untrust(struct imgsec_rpc_ctx *ctx)
+{
+	if (ctx->help->conn)
+		imgsec_rpc_distrust(ctx);
+	else
+		imgsec_rpc_tcp_lose(ctx);
+}
+
 /*
  * Each stream starts once: a SYN sent again carries the same number, and
- * one with another (which the server discards once established) would move
- * the helper's start away from the server's. The SYN-ACK must acknowledge
- * the SYN alone: if it acknowledges data in the SYN (TCP Fast Open), the
- * server read bytes the helper did not.
+ * one with another would move the helper's start away from the server's
+ * (established, the server discards it; after a reset, conntrack lets a
+ * new connection take over the entry and the helper's state with it). The
+ * SYN-ACK must acknowledge the SYN alone: if it acknowledges data in the
+ * SYN (TCP Fast Open), the server read bytes the helper did not.
  */
 static void imgsec_rpc_tcp_syn(struct imgsec_rpc_ctx *ctx,
 			       const struct tcphdr *th)
@@ -361,13 +371,13 @@ static void imgsec_rpc_tcp_syn(struct imgsec_rpc_ctx *ctx,
 	struct imgsec_rpc_tcp_start *start = &ctx->help->tcp;
 	u32 seq = ntohl(th->seq) + 1;
 
-	if (ctx->help->conn || start->lost)
-		return;
 	if (start->known & BIT(ctx->dir)) {
 		if (start->seq[ctx->dir] != seq)
-			imgsec_rpc_tcp_lose(ctx);
+			imgsec_rpc_tcp_untrust(ctx);
 		return;
 	}
+	if (start->lost)
+		return;
 	if (ctx->dir == IP_CT_DIR_REPLY &&
 	    (!(start->known & BIT(IP_CT_DIR_ORIGINAL)) ||
 	     ntohl(th->ack_seq) != start->seq[IP_CT_DIR_ORIGINAL])) {
@@ -429,20 +439,6 @@ static bool imgsec_rpc_tcp_follow(struct imgsec_rpc_ctx *ctx, u32 seq)
 	return true;
 }
 
-/*
- * Urgent data: the receiving socket takes the urgent byte out of the
- * stream (unless SO_OOBINLINE), the helper would not, and the two would
- * read different records. A connection that sends any is not followed, or
- * no longer trusted.
- */
-static void imgsec_rpc_tcp_urgent(struct imgsec_rpc_ctx *ctx)
-{
-	if (ctx->help->conn)
-		imgsec_rpc_distrust(ctx);
-	else
-		imgsec_rpc_tcp_lose(ctx);
-}
-
 static void imgsec_rpc_tcp(struct imgsec_rpc_ctx *ctx,
 			   const struct sk_buff *skb, unsigned int protoff,
 			   enum ip_conntrack_info ctinfo)
@@ -458,8 +454,13 @@ static void imgsec_rpc_tcp(struct imgsec_rpc_ctx *ctx,
 	th = skb_header_pointer(skb, protoff, sizeof(_th), &_th);
 	if (!th)
 		return;
+	/*
+	 * Urgent data: the receiving socket takes the urgent byte out of
+	 * the stream (unless SO_OOBINLINE), the helper would not, and the
+	 * two would read different records.
+	 */
 	if (th->urg) {
-		imgsec_rpc_tcp_urgent(ctx);
+		imgsec_rpc_tcp_untrust(ctx);
 		return;
 	}
 	/* A SYN's data is not the stream followed (see above). */

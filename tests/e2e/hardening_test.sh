@@ -10,7 +10,8 @@
 #      fixes found: two calls with one xid (a forbidden one answered
 #      first), a call hidden in a stream picked up after its start, TCP
 #      urgent data (the server's stream lacks the urgent byte), a second
-#      SYN or a SYN cookie's ACK that would move a stream's start,
+#      SYN, a SYN cookie's ACK or a connection reopened on the entry that
+#      would move a stream's start,
 #      segments conntrack finds invalid (no helper reads them) on a
 #      helper's rule
 #   2. the TCP state never leaks: an entry whose helper ctnetlink took off,
@@ -106,9 +107,11 @@ test_icmp_errors() {
 	urgent_case "urgent last byte" -P 100005 -V 3 -x tcp oob
 	test_second_syn
 	test_syn_cookie
+	test_reopen
 }
 
-# rpcsend's own handshakes: the outsider's kernel must not reset them.
+# rpcsend's own handshakes: the outsider's kernel must not reset them
+# (rpcsend's raw packets have a TTL of 65, the kernel's 64).
 norst() { # on|off
 	if [ "$1" = off ]; then
 		run_in outsider nft delete table ip norst
@@ -118,7 +121,7 @@ norst() { # on|off
 	table ip norst {
 		chain out {
 			type filter hook output priority 0; policy accept;
-			tcp dport 111 tcp flags rst drop
+			ip ttl != 65 tcp dport 111 tcp flags rst drop
 		}
 	}
 	EOF
@@ -245,6 +248,28 @@ test_syn_cookie() {
 	check "SYN cookie, an ACK 3 below: the connection is not followed" \
 		counter_is untrusted "$(delta untrusted "$s0" "$s1")" -eq 1
 	check "SYN cookie, an ACK 3 below: nothing opened" no_expectation
+	flush_conntrack
+}
+
+# A followed connection reset, then a new one from the same port whose SYN
+# carries on the old stream's numbers: conntrack lets it take over the
+# entry, and the helper's state with it, while the server's stream starts
+# anew (a client that times it can frame the replies as it likes).
+test_reopen() {
+	local out s0 s1
+	firewall with || die "cannot load the ruleset"
+	norst on
+	s0=$(rpc_stats)
+	out=$(run_in outsider timeout -k 2 20 "$RPCSEND" -T 5 -P 100005 -V 3 \
+		-x tcp reopen "$G4")
+	s1=$(rpc_stats)
+	norst off
+	check "reopened on its entry: both lookups answered ($(echo $out))" \
+		test "$(grep -c . <<<"$out")" = 2
+	check "reopened on its entry: the connection is no longer trusted" \
+		counter_is untrusted "$(delta untrusted "$s0" "$s1")" -eq 1
+	check "reopened on its entry: only the first lookup opened its port" \
+		counter_is expected "$(delta expected "$s0" "$s1")" -eq 1
 	flush_conntrack
 }
 

@@ -47,7 +47,7 @@
 enum mode {
 	M_GETPORT, M_FLOOD, M_XIDS, M_FORGE, M_SERVE, M_PLANT, M_DESYNC,
 	M_SPRAY, M_TWIN, M_HIDE, M_SPOOF, M_URGENT, M_OOB, M_RESYN,
-	M_COOKIE,
+	M_COOKIE, M_REOPEN,
 };
 
 /* Not in every libc's headers. */
@@ -151,7 +151,8 @@ static void usage(FILE *f)
 "           plainly: the server reads the call whole and answers it; prints\n"
 "           the port\n"
 "  resyn    IPv4, raw (CAP_NET_RAW; keep the kernel from resetting the\n"
-"           connection: drop its RSTs): a handshake of its own, a second SYN\n"
+"           connection: drop its RSTs, those with a TTL other than 65): a\n"
+"           handshake of its own, a second SYN\n"
 "           36 bytes before the stream's start (the server discards it), then\n"
 "           one segment from there. The server reads past its first 36\n"
 "           bytes: a -P PROG call of xid X (portmap v2); read whole, it is\n"
@@ -161,6 +162,9 @@ static void usage(FILE *f)
 "           handshake's ACK, carrying a -P PROG lookup, acknowledges 3 less\n"
 "           than the SYN-ACK's number (valid for a server sending SYN\n"
 "           cookies). Prints the port of the reply\n"
+"  reopen   IPv4, raw, as resyn: a -P PROG lookup, a reset, then from the\n"
+"           same port a new connection whose SYN carries on the old stream's\n"
+"           numbers, and another lookup there. Prints both ports\n"
 "  spoof    IPv4, raw (CAP_NET_RAW): one forged v2 GETPORT reply with\n"
 "           xid -X saying port -A, from -H HOST port -p to ADDRESS port -B\n"
 "  plant    TCP (needs CAP_NET_ADMIN): an ICMP port unreachable about one\n"
@@ -1167,7 +1171,13 @@ static int do_oob(void)
 	return print_reply(fd, xid);
 }
 
-/* One raw IPv4 TCP segment of the connection @c, checksummed. */
+/*
+ * One raw IPv4 TCP segment of the connection @c, checksummed, with a TTL
+ * of its own: the caller drops its kernel's resets to the server (which
+ * knows nothing of these connections), not rpcsend's.
+ */
+#define RAW_TTL	65
+
 struct raw_conn {
 	int fd;
 	struct in_addr src, dst;
@@ -1189,7 +1199,7 @@ static void send_seg(const struct raw_conn *c, uint32_t seq, uint32_t ack,
 	ip->version = 4;
 	ip->ihl = 5;
 	ip->tot_len = htons(20 + tl + len);
-	ip->ttl = 64;
+	ip->ttl = RAW_TTL;
 	ip->protocol = IPPROTO_TCP;
 	ip->saddr = c->src.s_addr;
 	ip->daddr = c->dst.s_addr;
@@ -1305,7 +1315,7 @@ static int raw_syn(struct raw_conn *c, uint32_t isn, uint32_t *srv,
 	int rx, one = 1;
 
 	if (o.family != AF_INET)
-		bad("resyn and cookie need an IPv4 ADDRESS");
+		bad("resyn, cookie and reopen need an IPv4 ADDRESS");
 	c->dst = peer->sin_addr;
 	c->dport = o.port;
 	c->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -1315,7 +1325,8 @@ static int raw_syn(struct raw_conn *c, uint32_t isn, uint32_t *srv,
 		die("source address");
 	close(c->fd);
 	c->src = local.sin_addr;
-	c->sport = 20000 + rng() % 40000;
+	if (!c->sport)
+		c->sport = 20000 + rng() % 40000;
 	c->fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
 	rx = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_TCP);
 	if (c->fd < 0 || rx < 0 ||
@@ -1330,9 +1341,12 @@ static int raw_syn(struct raw_conn *c, uint32_t isn, uint32_t *srv,
 	return rx;
 }
 
-/* Print the port of the reply to @xid, reset the connection (@seq on). */
+/*
+ * Print the port of the reply to @xid, reset the connection (@seq on);
+ * what the server sent ends before @end.
+ */
 static int raw_reply(struct raw_conn *c, int rx, uint32_t xid, uint32_t seq,
-		     double deadline)
+		     uint32_t *end, double deadline)
 {
 	uint8_t data[RX_BUF];
 	struct tcphdr th;
@@ -1347,8 +1361,8 @@ static int raw_reply(struct raw_conn *c, int rx, uint32_t xid, uint32_t seq,
 		port = parse_reply(data + 4, n - 4, &rxid);
 		if (port >= 0 && rxid == xid) {
 			printf("%ld\n", port);
-			send_seg(c, seq, ntohl(th.seq) + n, TH_RST | TH_ACK,
-				 NULL, 0);
+			*end = ntohl(th.seq) + n;
+			send_seg(c, seq, *end, TH_RST | TH_ACK, NULL, 0);
 			return 0;
 		}
 	}
@@ -1371,7 +1385,7 @@ static int do_resyn(void)
 	send_seg(&c, isn - 36, 0, TH_SYN, NULL, 0);
 	plen = resyn_payload(seg, xid);
 	send_seg(&c, isn + 1 - 36, srv + 1, TH_ACK | TH_PUSH, seg, plen);
-	return raw_reply(&c, rx, xid, isn + 1 - 36 + plen, deadline);
+	return raw_reply(&c, rx, xid, isn + 1 - 36 + plen, &srv, deadline);
 }
 
 /*
@@ -1395,7 +1409,49 @@ static int do_cookie(void)
 	build_call(&m, xid);
 	add_record(seg, &plen, sizeof(seg), &m);
 	send_seg(&c, isn + 1, srv + 1 - 3, TH_ACK | TH_PUSH, seg, plen);
-	return raw_reply(&c, rx, xid, isn + 1 + plen, deadline);
+	return raw_reply(&c, rx, xid, isn + 1 + plen, &srv, deadline);
+}
+
+/* One -P PROG lookup on the raw connection @c, from @seq. */
+static size_t raw_lookup(struct raw_conn *c, uint32_t seq, uint32_t ack,
+			 uint32_t xid)
+{
+	uint8_t seg[MAX_MSG + 4 * MAX_FRAGS];
+	size_t plen = 0;
+	struct buf m;
+
+	build_call(&m, xid);
+	add_record(seg, &plen, sizeof(seg), &m);
+	send_seg(c, seq, ack, TH_ACK | TH_PUSH, seg, plen);
+	return plen;
+}
+
+/*
+ * reopen: a lookup, a reset, an ACK (so that the client's reset is not
+ * conntrack's last word, which would make it start a new entry), then a
+ * new connection from the same port whose SYN carries on the old stream's
+ * numbers, on the same entry, and a lookup there (xid X + 1). Prints both
+ * ports.
+ */
+static int do_reopen(void)
+{
+	double deadline = now() + o.timeout;
+	uint32_t xid = o.has_xid ? o.xid : rng(), isn = rng(), srv, seq;
+	struct raw_conn c = { .mss = 0 };
+	struct timespec pause = { 0, 200000000 };
+	int rx;
+
+	rx = raw_syn(&c, isn, &srv, deadline);
+	seq = isn + 1 + raw_lookup(&c, isn + 1, srv + 1, xid);
+	if (raw_reply(&c, rx, xid, seq, &srv, deadline))
+		return 1;
+	send_seg(&c, seq, srv, TH_ACK, NULL, 0);
+	nanosleep(&pause, NULL);
+	close(rx);
+	close(c.fd);
+	rx = raw_syn(&c, seq - 1, &srv, deadline);
+	seq += raw_lookup(&c, seq, srv + 1, xid + 1);
+	return raw_reply(&c, rx, xid + 1, seq, &srv, deadline);
 }
 
 static int do_spoof(void)
@@ -1583,6 +1639,7 @@ static const struct {
 	{ "oob", M_OOB, do_oob },
 	{ "resyn", M_RESYN, do_resyn },
 	{ "cookie", M_COOKIE, do_cookie },
+	{ "reopen", M_REOPEN, do_reopen },
 };
 
 int main(int argc, char **argv)
