@@ -88,14 +88,7 @@ for t in "$RPCSEND" "$FLOOD" "$POLICY_SWAP"; do
 done
 mkdir -p "$WORK" || die "cannot make $WORK"
 
-elapsed() { echo "$((($(now_ms) - T_START) / 1000)) s"; }
 ctl() { run_in gcems imgsecctl "$@"; }
-
-# The first "KEY": N of the JSON on stdin.
-json_num() { # KEY
-	tr ',{}' '\n\n\n' | sed -n "s/^ *\"$1\": *\([0-9][0-9]*\).*/\1/p" |
-		head -n 1
-}
 
 stat_of() { ctl stats --json 2>/dev/null | json_num "$1"; } # NAME
 tcp_states() { stat_of tcp_states; }

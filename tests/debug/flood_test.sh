@@ -94,13 +94,7 @@ for t in "$RPCSEND" "$FLOOD"; do
 done
 mkdir -p "$WORK" || die "cannot make $WORK"
 
-elapsed() { echo "$((($(now_ms) - T_START) / 1000)) s"; }
 ctl() { run_in gcems imgsecctl "$@"; }
-
-json_num() { # KEY: the first "KEY": N of the JSON on stdin
-	tr ',{}' '\n\n\n' | sed -n "s/^ *\"$1\": *\([0-9][0-9]*\).*/\1/p" |
-		head -n 1
-}
 
 # The counters this test follows, as "name=value ...".
 STATS="dropped accepted log_suppressed events_suppressed calls replies expected overflows parse_errors expect_failed tcp_states"

@@ -409,17 +409,11 @@ test_namespaces() {
 	nsenter -t "$TENANT_PID" -n nft delete table inet t
 	kill_netns_of "$TENANT_PID"
 	echo 8 >/sys/module/imgsec/parameters/rpc_max_conns_per_client
-	flush_conntrack
-	run_in outsider timeout -k 2 40 "$RPCSEND" -q -t tcp -n 20 -k 20 \
-		-B 31000 flood "$G4" >/dev/null 2>&1 &
-	pid=$!
-	check "outsider holds 20 connections: 8 followed (per client)" \
-		busywait 30000 tcp_states_are 8
-	port=$(lookup img1 "$G4" -t tcp -P 100005 -x tcp)
-	check "img1 is another client: its TCP lookup opens mountd ($port)" \
-		sh -c "$IP netns exec gcems conntrack -L expect 2>/dev/null | grep -q 'src=$(addr4 img1) dst=$G4 sport=0 dport=${port:-0} '"
-	wait "$pid"
-	link_local_clients
+	other_client_opens "per client" "$G4" "$(addr4 img1)"
+	# On the link every host has the same /64 (fe80::): there a client is
+	# its address, not its /64.
+	other_client_opens "on the link" "$(link_local gcems)%eth0" \
+		"$(link_local img1)"
 	echo 32 >/sys/module/imgsec/parameters/rpc_max_conns_per_client
 	flush_conntrack
 }
@@ -429,22 +423,25 @@ link_local() { # NS: its address on the link
 		sed -n 's|.* inet6 \([0-9a-f:]*\)/.*|\1|p' | head -n 1
 }
 
-# On the link every host has the same /64 (fe80::): there a client is its
-# address, not its /64.
-link_local_clients() {
-	local pid port gl il
-	gl=$(link_local gcems)
-	il=$(link_local img1)
+# With rpc_max_conns_per_client 8: the outsider holds 20 connections to
+# SERVER, 8 followed; img1 (from IMG1) is another client, whose TCP lookup
+# still opens mountd.
+other_client_opens() { # NAME SERVER IMG1
+	local pid port srv=${2%%\%*}
 	flush_conntrack
 	run_in outsider timeout -k 2 40 "$RPCSEND" -q -t tcp -n 20 -k 20 \
-		-B 31000 flood "$gl%eth0" >/dev/null 2>&1 &
+		-B 31000 flood "$2" >/dev/null 2>&1 &
 	pid=$!
-	check "outsider holds 20 connections to $gl: 8 followed" \
+	check "$1: outsider holds 20 connections to $srv: 8 followed" \
 		busywait 30000 tcp_states_are 8
-	port=$(lookup img1 "$gl%eth0" -t tcp -P 100005 -x tcp)
-	check "img1 ($il) is another client on the link: its TCP lookup opens mountd ($port)" \
-		sh -c "$IP netns exec gcems conntrack -L expect -f ipv6 2>/dev/null | grep -q 'src=$il dst=$gl sport=0 dport=${port:-0} '"
+	port=$(lookup img1 "$2" -t tcp -P 100005 -x tcp)
+	check "$1: img1 ($3) is another client: its TCP lookup opens mountd ($port)" \
+		expectation_from "$3" "$srv" "${port:-0}"
 	wait "$pid"
+}
+
+expectation_from() { # SRC DST PORT
+	expectations | grep -q "src=$1 dst=$2 sport=0 dport=$3 "
 }
 
 # --- 4: ND and MLD on the host --------------------------------------------

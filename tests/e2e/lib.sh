@@ -121,6 +121,15 @@ run_in() { # NS CMD...
 
 now_ms() { echo $((${EPOCHREALTIME//[.,]/} / 1000)); }
 
+# Seconds since T_START (a script's now_ms at its start).
+elapsed() { echo "$((($(now_ms) - T_START) / 1000)) s"; }
+
+# The first "KEY": N of the JSON on stdin.
+json_num() { # KEY
+	tr ',{}' '\n\n\n' | sed -n "s/^ *\"$1\": *\([0-9][0-9]*\).*/\1/p" |
+		head -n 1
+}
+
 # Retry CMD until it succeeds or TIMEOUT_MS passes.
 busywait() { # TIMEOUT_MS CMD...
 	local timeout_ms=$1 start

@@ -31,7 +31,6 @@ BLOCKED_MOUNT_TIMEOUT=${IMGSEC_TEST_BLOCKED_MOUNT_TIMEOUT:-20}
 MAX_CONNS=64 # rpc_max_conns for the flood part
 T_START=$(now_ms)
 
-elapsed() { echo "$((($(now_ms) - T_START) / 1000)) s"; }
 
 # The mount must fail (within SECONDS): how long it took goes to a file.
 mount_blocked() { # NS SERVER OPTS MNT

@@ -1005,6 +1005,21 @@ static void build_twins(struct buf *m, uint8_t *out, size_t *len,
 	o.prog = prog;
 }
 
+/* Wait for the reply to @xid; print its port. */
+static int print_reply(int fd, uint32_t xid)
+{
+	long port;
+
+	if (!read_replies(fd, 1, &port, xid, now() + o.timeout)) {
+		fprintf(stderr, "rpcsend: no reply\n");
+		close(fd);
+		return 1;
+	}
+	printf("%ld\n", port);
+	close(fd);
+	return 0;
+}
+
 static int do_twin(void)
 {
 	uint8_t out[2 * (MAX_MSG + 4)];
@@ -1041,7 +1056,6 @@ static int do_hide(void)
 	struct timespec wait = { o.delay, 0 };
 	struct buf m[2];
 	size_t len = 0, whole;
-	long port;
 	int fd;
 
 	fd = open_sock(1, 0);
@@ -1060,14 +1074,7 @@ static int do_hide(void)
 	write_all(fd, m[0].b, m[0].len);
 	nanosleep(&wait, NULL);
 	write_all(fd, out + 4 + m[0].len, len - 4 - m[0].len);
-	if (!read_replies(fd, 1, &port, xid, now() + o.timeout)) {
-		fprintf(stderr, "rpcsend: no reply\n");
-		close(fd);
-		return 1;
-	}
-	printf("%ld\n", port);
-	close(fd);
-	return 0;
+	return print_reply(fd, xid);
 }
 
 /* Send @len bytes of @p, the byte at @urg (< @len) urgent. */
@@ -1077,21 +1084,6 @@ static void write_urgent(int fd, const uint8_t *p, size_t len, size_t urg)
 	if (send(fd, p + urg, 1, MSG_OOB | MSG_NOSIGNAL) != 1)
 		die("send MSG_OOB");
 	write_all(fd, p + urg + 1, len - urg - 1);
-}
-
-/* Wait for the reply to @xid; print its port. */
-static int print_reply(int fd, uint32_t xid)
-{
-	long port;
-
-	if (!read_replies(fd, 1, &port, xid, now() + o.timeout)) {
-		fprintf(stderr, "rpcsend: no reply\n");
-		close(fd);
-		return 1;
-	}
-	printf("%ld\n", port);
-	close(fd);
-	return 0;
 }
 
 static void put_be32(uint8_t *p, uint32_t v)
