@@ -335,9 +335,11 @@ static void imgsec_rpc_udp(struct imgsec_rpc_ctx *ctx,
 /*
  * A SYN or SYN-ACK says where its direction's stream starts: a stream is
  * followed from there or not at all, so that no call the server reads can
- * be hidden from the helper by starting it somewhere else.
+ * be hidden from the helper by starting it somewhere else. "lost": the
+ * start is used up, by following or by giving up.
+ *
+ * The connection is never followed: counted as a flow not trusted.
  */
-/* The connection is never followed: counted as a flow not trusted. */
 static void imgsec_rpc_tcp_lose(struct imgsec_rpc_ctx *ctx)
 {
 	struct imgsec_rpc_tcp_start *start = &ctx->help->tcp;
@@ -400,8 +402,8 @@ static void imgsec_rpc_tcp_ack(struct imgsec_rpc_ctx *ctx,
 {
 	struct imgsec_rpc_tcp_start *start = &ctx->help->tcp;
 
-	if (ctx->help->conn || start->lost || ctx->dir != IP_CT_DIR_ORIGINAL ||
-	    !th->ack || !(start->known & BIT(IP_CT_DIR_REPLY)))
+	if (start->lost || ctx->dir != IP_CT_DIR_ORIGINAL || !th->ack ||
+	    !(start->known & BIT(IP_CT_DIR_REPLY)))
 		return;
 	if (ntohl(th->ack_seq) != start->seq[IP_CT_DIR_REPLY])
 		imgsec_rpc_tcp_lose(ctx);
@@ -420,12 +422,12 @@ static bool imgsec_rpc_tcp_follow(struct imgsec_rpc_ctx *ctx, u32 seq)
 
 	if (start->lost || ctx->dir != IP_CT_DIR_ORIGINAL)
 		return false;
-	start->lost = true;
 	if (start->known != (BIT(IP_CT_DIR_ORIGINAL) | BIT(IP_CT_DIR_REPLY)) ||
 	    seq != start->seq[IP_CT_DIR_ORIGINAL]) {
-		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_UNTRUSTED);
+		imgsec_rpc_tcp_lose(ctx);
 		return false;
 	}
+	start->lost = true;
 	ret = imgsec_rpc_conn_attach(&ctx->in->rpc, ctx->ct, ctx->help);
 	/* Evicted another connection's state (> 0), or got none. */
 	if (ret > 0 || ret == -ENOSPC || ret == -ENOMEM)
