@@ -303,16 +303,27 @@ static void imgsec_rpc_record(void *arg, const u8 *rec, size_t len)
 
 /*
  * A datagram is one record. One too long to read is still a call the
- * server may answer: its xid is noted.
+ * server may answer: its xid is noted. A flow's first is read before its
+ * entry is confirmed, and may have a twin (rpc_clash.c). A GSO packet is
+ * several datagrams, one for the helper: it cannot vouch for them.
  */
 static void imgsec_rpc_udp(struct imgsec_rpc_ctx *ctx,
-			   const struct sk_buff *skb, unsigned int protoff)
+			   const struct sk_buff *skb, unsigned int protoff,
+			   struct nf_conn *winner)
 {
 	unsigned int dataoff = protoff + sizeof(struct udphdr);
 	u8 *buf = this_cpu_ptr(&imgsec_rpc_buf)->data;
 	const u8 *data;
 	size_t len;
 
+	if (!nf_ct_is_confirmed(ctx->ct) &&
+	    imgsec_rpc_clash(ctx->in, ctx->ct, winner))
+		imgsec_rpc_distrust(ctx);
+	/* Several datagrams for the server's socket, GSO or GRO's. */
+	if (skb_is_gso(skb)) {
+		imgsec_rpc_distrust(ctx);
+		return;
+	}
 	if (skb->len <= dataoff)
 		return;
 	len = skb->len - dataoff;
@@ -540,15 +551,21 @@ static int imgsec_rpc_help(struct sk_buff *skb, unsigned int protoff,
 		.help = nfct_help_data(ct),
 		.dir = CTINFO2DIR(ctinfo),
 	};
+	bool udp = nf_ct_protonum(ct) == IPPROTO_UDP;
+	struct nf_conn *winner = NULL;
 
+	if (udp && !nf_ct_is_confirmed(ct))
+		winner = imgsec_rpc_clash_winner(ct);
 	spin_lock_bh(&ctx.in->rpc.lock);
 	if (imgsec_rpc_reads(&ctx, skb, ctinfo)) {
-		if (nf_ct_protonum(ct) == IPPROTO_TCP)
-			imgsec_rpc_tcp(&ctx, skb, protoff, ctinfo);
+		if (udp)
+			imgsec_rpc_udp(&ctx, skb, protoff, winner);
 		else
-			imgsec_rpc_udp(&ctx, skb, protoff);
+			imgsec_rpc_tcp(&ctx, skb, protoff, ctinfo);
 	}
 	spin_unlock_bh(&ctx.in->rpc.lock);
+	if (winner)
+		nf_ct_put(winner);
 	return NF_ACCEPT;
 }
 

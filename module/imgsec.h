@@ -47,7 +47,10 @@ struct imgsec_rpc_counters {
 /* Buckets of the per-client count of followed portmap TCP connections. */
 #define IMGSEC_RPC_CLIENT_BITS	6
 
-/* The imgsec-rpc helper's TCP state in one namespace (rpc_conn.c). */
+/* UDP first packets read at once, their entries not yet confirmed. */
+#define IMGSEC_RPC_UNCONFIRMED	16
+
+/* The imgsec-rpc helper's state in one namespace (rpc_conn.c, rpc_clash.c). */
 struct imgsec_rpc_net {
 	spinlock_t lock;			/* all RPC state of the netns */
 	struct list_head lru;			/* states, least recently used first */
@@ -55,6 +58,8 @@ struct imgsec_rpc_net {
 	unsigned long next_reclaim;		/* jiffies */
 	struct mem_cgroup *memcg;		/* charged for the state */
 	struct hlist_head clients[1 << IMGSEC_RPC_CLIENT_BITS];
+	/* Their entries, referenced, until confirmed or dropped (rpc_clash.c). */
+	struct nf_conn *unconfirmed[IMGSEC_RPC_UNCONFIRMED];
 };
 
 struct imgsec_net {

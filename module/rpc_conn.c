@@ -244,6 +244,7 @@ void imgsec_rpc_net_exit(struct imgsec_rpc_net *rn)
 	spin_lock_bh(&rn->lock);
 	imgsec_rpc_reclaim(rn, true);
 	WARN_ON_ONCE(rn->nconns);
+	imgsec_rpc_clash_exit(rn);
 	spin_unlock_bh(&rn->lock);
 	mem_cgroup_put(rn->memcg);
 }

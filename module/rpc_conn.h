@@ -54,4 +54,19 @@ void imgsec_rpc_conn_used(struct imgsec_rpc_net *rn,
 void imgsec_rpc_conn_detach(struct imgsec_rpc_net *rn,
 			    struct imgsec_rpc_help *help);
 
+/*
+ * rpc_clash.c, for a UDP entry @ct not yet confirmed: its flow's confirmed
+ * entry, referenced, if @ct lost the race for it. Not under rn->lock: the
+ * lookup may delete an expired entry, whose ->destroy takes the lock.
+ */
+struct nf_conn *imgsec_rpc_clash_winner(const struct nf_conn *ct);
+/*
+ * With rn->lock held, for @ct's first packet: untrusts its twins, @winner
+ * and those on their way, and says whether @ct has one (or too many first
+ * packets are on their way to tell).
+ */
+bool imgsec_rpc_clash(struct imgsec_net *in, struct nf_conn *ct,
+		      struct nf_conn *winner);
+void imgsec_rpc_clash_exit(struct imgsec_rpc_net *rn);
+
 #endif /* _IMGSEC_RPC_CONN_H */
