@@ -8,7 +8,9 @@
 #      fake call cannot plant it (TCP over IPv4 and IPv6), nor stop a
 #      stream with a sequence number far ahead; and what the review of the
 #      fixes found: two calls with one xid (a forbidden one answered
-#      first), a call hidden in a stream picked up after its start, TCP
+#      first), over UDP the same sent as one GSO packet (two datagrams
+#      for the server) or cut in two that race for the flow's conntrack
+#      entry (the loser's call forgotten), a call hidden in a stream picked up after its start, TCP
 #      urgent data (the server's stream lacks the urgent byte), a second
 #      SYN, a SYN cookie's ACK or a connection reopened on the entry that
 #      would move a stream's start,
@@ -40,7 +42,7 @@ CONF=${IMGSEC_SRC:-/src}/etc/imgsec.conf
 NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
 BUSY_NETNS=20 # namespaces with a policy, made before the hosts (test 9)
 
-for t in ctunhelp ndsend flood; do
+for t in ctunhelp ndsend flood ethfeat; do
 	[ -x "$TOOLS/$t" ] || die "$TOOLS/$t is missing: make tools"
 done
 
@@ -102,6 +104,10 @@ test_icmp_errors() {
 	flush_expectations
 	twins_case udp
 	twins_case tcp
+	gso_case whole "whole ipv4" "$G4" -x tcp
+	gso_case whole "whole ipv6" "$G6" -v 4 -x udp
+	gso_case batch "batch ipv4" "$G4" -x tcp
+	gso_case batch "batch ipv6" "$G6" -v 4 -x udp
 	test_hidden_call
 	urgent_case "urgent byte" -P 100021 -V 4 -x tcp -Q 100005 urgent
 	urgent_case "urgent last byte" -P 100005 -V 3 -x tcp oob
@@ -192,6 +198,54 @@ twins_case() { # udp|tcp
 	check "one xid, two calls over $1: nothing opened" no_expectation
 	check "one xid, two calls over $1: the flow is no longer trusted" \
 		counter_is untrusted "$(delta untrusted "$s0" "$s1")" -eq 1
+}
+
+# Over UDP, a mountd call and an nlockmgr call of one xid sent as one
+# UDP_SEGMENT (GSO) write, then mountd's again, all before rpcbind (stopped
+# meanwhile) reads any: it answers mountd, nlockmgr, mountd, and the second
+# reply must not open nlockmgr's port as mountd's.
+#   whole: the GSO packet reaches gcems whole, one packet for the helper
+#          where rpcbind's socket reads two datagrams;
+#   batch: cut in two on the way (gso_max_segs 1 on the switch's port) and
+#          taken in one NAPI batch by gcems (GRO on, as a real NIC does):
+#          both make a conntrack entry for the flow, the second to be
+#          confirmed loses (clash resolution) and its packet goes on with
+#          the first's entry, the call the helper noted on it forgotten.
+gso_case() { # whole|batch NAME ADDR RPCSEND-OPTIONS...
+	local how=$1 name=$2 addr=$3 out nlm s0 s1 pid rpcbind
+	shift 3
+	firewall with || die "cannot load the ruleset"
+	nlm=$(lookup outsider "$addr" -P 100021 -V 4 "$@")
+	flush_conntrack
+	if [ "$how" = batch ]; then
+		must run_in gcems "$TOOLS/ethfeat" eth0 gro on
+		must run_in "$SWITCH" "$TOOLS/ethfeat" gcems tso off
+		must "$IP" -n "$SWITCH" link set dev gcems gso_max_segs 1
+	fi
+	rpcbind=$(cat "$E2E_STATE/rpcbind.pid")
+	s0=$(rpc_stats)
+	must kill -STOP "$rpcbind"
+	run_in outsider timeout -k 2 20 "$RPCSEND" -T 8 -D 1 -P 100005 -V 4 \
+		-Q 100021 "$@" gso "$addr" >"$E2E_STATE/gso.out" 2>&1 &
+	pid=$!
+	sleep 2
+	must kill -CONT "$rpcbind"
+	wait "$pid"
+	s1=$(rpc_stats)
+	out=$(cat "$E2E_STATE/gso.out")
+	if [ "$how" = batch ]; then
+		must run_in gcems "$TOOLS/ethfeat" eth0 gro off
+		must run_in "$SWITCH" "$TOOLS/ethfeat" gcems tso on
+		must "$IP" -n "$SWITCH" link set dev gcems gso_max_segs 65535
+	fi
+	check "gso $name: the three calls answered ($(echo $out))" \
+		test "$(grep -c '^[0-9]' <<<"$out")" = 3
+	check_not "gso $name: nlockmgr's port (${nlm:-?}) not opened" \
+		expectation_to "${nlm:-0}"
+	check "gso $name: nothing opened" no_expectation
+	check "gso $name: the flow is no longer trusted" \
+		counter_is untrusted "$(delta untrusted "$s0" "$s1")" -ge 1
+	flush_conntrack
 }
 
 # A record mark covering an nlockmgr call and a mountd call of one xid:

@@ -47,7 +47,7 @@
 enum mode {
 	M_GETPORT, M_FLOOD, M_XIDS, M_FORGE, M_SERVE, M_PLANT, M_DESYNC,
 	M_SPRAY, M_TWIN, M_HIDE, M_SPOOF, M_URGENT, M_OOB, M_RESYN,
-	M_COOKIE, M_REOPEN,
+	M_COOKIE, M_REOPEN, M_GSO,
 };
 
 /* Not in every libc's headers. */
@@ -139,6 +139,10 @@ static void usage(FILE *f)
 "           fast as the sender goes; prints how many and how long\n"
 "  twin     two calls with one xid, back to back (one TCP write, or two\n"
 "           datagrams): -P PROG, then -Q PROG; prints the replies' ports\n"
+"  gso      UDP: the -P PROG call and the -Q PROG call of one xid, one\n"
+"           datagram each, sent as one UDP_SEGMENT (GSO) write of the two\n"
+"           (they must be as long), then -D seconds later the -P call\n"
+"           again; prints the ports of the replies (3 when all answered)\n"
 "  hide     TCP: a record mark covering a -P PROG call and a -Q PROG call\n"
 "           of one xid, the mark and the first in one write, the rest -D\n"
 "           seconds later (for the server, the record's tail); prints\n"
@@ -201,7 +205,8 @@ static void usage(FILE *f)
 "  -Q PROG       plant, twin, hide, urgent: the other program (default\n"
 "                100005)\n"
 "  -X XID        the xid of the (first) call; spoof: of the reply\n"
-"  -D SECS       hide: seconds between the two writes (default 2)\n"
+"  -D SECS       hide: seconds between the two writes; gso: before the\n"
+"                third call (default 2)\n"
 "  -O            TCP Fast Open: the first call goes in the SYN (the client\n"
 "                needs net.ipv4.tcp_fastopen=5)\n"
 "  -T SECS       how long to wait for replies / to serve (default 3)\n"
@@ -1077,6 +1082,41 @@ static int do_hide(void)
 	return print_reply(fd, xid);
 }
 
+static int do_gso(void)
+{
+	uint32_t xid = o.has_xid ? o.xid : rng();
+	struct timespec wait = { o.delay, 0 };
+	uint8_t out[2 * MAX_MSG];
+	unsigned int k, got;
+	struct buf m[2];
+	size_t len = 0;
+	long ports[3];
+	int fd, seg;
+
+	if (o.tcp)
+		bad("gso is UDP only");
+	fd = open_sock(0, 0);
+	build_twins(m, out, &len, sizeof(out), xid);
+	if (m[0].len != m[1].len)
+		bad("gso: the two calls differ in length");
+	seg = m[0].len;
+	if (setsockopt(fd, IPPROTO_UDP, UDP_SEGMENT, &seg, sizeof(seg)) < 0)
+		die("UDP_SEGMENT");
+	memcpy(out, m[0].b, seg);
+	memcpy(out + seg, m[1].b, seg);
+	write_all(fd, out, 2 * seg);
+	seg = 0;
+	if (setsockopt(fd, IPPROTO_UDP, UDP_SEGMENT, &seg, sizeof(seg)) < 0)
+		die("UDP_SEGMENT");
+	nanosleep(&wait, NULL);
+	write_all(fd, m[0].b, m[0].len);
+	got = read_replies(fd, 3, ports, xid, now() + o.timeout);
+	for (k = 0; k < got; k++)
+		printf("%ld\n", ports[k]);
+	close(fd);
+	return got ? 0 : 1;
+}
+
 /* Send @len bytes of @p, the byte at @urg (< @len) urgent. */
 static void write_urgent(int fd, const uint8_t *p, size_t len, size_t urg)
 {
@@ -1632,6 +1672,7 @@ static const struct {
 	{ "resyn", M_RESYN, do_resyn },
 	{ "cookie", M_COOKIE, do_cookie },
 	{ "reopen", M_REOPEN, do_reopen },
+	{ "gso", M_GSO, do_gso },
 };
 
 int main(int argc, char **argv)
