@@ -95,11 +95,14 @@ bool imgsec_rpc_clash(struct imgsec_net *in, struct nf_conn *ct,
 	return twin;
 }
 
+/* Lets every entry go, with rn->lock held. */
 void imgsec_rpc_clash_exit(struct imgsec_rpc_net *rn)
 {
 	unsigned int i;
 
-	for (i = 0; i < IMGSEC_RPC_UNCONFIRMED; i++)
+	for (i = 0; i < IMGSEC_RPC_UNCONFIRMED; i++) {
 		if (rn->unconfirmed[i])
 			nf_ct_put(rn->unconfirmed[i]);
+		rn->unconfirmed[i] = NULL;
+	}
 }
