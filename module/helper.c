@@ -140,6 +140,7 @@ static void imgsec_rpc_destroy(struct nf_conn *ct)
 
 	spin_lock_bh(&rn->lock);
 	imgsec_rpc_conn_detach(rn, nfct_help_data(ct));
+	imgsec_rpc_clash_prune(rn);
 	spin_unlock_bh(&rn->lock);
 }
 
@@ -303,25 +304,22 @@ static void imgsec_rpc_record(void *arg, const u8 *rec, size_t len)
 
 /*
  * A datagram is one record. One too long to read is still a call the
- * server may answer: its xid is noted. A flow's first is read before its
- * entry is confirmed, and may have a twin (rpc_clash.c). A GSO packet is
- * several datagrams, one for the helper: it cannot vouch for them.
+ * server may answer: its xid is noted. A GSO packet is several datagrams,
+ * one for the helper: it cannot vouch for calls sent so, and does not read
+ * replies sent so (a reply not read opens nothing).
  */
 static void imgsec_rpc_udp(struct imgsec_rpc_ctx *ctx,
-			   const struct sk_buff *skb, unsigned int protoff,
-			   struct nf_conn *winner)
+			   const struct sk_buff *skb, unsigned int protoff)
 {
 	unsigned int dataoff = protoff + sizeof(struct udphdr);
 	u8 *buf = this_cpu_ptr(&imgsec_rpc_buf)->data;
 	const u8 *data;
 	size_t len;
 
-	if (!nf_ct_is_confirmed(ctx->ct) &&
-	    imgsec_rpc_clash(ctx->in, ctx->ct, winner))
-		imgsec_rpc_distrust(ctx);
-	/* Several datagrams for the server's socket, GSO or GRO's. */
+	/* Several datagrams for the server's socket (GSO, GRO). */
 	if (skb_is_gso(skb)) {
-		imgsec_rpc_distrust(ctx);
+		if (ctx->dir == IP_CT_DIR_ORIGINAL)
+			imgsec_rpc_distrust(ctx);
 		return;
 	}
 	if (skb->len <= dataoff)
@@ -552,20 +550,30 @@ static int imgsec_rpc_help(struct sk_buff *skb, unsigned int protoff,
 		.dir = CTINFO2DIR(ctinfo),
 	};
 	bool udp = nf_ct_protonum(ct) == IPPROTO_UDP;
-	struct nf_conn *winner = NULL;
+	struct nf_conn *twins[IMGSEC_RPC_MAX_TWINS];
+	bool first = false;
+	struct rpc_slot mine;
+	int n = 0;
 
-	if (udp && !nf_ct_is_confirmed(ct))
-		winner = imgsec_rpc_clash_winner(ct);
 	spin_lock_bh(&ctx.in->rpc.lock);
+	imgsec_rpc_clash_prune(&ctx.in->rpc);
 	if (imgsec_rpc_reads(&ctx, skb, ctinfo)) {
 		if (udp)
-			imgsec_rpc_udp(&ctx, skb, protoff, winner);
+			imgsec_rpc_udp(&ctx, skb, protoff);
 		else
 			imgsec_rpc_tcp(&ctx, skb, protoff, ctinfo);
+		/* A UDP flow's first packet: its entry may have twins. */
+		first = udp && !nf_ct_is_confirmed(ct);
+	}
+	if (first) {
+		mine = ctx.help->udp;
+		n = imgsec_rpc_clash_on_their_way(ctx.in, ct, &mine, twins);
+		if (n < 0)
+			imgsec_rpc_distrust(&ctx);
 	}
 	spin_unlock_bh(&ctx.in->rpc.lock);
-	if (winner)
-		nf_ct_put(winner);
+	if (first)
+		imgsec_rpc_clash_confirmed(ctx.in, ct, &mine, twins, n);
 	return NF_ACCEPT;
 }
 

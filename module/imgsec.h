@@ -47,8 +47,8 @@ struct imgsec_rpc_counters {
 /* Buckets of the per-client count of followed portmap TCP connections. */
 #define IMGSEC_RPC_CLIENT_BITS	6
 
-/* UDP first packets read at once, their entries not yet confirmed. */
-#define IMGSEC_RPC_UNCONFIRMED	16
+/* Entries of one UDP flow on their way to confirmation at once. */
+#define IMGSEC_RPC_MAX_TWINS	8
 
 /* The imgsec-rpc helper's state in one namespace (rpc_conn.c, rpc_clash.c). */
 struct imgsec_rpc_net {
@@ -58,8 +58,13 @@ struct imgsec_rpc_net {
 	unsigned long next_reclaim;		/* jiffies */
 	struct mem_cgroup *memcg;		/* charged for the state */
 	struct hlist_head clients[1 << IMGSEC_RPC_CLIENT_BITS];
-	/* Their entries, referenced, until confirmed or dropped (rpc_clash.c). */
-	struct nf_conn *unconfirmed[IMGSEC_RPC_UNCONFIRMED];
+	/*
+	 * UDP entries whose first packet was read, referenced until
+	 * confirmed or dropped (rpc_clash.c): max_unconfirmed slots.
+	 */
+	struct nf_conn **unconfirmed;
+	unsigned int max_unconfirmed;
+	unsigned int nunconfirmed;
 };
 
 struct imgsec_net {
@@ -124,7 +129,7 @@ unsigned int imgsec_rpc_programs(u32 *progs);
 int imgsec_rpc_set_programs(const u32 *progs, unsigned int n);
 
 /* rpc_conn.c (the rest is in rpc_conn.h) */
-void imgsec_rpc_net_init(struct imgsec_rpc_net *rn);
+int imgsec_rpc_net_init(struct imgsec_rpc_net *rn);
 void imgsec_rpc_net_exit(struct imgsec_rpc_net *rn);
 
 /* netlink.c */

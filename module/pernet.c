@@ -185,12 +185,12 @@ static int __net_init imgsec_net_init(struct net *net)
 				     GFP_KERNEL_ACCOUNT);
 	in->rpc_stats = alloc_percpu_gfp(struct imgsec_rpc_counters,
 					 GFP_KERNEL_ACCOUNT);
-	if (!in->stats || !in->rpc_stats) {
+	if (!in->stats || !in->rpc_stats ||
+	    imgsec_rpc_net_init(&in->rpc) < 0) {
 		free_percpu(in->stats);
 		free_percpu(in->rpc_stats);
 		return -ENOMEM;
 	}
-	imgsec_rpc_net_init(&in->rpc);
 	atomic_inc(&imgsec_nets);
 	return 0;
 }

@@ -517,6 +517,20 @@ enum rpc_verdict rpc_slot_reply(struct rpc_slot *s, u32 xid,
 	return RPC_OPEN;
 }
 
+void rpc_slot_merge(struct rpc_slot *dst, const struct rpc_slot *src)
+{
+	unsigned int n;
+
+	if (src->untrusted) {
+		dst->untrusted = true;
+		return;
+	}
+	for (n = src->outstanding; n; n--)
+		if (!rpc_slot_call(dst, src->call.xid, &src->call,
+				   !src->refused))
+			return;
+}
+
 /* Gather the 4-byte record mark; on the last byte, start its fragment. */
 static size_t rpc_stream_mark(struct rpc_stream *s, const u8 *data,
 			      size_t len, struct rpc_stream_stats *st)

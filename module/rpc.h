@@ -121,6 +121,12 @@ enum rpc_verdict rpc_slot_reply(struct rpc_slot *s, u32 xid,
 				struct rpc_lookup *call);
 
 /*
+ * The calls outstanding on @src, another ledger of the same socket's
+ * flow, noted on @dst as if they had come there (rpc_slot_call()).
+ */
+void rpc_slot_merge(struct rpc_slot *dst, const struct rpc_slot *src);
+
+/*
  * TCP record marking (RFC 5531 section 11): one direction of a stream,
  * followed from where it starts (rpc_stream_start(): the byte after the
  * SYN), fed in sequence order. Records (all fragments joined) of at most

@@ -3,45 +3,26 @@
  * A UDP flow made twice at once. Until one of its entries is confirmed,
  * conntrack gives each packet of a new flow an entry of its own; when two
  * race (one NAPI batch, two CPUs), the later to be confirmed is dropped and
- * its packet goes on with the winner's entry (clash resolution). A call the
- * helper noted on the dropped entry is forgotten while the server still
- * answers it, and that reply would be taken for the answer to the winner's
- * call. So neither a flow whose first packet had a twin, nor the twin, is
- * trusted: a client asking one thing at a time never races itself.
+ * its packet goes on with the winner's entry (clash resolution). The call
+ * the helper noted on the dropped entry would be forgotten while the server
+ * still answers it, and that reply taken for the answer to the winner's
+ * call. So each entry of the flow gets the others' calls too, as if all had
+ * come on one: a duplicated call adds up as a retransmission, different
+ * calls make the flow untrusted.
  *
- * A twin is either confirmed already, found in the table, or between the
- * helper and confirmation on another CPU, found among the entries whose
- * first packet the helper read and which are not confirmed yet.
+ * A twin is either on its way to confirmation, found among the entries
+ * whose first packet the helper read and which are not confirmed yet (kept
+ * here, referenced, until confirmed or dropped), or confirmed already,
+ * looked up in the table after that scan: an entry leaves the scan only
+ * once confirmed, so a twin the scan missed is in the table by then.
  */
+#include <linux/slab.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/nf_conntrack_core.h>
 #include <net/netfilter/nf_conntrack_helper.h>
 #include <net/netfilter/nf_conntrack_zones.h>
 
 #include "rpc_conn.h"
-
-struct nf_conn *imgsec_rpc_clash_winner(const struct nf_conn *ct)
-{
-	const struct nf_conntrack_tuple_hash *h;
-
-	h = nf_conntrack_find_get(nf_ct_net(ct), nf_ct_zone(ct),
-				  &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple);
-	return h ? nf_ct_tuplehash_to_ctrack(h) : NULL;
-}
-
-static void imgsec_rpc_clash_untrust(struct imgsec_net *in, struct nf_conn *ct)
-{
-	struct nf_conn_help *help = nfct_help(ct);
-	struct imgsec_rpc_help *rh;
-
-	if (!help || !imgsec_rpc_is_ours(rcu_dereference(help->helper)))
-		return;
-	rh = nfct_help_data(ct);
-	if (rh->udp.untrusted)
-		return;
-	rh->udp.untrusted = true;
-	imgsec_rpc_count(in, IMGSEC_RPC_STATS_A_UNTRUSTED);
-}
 
 static bool imgsec_rpc_same_flow(const struct nf_conn *a,
 				 const struct nf_conn *b)
@@ -58,41 +39,137 @@ static bool imgsec_rpc_clash_landed(const struct nf_conn *ct)
 	       refcount_read(&ct->ct_general.use) == 1;
 }
 
-bool imgsec_rpc_clash(struct imgsec_net *in, struct nf_conn *ct,
-		      struct nf_conn *winner)
+void imgsec_rpc_clash_prune(struct imgsec_rpc_net *rn)
 {
-	struct nf_conn **unconfirmed = in->rpc.unconfirmed;
-	unsigned int i, room = IMGSEC_RPC_UNCONFIRMED;
-	bool twin = false;
+	unsigned int i;
 
-	lockdep_assert_held(&in->rpc.lock);
-	if (winner) {
-		imgsec_rpc_clash_untrust(in, winner);
-		twin = true;
+	lockdep_assert_held(&rn->lock);
+	for (i = 0; rn->nunconfirmed && i < rn->max_unconfirmed; i++) {
+		struct nf_conn *ct = rn->unconfirmed[i];
+
+		if (ct && imgsec_rpc_clash_landed(ct)) {
+			nf_ct_put(ct);
+			rn->unconfirmed[i] = NULL;
+			rn->nunconfirmed--;
+		}
 	}
-	for (i = 0; i < IMGSEC_RPC_UNCONFIRMED; i++) {
-		struct nf_conn *other = unconfirmed[i];
+}
+
+/*
+ * Keeps @ct and puts in @twins the entries of its flow on their way,
+ * referenced; or -EBUSY, @ct shared by copies of its packet (flooded by a
+ * bridge, multicast: conntrack wants such an entry owned by its packets
+ * alone), or -ENOSPC, too many at once.
+ */
+static int imgsec_rpc_clash_scan(struct imgsec_rpc_net *rn, struct nf_conn *ct,
+				 struct nf_conn **twins)
+{
+	unsigned int i, room = rn->max_unconfirmed;
+	int n = 0;
+
+	if (refcount_read(&ct->ct_general.use) != 1)
+		return -EBUSY;
+	for (i = 0; i < rn->max_unconfirmed; i++) {
+		struct nf_conn *other = rn->unconfirmed[i];
 
 		if (!other) {
 			room = i;
-			continue;
-		}
-		if (other != ct && imgsec_rpc_same_flow(other, ct)) {
-			imgsec_rpc_clash_untrust(in, other);
-			twin = true;
-		}
-		if (imgsec_rpc_clash_landed(other)) {
-			nf_ct_put(other);
-			unconfirmed[i] = NULL;
-			room = i;
+		} else if (imgsec_rpc_same_flow(other, ct)) {
+			if (n == IMGSEC_RPC_MAX_TWINS)
+				goto busy;
+			nf_conntrack_get(&other->ct_general);
+			twins[n++] = other;
 		}
 	}
-	/* More first packets at once than kept track of: cannot vouch. */
-	if (room == IMGSEC_RPC_UNCONFIRMED)
-		return true;
+	if (room == rn->max_unconfirmed)
+		goto busy;
 	nf_conntrack_get(&ct->ct_general);
-	unconfirmed[room] = ct;
-	return twin;
+	rn->unconfirmed[room] = ct;
+	rn->nunconfirmed++;
+	return n;
+busy:
+	while (n)
+		nf_ct_put(twins[--n]);
+	return -ENOSPC;
+}
+
+/* The helper's area of @ct, if @ct keeps this helper. */
+static struct imgsec_rpc_help *imgsec_rpc_help_of(const struct nf_conn *ct)
+{
+	const struct nf_conn_help *help = nfct_help(ct);
+
+	if (!help || !imgsec_rpc_is_ours(rcu_dereference(help->helper)))
+		return NULL;
+	return nfct_help_data(ct);
+}
+
+/* The calls on ledger @from noted on @to's, as if they had come there. */
+static void imgsec_rpc_clash_note(struct imgsec_net *in,
+				  const struct rpc_slot *from,
+				  struct nf_conn *to)
+{
+	struct imgsec_rpc_help *dst = imgsec_rpc_help_of(to);
+	bool was;
+
+	if (!dst)
+		return;
+	was = dst->udp.untrusted;
+	rpc_slot_merge(&dst->udp, from);
+	if (!was && dst->udp.untrusted)
+		imgsec_rpc_count(in, IMGSEC_RPC_STATS_A_UNTRUSTED);
+}
+
+int imgsec_rpc_clash_on_their_way(struct imgsec_net *in, struct nf_conn *ct,
+				  const struct rpc_slot *mine,
+				  struct nf_conn **twins)
+{
+	int i, n;
+
+	lockdep_assert_held(&in->rpc.lock);
+	n = imgsec_rpc_clash_scan(&in->rpc, ct, twins);
+	for (i = 0; i < n; i++) {
+		struct imgsec_rpc_help *theirs = imgsec_rpc_help_of(twins[i]);
+
+		if (theirs)
+			imgsec_rpc_clash_note(in, &theirs->udp, ct);
+		imgsec_rpc_clash_note(in, mine, twins[i]);
+	}
+	return n;
+}
+
+void imgsec_rpc_clash_confirmed(struct imgsec_net *in, struct nf_conn *ct,
+				const struct rpc_slot *mine,
+				struct nf_conn **twins, int n)
+{
+	const struct nf_conntrack_tuple_hash *h;
+	struct nf_conn *winner = NULL;
+	int i;
+
+	h = nf_conntrack_find_get(nf_ct_net(ct), nf_ct_zone(ct),
+				  &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple);
+	if (h)
+		winner = nf_ct_tuplehash_to_ctrack(h);
+	for (i = 0; winner && i < n; i++)
+		if (twins[i] == winner)
+			break;
+	if (winner && i >= n) {
+		spin_lock_bh(&in->rpc.lock);
+		imgsec_rpc_clash_note(in, mine, winner);
+		spin_unlock_bh(&in->rpc.lock);
+	}
+	if (winner)
+		nf_ct_put(winner);
+	while (n > 0)
+		nf_ct_put(twins[--n]);
+}
+
+/* Room for two first packets on their way per CPU (one preempted). */
+int imgsec_rpc_clash_init(struct imgsec_rpc_net *rn)
+{
+	rn->max_unconfirmed = max(16U, 2 * num_possible_cpus());
+	rn->unconfirmed = kcalloc(rn->max_unconfirmed,
+				  sizeof(*rn->unconfirmed), GFP_KERNEL_ACCOUNT);
+	return rn->unconfirmed ? 0 : -ENOMEM;
 }
 
 /* Lets every entry go, with rn->lock held. */
@@ -100,9 +177,10 @@ void imgsec_rpc_clash_exit(struct imgsec_rpc_net *rn)
 {
 	unsigned int i;
 
-	for (i = 0; i < IMGSEC_RPC_UNCONFIRMED; i++) {
+	for (i = 0; i < rn->max_unconfirmed; i++) {
 		if (rn->unconfirmed[i])
 			nf_ct_put(rn->unconfirmed[i]);
 		rn->unconfirmed[i] = NULL;
 	}
+	rn->nunconfirmed = 0;
 }

@@ -3,7 +3,8 @@
  * KUnit: the twins of a UDP flow (rpc_clash.c), on real conntrack entries
  * of init_net that are not in the table, each held as its packet would
  * hold it: one on its way to confirmation on another CPU is what only
- * these tests can order.
+ * these tests can order (the VM's gso_case covers a twin confirmed in
+ * the same NAPI batch).
  */
 #include <kunit/test.h>
 #include <net/netfilter/nf_conntrack.h>
@@ -39,25 +40,36 @@ static struct nf_conn *make_entry(struct kunit *test, u16 sport)
 	return ct;
 }
 
-/* The helper reads @ct's first packet. */
-static bool clash(struct imgsec_net *in, struct nf_conn *ct,
-		  struct nf_conn *winner)
+/* Its first packet: a portmap lookup of @prog with @xid, read. */
+static struct imgsec_rpc_help *ask(struct nf_conn *ct, u32 xid, u32 prog,
+				   bool allowed)
 {
-	bool twin;
+	struct imgsec_rpc_help *rh = nfct_help_data(ct);
+	struct rpc_lookup call = {
+		.xid = xid, .vers = 2, .prog = prog, .proto = IPPROTO_TCP,
+	};
+
+	rpc_slot_call(&rh->udp, xid, &call, allowed);
+	return rh;
+}
+
+/* The helper takes @ct's first packet on: it may have twins on their way. */
+static int on_their_way(struct imgsec_net *in, struct nf_conn *ct)
+{
+	struct nf_conn *twins[IMGSEC_RPC_MAX_TWINS];
+	const struct imgsec_rpc_help *rh = nfct_help_data(ct);
+	struct rpc_slot mine = rh->udp;
+	int n;
 
 	rcu_read_lock();
 	spin_lock_bh(&in->rpc.lock);
-	twin = imgsec_rpc_clash(in, ct, winner);
+	imgsec_rpc_clash_prune(&in->rpc);
+	n = imgsec_rpc_clash_on_their_way(in, ct, &mine, twins);
 	spin_unlock_bh(&in->rpc.lock);
+	/* Not in the table: nothing confirmed to find. */
+	imgsec_rpc_clash_confirmed(in, ct, &mine, twins, n);
 	rcu_read_unlock();
-	return twin;
-}
-
-static bool untrusted(const struct nf_conn *ct)
-{
-	const struct imgsec_rpc_help *rh = nfct_help_data(ct);
-
-	return rh->udp.untrusted;
+	return n;
 }
 
 static unsigned int kept(struct imgsec_net *in)
@@ -65,8 +77,9 @@ static unsigned int kept(struct imgsec_net *in)
 	unsigned int i, n = 0;
 
 	spin_lock_bh(&in->rpc.lock);
-	for (i = 0; i < IMGSEC_RPC_UNCONFIRMED; i++)
+	for (i = 0; i < in->rpc.max_unconfirmed; i++)
 		n += !!in->rpc.unconfirmed[i];
+	KUNIT_EXPECT_EQ(current->kunit_test, n, in->rpc.nunconfirmed);
 	spin_unlock_bh(&in->rpc.lock);
 	return n;
 }
@@ -78,32 +91,45 @@ static void forget_all(struct imgsec_net *in)
 	spin_unlock_bh(&in->rpc.lock);
 }
 
-/* Two CPUs: the first read, not yet confirmed, when the second is read. */
-static void imgsec_twin_on_its_way(struct kunit *test)
+/*
+ * Two CPUs, mountd's call on one, nlockmgr's of the same xid on the other:
+ * the first read, not yet confirmed, when the second is read. Whichever
+ * wins must not trust the flow.
+ */
+static void imgsec_twins_asking_apart(struct kunit *test)
 {
 	struct imgsec_net *in = imgsec_net(&init_net);
 	struct nf_conn *a = make_entry(test, 1000);
 	struct nf_conn *b = make_entry(test, 1000);
+	struct imgsec_rpc_help *ra = ask(a, 7, RPC_MOUNT_PROGRAM, true);
+	struct imgsec_rpc_help *rb = ask(b, 7, 100021, false);
 
-	KUNIT_EXPECT_FALSE(test, clash(in, a, NULL));
-	KUNIT_EXPECT_FALSE(test, untrusted(a));
-	KUNIT_EXPECT_TRUE(test, clash(in, b, NULL));
-	KUNIT_EXPECT_TRUE(test, untrusted(a));
+	KUNIT_EXPECT_EQ(test, on_their_way(in, a), 0);
+	KUNIT_EXPECT_FALSE(test, ra->udp.untrusted);
+	KUNIT_EXPECT_EQ(test, on_their_way(in, b), 1);
+	KUNIT_EXPECT_TRUE(test, ra->udp.untrusted);
+	KUNIT_EXPECT_TRUE(test, rb->udp.untrusted);
 	KUNIT_EXPECT_EQ(test, kept(in), 2U);
 	nf_ct_put(a);
 	nf_ct_put(b);
 	forget_all(in);
 }
 
-/* One batch: the first confirmed already (looked up in the table). */
-static void imgsec_twin_confirmed(struct kunit *test)
+/* A duplicated call: each entry expects two replies, as one would. */
+static void imgsec_twins_asking_alike(struct kunit *test)
 {
 	struct imgsec_net *in = imgsec_net(&init_net);
 	struct nf_conn *a = make_entry(test, 1000);
 	struct nf_conn *b = make_entry(test, 1000);
+	struct imgsec_rpc_help *ra = ask(a, 7, RPC_MOUNT_PROGRAM, true);
+	struct imgsec_rpc_help *rb = ask(b, 7, RPC_MOUNT_PROGRAM, true);
 
-	KUNIT_EXPECT_TRUE(test, clash(in, b, a));
-	KUNIT_EXPECT_TRUE(test, untrusted(a));
+	KUNIT_EXPECT_EQ(test, on_their_way(in, a), 0);
+	KUNIT_EXPECT_EQ(test, on_their_way(in, b), 1);
+	KUNIT_EXPECT_FALSE(test, ra->udp.untrusted);
+	KUNIT_EXPECT_FALSE(test, rb->udp.untrusted);
+	KUNIT_EXPECT_EQ(test, ra->udp.outstanding, 2);
+	KUNIT_EXPECT_EQ(test, rb->udp.outstanding, 2);
 	nf_ct_put(a);
 	nf_ct_put(b);
 	forget_all(in);
@@ -114,11 +140,14 @@ static void imgsec_other_flows_are_no_twins(struct kunit *test)
 	struct imgsec_net *in = imgsec_net(&init_net);
 	struct nf_conn *a = make_entry(test, 1000);
 	struct nf_conn *c = make_entry(test, 1001);
+	struct imgsec_rpc_help *ra = ask(a, 7, RPC_MOUNT_PROGRAM, true);
+	struct imgsec_rpc_help *rc = ask(c, 7, 100021, false);
 
-	KUNIT_EXPECT_FALSE(test, clash(in, a, NULL));
-	KUNIT_EXPECT_FALSE(test, clash(in, c, NULL));
-	KUNIT_EXPECT_FALSE(test, untrusted(a));
-	KUNIT_EXPECT_FALSE(test, untrusted(c));
+	KUNIT_EXPECT_EQ(test, on_their_way(in, a), 0);
+	KUNIT_EXPECT_EQ(test, on_their_way(in, c), 0);
+	KUNIT_EXPECT_FALSE(test, ra->udp.untrusted);
+	KUNIT_EXPECT_FALSE(test, rc->udp.untrusted);
+	KUNIT_EXPECT_EQ(test, ra->udp.outstanding, 1);
 	nf_ct_put(a);
 	nf_ct_put(c);
 	forget_all(in);
@@ -132,11 +161,11 @@ static void imgsec_landed_entries_leave(struct kunit *test)
 	struct nf_conn *b = make_entry(test, 1001);
 	struct nf_conn *c = make_entry(test, 1002);
 
-	KUNIT_EXPECT_FALSE(test, clash(in, a, NULL));
-	KUNIT_EXPECT_FALSE(test, clash(in, b, NULL));
+	KUNIT_EXPECT_EQ(test, on_their_way(in, a), 0);
+	KUNIT_EXPECT_EQ(test, on_their_way(in, b), 0);
 	set_bit(IPS_CONFIRMED_BIT, &a->status);
 	nf_ct_put(b);
-	KUNIT_EXPECT_FALSE(test, clash(in, c, NULL));
+	KUNIT_EXPECT_EQ(test, on_their_way(in, c), 0);
 	KUNIT_EXPECT_EQ(test, kept(in), 1U);
 	KUNIT_EXPECT_EQ(test, refcount_read(&a->ct_general.use), 1U);
 	clear_bit(IPS_CONFIRMED_BIT, &a->status);
@@ -145,30 +174,66 @@ static void imgsec_landed_entries_leave(struct kunit *test)
 	forget_all(in);
 }
 
+/* An entry its packet's copies share (a bridge's flood) is not kept. */
+static void imgsec_shared_entry_not_kept(struct kunit *test)
+{
+	struct imgsec_net *in = imgsec_net(&init_net);
+	struct nf_conn *a = make_entry(test, 1000);
+
+	nf_conntrack_get(&a->ct_general);
+	KUNIT_EXPECT_EQ(test, on_their_way(in, a), -EBUSY);
+	KUNIT_EXPECT_EQ(test, kept(in), 0U);
+	nf_ct_put(a);
+	nf_ct_put(a);
+}
+
 static void imgsec_too_many_at_once(struct kunit *test)
 {
 	struct imgsec_net *in = imgsec_net(&init_net);
-	struct nf_conn *ct[IMGSEC_RPC_UNCONFIRMED + 1];
-	unsigned int i;
+	unsigned int i, max = in->rpc.max_unconfirmed;
+	struct nf_conn **ct;
 
-	for (i = 0; i < IMGSEC_RPC_UNCONFIRMED; i++) {
+	KUNIT_EXPECT_GE(test, max, 2 * num_possible_cpus());
+	ct = kunit_kcalloc(test, max + 1, sizeof(*ct), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ct);
+	for (i = 0; i < max; i++) {
 		ct[i] = make_entry(test, 2000 + i);
-		KUNIT_EXPECT_FALSE(test, clash(in, ct[i], NULL));
+		KUNIT_EXPECT_EQ(test, on_their_way(in, ct[i]), 0);
 	}
 	ct[i] = make_entry(test, 2000 + i);
-	KUNIT_EXPECT_TRUE(test, clash(in, ct[i], NULL));
-	KUNIT_EXPECT_EQ(test, kept(in), IMGSEC_RPC_UNCONFIRMED);
-	for (i = 0; i <= IMGSEC_RPC_UNCONFIRMED; i++)
+	KUNIT_EXPECT_EQ(test, on_their_way(in, ct[i]), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, kept(in), max);
+	for (i = 0; i <= max; i++)
+		nf_ct_put(ct[i]);
+	forget_all(in);
+}
+
+/* More entries of one flow on their way at once than can be told apart. */
+static void imgsec_too_many_twins(struct kunit *test)
+{
+	struct imgsec_net *in = imgsec_net(&init_net);
+	struct nf_conn *ct[IMGSEC_RPC_MAX_TWINS + 2];
+	unsigned int i;
+
+	for (i = 0; i <= IMGSEC_RPC_MAX_TWINS; i++) {
+		ct[i] = make_entry(test, 1000);
+		KUNIT_EXPECT_EQ(test, on_their_way(in, ct[i]), (int)i);
+	}
+	ct[i] = make_entry(test, 1000);
+	KUNIT_EXPECT_EQ(test, on_their_way(in, ct[i]), -ENOSPC);
+	for (i = 0; i <= IMGSEC_RPC_MAX_TWINS + 1; i++)
 		nf_ct_put(ct[i]);
 	forget_all(in);
 }
 
 static struct kunit_case imgsec_rpc_clash_cases[] = {
-	KUNIT_CASE(imgsec_twin_on_its_way),
-	KUNIT_CASE(imgsec_twin_confirmed),
+	KUNIT_CASE(imgsec_twins_asking_apart),
+	KUNIT_CASE(imgsec_twins_asking_alike),
 	KUNIT_CASE(imgsec_other_flows_are_no_twins),
 	KUNIT_CASE(imgsec_landed_entries_leave),
+	KUNIT_CASE(imgsec_shared_entry_not_kept),
 	KUNIT_CASE(imgsec_too_many_at_once),
+	KUNIT_CASE(imgsec_too_many_twins),
 	{}
 };
 

@@ -231,12 +231,17 @@ void imgsec_rpc_conn_detach(struct imgsec_rpc_net *rn,
 }
 
 /* The task creating the namespace pays for its state. */
-void imgsec_rpc_net_init(struct imgsec_rpc_net *rn)
+int imgsec_rpc_net_init(struct imgsec_rpc_net *rn)
 {
+	int ret = imgsec_rpc_clash_init(rn);
+
+	if (ret < 0)
+		return ret;
 	spin_lock_init(&rn->lock);
 	INIT_LIST_HEAD(&rn->lru);
 	rn->next_reclaim = jiffies;
 	rn->memcg = get_mem_cgroup_from_mm(current->mm);
+	return 0;
 }
 
 void imgsec_rpc_net_exit(struct imgsec_rpc_net *rn)
@@ -246,6 +251,7 @@ void imgsec_rpc_net_exit(struct imgsec_rpc_net *rn)
 	WARN_ON_ONCE(rn->nconns);
 	imgsec_rpc_clash_exit(rn);
 	spin_unlock_bh(&rn->lock);
+	kfree(rn->unconfirmed);
 	mem_cgroup_put(rn->memcg);
 }
 

@@ -55,18 +55,26 @@ void imgsec_rpc_conn_detach(struct imgsec_rpc_net *rn,
 			    struct imgsec_rpc_help *help);
 
 /*
- * rpc_clash.c, for a UDP entry @ct not yet confirmed: its flow's confirmed
- * entry, referenced, if @ct lost the race for it. Not under rn->lock: the
- * lookup may delete an expired entry, whose ->destroy takes the lock.
+ * rpc_clash.c, for @ct, a UDP entry not yet confirmed whose first packet
+ * was read, @mine its ledger then. With in->rpc.lock held,
+ * imgsec_rpc_clash_on_their_way() keeps @ct, and notes the calls of the
+ * entries of its flow on their way to confirmation on @ct's ledger and
+ * @mine on theirs; it returns them, referenced, in @twins
+ * (IMGSEC_RPC_MAX_TWINS), or -EBUSY or -ENOSPC when it cannot keep @ct:
+ * then @ct must not be trusted. Then, without the lock (the lookup may
+ * delete an expired entry, whose ->destroy takes it), always,
+ * imgsec_rpc_clash_confirmed() notes @mine on the flow's entry confirmed
+ * meanwhile, if any, and lets @twins go.
  */
-struct nf_conn *imgsec_rpc_clash_winner(const struct nf_conn *ct);
-/*
- * With rn->lock held, for @ct's first packet: untrusts its twins, @winner
- * and those on their way, and says whether @ct has one (or too many first
- * packets are on their way to tell).
- */
-bool imgsec_rpc_clash(struct imgsec_net *in, struct nf_conn *ct,
-		      struct nf_conn *winner);
+int imgsec_rpc_clash_on_their_way(struct imgsec_net *in, struct nf_conn *ct,
+				  const struct rpc_slot *mine,
+				  struct nf_conn **twins);
+void imgsec_rpc_clash_confirmed(struct imgsec_net *in, struct nf_conn *ct,
+				const struct rpc_slot *mine,
+				struct nf_conn **twins, int n);
+/* With rn->lock held: lets go of those confirmed or dropped since. */
+void imgsec_rpc_clash_prune(struct imgsec_rpc_net *rn);
+int imgsec_rpc_clash_init(struct imgsec_rpc_net *rn);
 void imgsec_rpc_clash_exit(struct imgsec_rpc_net *rn);
 
 #endif /* _IMGSEC_RPC_CONN_H */

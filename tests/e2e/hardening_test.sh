@@ -10,7 +10,8 @@
 #      fixes found: two calls with one xid (a forbidden one answered
 #      first), over UDP the same sent as one GSO packet (two datagrams
 #      for the server) or cut in two that race for the flow's conntrack
-#      entry (the loser's call forgotten), a call hidden in a stream picked up after its start, TCP
+#      entry (the loser's call forgotten; a duplicated lookup still
+#      opens), a call hidden in a stream picked up after its start, TCP
 #      urgent data (the server's stream lacks the urgent byte), a second
 #      SYN, a SYN cookie's ACK or a connection reopened on the entry that
 #      would move a stream's start,
@@ -108,6 +109,8 @@ test_icmp_errors() {
 	gso_case whole "whole ipv6" "$G6" -v 4 -x udp
 	gso_case batch "batch ipv4" "$G4" -x tcp
 	gso_case batch "batch ipv6" "$G6" -v 4 -x udp
+	dup_case ipv4 "$G4" "$(addr4 outsider)"
+	dup_case ipv6 "$G6" "$(addr6 outsider)" -v 4
 	test_hidden_call
 	urgent_case "urgent byte" -P 100021 -V 4 -x tcp -Q 100005 urgent
 	urgent_case "urgent last byte" -P 100005 -V 3 -x tcp oob
@@ -200,6 +203,31 @@ twins_case() { # udp|tcp
 		counter_is untrusted "$(delta untrusted "$s0" "$s1")" -eq 1
 }
 
+# gcems takes its packets in NAPI batches (GRO on its veth, as a real NIC
+# does), and the switch's port cuts GSO packets in datagrams on the way
+# (gso_max_segs 1) and, with "dup", sends every frame twice.
+napi_batches() { # on [dup] | off
+	if [ "$1" = on ]; then
+		must run_in gcems "$TOOLS/ethfeat" eth0 gro on
+		must run_in "$SWITCH" "$TOOLS/ethfeat" gcems tso off
+		must "$IP" -n "$SWITCH" link set dev gcems gso_max_segs 1
+		[ "${2:-}" != dup ] || must run_in "$SWITCH" \
+			tc qdisc add dev gcems root netem duplicate 100%
+		return
+	fi
+	run_in "$SWITCH" tc qdisc del dev gcems root 2>/dev/null
+	must run_in gcems "$TOOLS/ethfeat" eth0 gro off
+	must run_in "$SWITCH" "$TOOLS/ethfeat" gcems tso on
+	must "$IP" -n "$SWITCH" link set dev gcems gso_max_segs 65535
+}
+
+# Entries of gcems that lost a race to be confirmed (conntrack -S).
+clashes() {
+	run_in gcems conntrack -S 2>/dev/null |
+		sed -n 's/.*clash_resolve=\([0-9]*\).*/\1/p' |
+		awk '{ n += $1 } END { print n + 0 }'
+}
+
 # Over UDP, a mountd call and an nlockmgr call of one xid sent as one
 # UDP_SEGMENT (GSO) write, then mountd's again, all before rpcbind (stopped
 # meanwhile) reads any: it answers mountd, nlockmgr, mountd, and the second
@@ -212,18 +240,15 @@ twins_case() { # udp|tcp
 #          confirmed loses (clash resolution) and its packet goes on with
 #          the first's entry, the call the helper noted on it forgotten.
 gso_case() { # whole|batch NAME ADDR RPCSEND-OPTIONS...
-	local how=$1 name=$2 addr=$3 out nlm s0 s1 pid rpcbind
+	local how=$1 name=$2 addr=$3 out nlm s0 s1 c0 pid rpcbind
 	shift 3
 	firewall with || die "cannot load the ruleset"
 	nlm=$(lookup outsider "$addr" -P 100021 -V 4 "$@")
 	flush_conntrack
-	if [ "$how" = batch ]; then
-		must run_in gcems "$TOOLS/ethfeat" eth0 gro on
-		must run_in "$SWITCH" "$TOOLS/ethfeat" gcems tso off
-		must "$IP" -n "$SWITCH" link set dev gcems gso_max_segs 1
-	fi
+	[ "$how" = whole ] || napi_batches on
 	rpcbind=$(cat "$E2E_STATE/rpcbind.pid")
 	s0=$(rpc_stats)
+	c0=$(clashes)
 	must kill -STOP "$rpcbind"
 	run_in outsider timeout -k 2 20 "$RPCSEND" -T 8 -D 1 -P 100005 -V 4 \
 		-Q 100021 "$@" gso "$addr" >"$E2E_STATE/gso.out" 2>&1 &
@@ -233,18 +258,36 @@ gso_case() { # whole|batch NAME ADDR RPCSEND-OPTIONS...
 	wait "$pid"
 	s1=$(rpc_stats)
 	out=$(cat "$E2E_STATE/gso.out")
-	if [ "$how" = batch ]; then
-		must run_in gcems "$TOOLS/ethfeat" eth0 gro off
-		must run_in "$SWITCH" "$TOOLS/ethfeat" gcems tso on
-		must "$IP" -n "$SWITCH" link set dev gcems gso_max_segs 65535
-	fi
+	[ "$how" = whole ] || napi_batches off
 	check "gso $name: the three calls answered ($(echo $out))" \
 		test "$(grep -c '^[0-9]' <<<"$out")" = 3
+	[ "$how" = whole ] ||
+		check "gso $name: the two raced for the entry (clash_resolve $c0 -> $(clashes))" \
+			test "$(clashes)" -gt "$c0"
 	check_not "gso $name: nlockmgr's port (${nlm:-?}) not opened" \
 		expectation_to "${nlm:-0}"
 	check "gso $name: nothing opened" no_expectation
 	check "gso $name: the flow is no longer trusted" \
 		counter_is untrusted "$(delta untrusted "$s0" "$s1")" -ge 1
+	flush_conntrack
+}
+
+# A lookup duplicated on the way (by netem here; by bonding or port
+# mirroring in the field), both copies in one NAPI batch: they race for
+# the flow's entry, and the winner must expect both replies as one entry
+# would have, so mountd's port still opens.
+dup_case() { # NAME ADDR SRC RPCSEND-OPTIONS...
+	local name=$1 addr=$2 src=$3 port c0
+	shift 3
+	firewall with || die "cannot load the ruleset"
+	napi_batches on dup
+	c0=$(clashes)
+	port=$(lookup outsider "$addr" -P 100005 -V 3 "$@")
+	check "duplicated lookup $name: the copies raced for the entry (clash_resolve $c0 -> $(clashes))" \
+		test "$(clashes)" -gt "$c0"
+	napi_batches off
+	check "duplicated lookup $name: mountd's port opens (${port:-none})" \
+		only_expectation "$src" "$addr" "${port:-0}" 17
 	flush_conntrack
 }
 

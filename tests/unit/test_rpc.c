@@ -1281,6 +1281,64 @@ static bool record_is(const struct records *r, unsigned int i,
 	       !memcmp(r->data[i], rec, len);
 }
 
+/*
+ * Twins (two conntrack entries of one flow, one dropped): what each noted,
+ * merged, is what one ledger would have noted of both calls.
+ */
+static void test_slot_merge(void)
+{
+	struct rpc_lookup nlm = lookup(9, 100021), mnt = lookup(9, 100005);
+	struct rpc_slot a = { .outstanding = 0 }, b = a, empty = a, out_a;
+	struct rpc_lookup out;
+
+	/* The same call twice (a duplicated datagram): two replies open. */
+	rpc_slot_call(&a, 9, &mnt, true);
+	rpc_slot_call(&b, 9, &mnt, true);
+	out_a = a;
+	rpc_slot_merge(&a, &b);
+	rpc_slot_merge(&b, &out_a);
+	CHECK(!a.untrusted && !b.untrusted, "duplicate trusted");
+	CHECK_EQ(a.outstanding, 2);
+	CHECK_EQ(b.outstanding, 2);
+	CHECK_EQ(rpc_slot_reply(&a, 9, &out), RPC_OPEN);
+	CHECK_EQ(rpc_slot_reply(&a, 9, &out), RPC_OPEN);
+	CHECK_EQ(rpc_slot_reply(&a, 9, &out), RPC_UNMATCHED);
+	/* MOUNT X and NLM X: neither ledger opens anything. */
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	rpc_slot_call(&a, 9, &mnt, true);
+	rpc_slot_call(&b, 9, &nlm, false);
+	out_a = a;
+	rpc_slot_merge(&a, &b);
+	rpc_slot_merge(&b, &out_a);
+	CHECK(a.untrusted && b.untrusted, "two calls untrusted");
+	CHECK_EQ(rpc_slot_reply(&a, 9, &out), RPC_REFUSED);
+	CHECK_EQ(rpc_slot_reply(&b, 9, &out), RPC_REFUSED);
+	/* The same lookup, refused on one side only (another transport). */
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	rpc_slot_call(&a, 9, &mnt, true);
+	rpc_slot_call(&b, 9, &mnt, false);
+	rpc_slot_merge(&a, &b);
+	CHECK(a.untrusted, "allowed and refused untrusted");
+	/* A non-lookup and a lookup of one xid. */
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	rpc_slot_call(&a, 9, &mnt, true);
+	rpc_slot_call(&b, 9, NULL, false);
+	rpc_slot_merge(&a, &b);
+	CHECK(a.untrusted, "lookup and other call untrusted");
+	/* An untrusted twin, and a twin that noted nothing. */
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	b.untrusted = true;
+	rpc_slot_call(&a, 9, &mnt, true);
+	rpc_slot_merge(&a, &empty);
+	CHECK(!a.untrusted && a.outstanding == 1, "nothing to merge");
+	rpc_slot_merge(&a, &b);
+	CHECK(a.untrusted, "untrusted twin");
+}
+
 static void test_stream_one_per_segment(void)
 {
 	struct rpc_stream_stats st = { 0 };
@@ -1655,6 +1713,7 @@ int main(void)
 	RUN(test_pending_full);
 	RUN(test_slot_basic);
 	RUN(test_slot_games);
+	RUN(test_slot_merge);
 	RUN(test_stream_one_per_segment);
 	RUN(test_stream_split_everywhere);
 	RUN(test_stream_several_per_segment);
