@@ -12,7 +12,8 @@ if [ -z "$checkpatch" ]; then
 fi
 
 pass=0 fail=0
-for f in $(ls module/*.[ch] | grep -v "\.mod\.c$") include/uapi/linux/imgsec.h; do
+for f in $(ls module/*.[ch] | grep -v "\.mod\.c$") include/uapi/linux/imgsec.h \
+	tests/kmod/*.c; do
 	# compat.h exists to hold the version checks (tests/deploy/kernels.sh
 	# makes sure no other file has one).
 	ignore=FILE_PATH_CHANGES

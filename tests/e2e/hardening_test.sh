@@ -11,7 +11,7 @@
 #      first), over UDP the same sent as one GSO packet (two datagrams
 #      for the server) or cut in two that race for the flow's conntrack
 #      entry (the loser's call forgotten; a duplicated lookup still
-#      opens), a call hidden in a stream picked up after its start, TCP
+#      opens) in one NAPI batch or on two CPUs, a call hidden in a stream picked up after its start, TCP
 #      urgent data (the server's stream lacks the urgent byte), a second
 #      SYN, a SYN cookie's ACK or a connection reopened on the entry that
 #      would move a stream's start,
@@ -39,6 +39,7 @@
 . "$(dirname "$0")/rpc_lib.sh"
 
 TOOLS=${IMGSEC_SRC:-/src}/tests/tools
+KMOD=${IMGSEC_SRC:-/src}/tests/kmod # tests/kmod/build.sh's, by run.sh
 CONF=${IMGSEC_SRC:-/src}/etc/imgsec.conf
 NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
 BUSY_NETNS=20 # namespaces with a policy, made before the hosts (test 9)
@@ -46,6 +47,8 @@ BUSY_NETNS=20 # namespaces with a policy, made before the hosts (test 9)
 for t in ctunhelp ndsend flood ethfeat; do
 	[ -x "$TOOLS/$t" ] || die "$TOOLS/$t is missing: make tools"
 done
+[ -f "$KMOD/imgsec_clash_delay.ko" ] ||
+	die "$KMOD/imgsec_clash_delay.ko is missing: tests/vm/run.sh builds it"
 
 # A counter of imgsecctl stats --json in namespace NS (any name, hook or
 # rpc: they do not overlap).
@@ -111,6 +114,8 @@ test_icmp_errors() {
 	gso_case batch "batch ipv6" "$G6" -v 4 -x udp
 	dup_case ipv4 "$G4" "$(addr4 outsider)"
 	dup_case ipv6 "$G6" "$(addr6 outsider)" -v 4
+	race_case ipv4 "$G4" -x tcp
+	race_case ipv6 "$G6" -v 4 -x udp
 	test_hidden_call
 	urgent_case "urgent byte" -P 100021 -V 4 -x tcp -Q 100005 urgent
 	urgent_case "urgent last byte" -P 100005 -V 3 -x tcp oob
@@ -288,6 +293,42 @@ dup_case() { # NAME ADDR SRC RPCSEND-OPTIONS...
 	napi_batches off
 	check "duplicated lookup $name: mountd's port opens (${port:-none})" \
 		only_expectation "$src" "$addr" "${port:-0}" 17
+	flush_conntrack
+}
+
+# Two CPUs, one flow: nlockmgr's call sent on CPU 0 is held there by the
+# test module imgsec_clash_delay (tests/kmod) after the helper read it and
+# before conntrack confirms its entry, while mountd's call of the same xid
+# and flow, another flow's call and mountd's again come on CPU 1; rpcbind
+# is stopped meanwhile. nlockmgr's entry loses the race, and its reply must
+# not open its port as mountd's.
+race_case() { # NAME ADDR RPCSEND-OPTIONS...
+	local name=$1 addr=$2 nlm s0 s1 c0 rpcbind
+	local knob=/sys/module/imgsec_clash_delay/parameters
+	shift 2
+	firewall with || die "cannot load the ruleset"
+	nlm=$(lookup outsider "$addr" -P 100021 -V 4 "$@")
+	flush_conntrack
+	must insmod "$KMOD/imgsec_clash_delay.ko" cpu=0 delay_ms=1500
+	rpcbind=$(cat "$E2E_STATE/rpcbind.pid")
+	s0=$(rpc_stats)
+	c0=$(clashes)
+	echo 1 >"$knob/armed"
+	must kill -STOP "$rpcbind"
+	must run_in outsider timeout -k 2 20 "$RPCSEND" -B 700 -P 100005 \
+		-V 4 -Q 100021 "$@" race "$addr"
+	must kill -CONT "$rpcbind"
+	sleep 2
+	s1=$(rpc_stats)
+	check "race $name: nlockmgr's call was held on CPU 0" \
+		test "$(cat "$knob/fired")" = 1
+	must rmmod imgsec_clash_delay
+	check "race $name: the two raced for the entry (clash_resolve $c0 -> $(clashes))" \
+		test "$(clashes)" -gt "$c0"
+	check_not "race $name: nlockmgr's port (${nlm:-?}) not opened" \
+		expectation_to "${nlm:-0}"
+	check "race $name: the flow is no longer trusted" \
+		counter_is untrusted "$(delta untrusted "$s0" "$s1")" -ge 1
 	flush_conntrack
 }
 

@@ -23,6 +23,7 @@
 #include <netinet/tcp.h>
 #include <netinet/udp.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -31,6 +32,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,7 +49,7 @@
 enum mode {
 	M_GETPORT, M_FLOOD, M_XIDS, M_FORGE, M_SERVE, M_PLANT, M_DESYNC,
 	M_SPRAY, M_TWIN, M_HIDE, M_SPOOF, M_URGENT, M_OOB, M_RESYN,
-	M_COOKIE, M_REOPEN, M_GSO,
+	M_COOKIE, M_REOPEN, M_GSO, M_RACE,
 };
 
 /* Not in every libc's headers. */
@@ -143,6 +145,10 @@ static void usage(FILE *f)
 "           datagram each, sent as one UDP_SEGMENT (GSO) write of the two\n"
 "           (they must be as long), then -D seconds later the -P call\n"
 "           again; prints the ports of the replies (3 when all answered)\n"
+"  race     UDP, two CPUs, one flow from port -B: the -Q PROG call of xid X\n"
+"           sent on CPU 0, the -P PROG call of xid X 0.3 s later on CPU 1,\n"
+"           then one from -B + 1 (another flow), then the -P call again\n"
+"           once CPU 0's send returned; reads nothing, prints \"sent\"\n"
 "  hide     TCP: a record mark covering a -P PROG call and a -Q PROG call\n"
 "           of one xid, the mark and the first in one write, the rest -D\n"
 "           seconds later (for the server, the record's tail); prints\n"
@@ -195,7 +201,7 @@ static void usage(FILE *f)
 "  -F N          TCP: send each record as N fragments (1..%d); note that\n"
 "                rpcbind (libtirpc 1.3.3) drops the connection then\n"
 "  -r N          getport: N records (distinct xids) in one write (1..%d)\n"
-"  -B PORT       flood: first source port (default 20000)\n"
+"  -B PORT       flood: first source port; race: the flow's (default 20000)\n"
 "  -k SECS       flood -t tcp: keep the connections open SECS seconds\n"
 "  -f N          serve: forged replies per call (default 0)\n"
 "  -A PORT       serve: answer each call with PORT (default: no answer);\n"
@@ -1117,6 +1123,62 @@ static int do_gso(void)
 	return got ? 0 : 1;
 }
 
+static void pin_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) < 0)
+		die("sched_setaffinity");
+}
+
+static int do_race(void)
+{
+	uint32_t xid = o.has_xid ? o.xid : rng();
+	struct timespec pause = { 0, 300000000 };
+	uint8_t out[2 * MAX_MSG];
+	int fd, other, status;
+	struct buf m[2], c;
+	size_t len = 0;
+	pid_t pid;
+
+	if (o.tcp)
+		bad("race is UDP only");
+	build_twins(m, out, &len, sizeof(out), xid);
+	build_call(&c, xid + 1);
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		pin_cpu(0);
+		fd = open_sock(0, o.base_port);
+		if (fd < 0)
+			_exit(1);
+		write_all(fd, m[1].b, m[1].len);
+		_exit(0);
+	}
+	pin_cpu(1);
+	fd = open_sock(0, o.base_port);
+	if (fd < 0)
+		bad("race: source port in use");
+	nanosleep(&pause, NULL);
+	write_all(fd, m[0].b, m[0].len);
+	other = open_sock(0, o.base_port + 1);
+	if (other < 0)
+		bad("race: source port in use");
+	write_all(other, c.b, c.len);
+	close(other);
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		bad("race: the CPU 0 sender failed");
+	nanosleep(&pause, NULL);
+	write_all(fd, m[0].b, m[0].len);
+	close(fd);
+	printf("sent\n");
+	return 0;
+}
+
 /* Send @len bytes of @p, the byte at @urg (< @len) urgent. */
 static void write_urgent(int fd, const uint8_t *p, size_t len, size_t urg)
 {
@@ -1673,6 +1735,7 @@ static const struct {
 	{ "cookie", M_COOKIE, do_cookie },
 	{ "reopen", M_REOPEN, do_reopen },
 	{ "gso", M_GSO, do_gso },
+	{ "race", M_RACE, do_race },
 };
 
 int main(int argc, char **argv)

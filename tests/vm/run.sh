@@ -12,7 +12,8 @@
 # module/imgsec.ko ('make module'); for any other, unless IMGSEC_VM_MODULE
 # names one, run.sh builds it first with tests/vm/build_for.sh KVER, in a
 # copy of the sources under $IMGSEC_CACHE/build-KVER, so module/imgsec.ko
-# stays the pinned build.
+# stays the pinned build. The test-only modules of tests/kmod are built for
+# KVER too (tests/kmod/build.sh) and go to /src/tests/kmod.
 #
 # Each SCRIPT (any path) runs in the VM as root from /src, a copy of this
 # repository (so /tests/e2e/lib.sh exists there), with a clean state between
@@ -104,6 +105,10 @@ check_inputs() {
 	MODULE=${MODULE:-$REPO/module/imgsec.ko}
 	[ -f "$MODULE" ] ||
 		die "$MODULE is missing: build it first with 'make module'"
+	KMODS=$("$REPO/tests/kmod/build.sh" "$KVER" 2>"$tmp/kmod.log") || {
+		tail -n 30 "$tmp/kmod.log" >&2
+		die "the test modules of tests/kmod do not build for $KVER"
+	}
 	[ -x "$CTL" ] ||
 		die "$CTL is missing: build it first with 'make userspace'"
 }
@@ -186,6 +191,7 @@ build_run_layer() { # DIR OUT
 	local dir=$1 n=0 s var
 	mkdir -p "$dir/src" "$dir/imgsec-run"
 	(cd "$REPO" && repo_files | cpio -0 -pdm --quiet "$dir/src")
+	cp "$KMODS"/*.ko "$dir/src/tests/kmod/"
 	ln -s src/tests "$dir/tests"
 	for s in "${SCRIPTS[@]}"; do
 		n=$((n + 1))
