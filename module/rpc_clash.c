@@ -41,13 +41,16 @@ static bool imgsec_rpc_clash_landed(const struct nf_conn *ct)
 
 void imgsec_rpc_clash_prune(struct imgsec_rpc_net *rn)
 {
-	unsigned int i;
+	unsigned int i, left = rn->nunconfirmed;
 
 	lockdep_assert_held(&rn->lock);
-	for (i = 0; rn->nunconfirmed && i < rn->max_unconfirmed; i++) {
+	for (i = 0; left && i < rn->max_unconfirmed; i++) {
 		struct nf_conn *ct = rn->unconfirmed[i];
 
-		if (ct && imgsec_rpc_clash_landed(ct)) {
+		if (!ct)
+			continue;
+		left--;
+		if (imgsec_rpc_clash_landed(ct)) {
 			nf_ct_put(ct);
 			rn->unconfirmed[i] = NULL;
 			rn->nunconfirmed--;
