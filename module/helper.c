@@ -5,8 +5,9 @@
  * It remembers the GETPORT/GETADDR calls a client sends and, when the
  * server's reply names a port for an allowed program, expects exactly one
  * kind of follow-up connection: from that client, to that server and port,
- * over the protocol asked for, for a short time. It never drops a packet;
- * what it cannot follow is ignored and counted. Parsing is in rpc.c, the
+ * over the protocol asked for, for a short time. What it cannot follow is
+ * ignored and counted; the one packet it drops is a UDP flow's first that
+ * it cannot keep track of (rpc_clash.c). Parsing is in rpc.c, the
  * TCP state in rpc_conn.c.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -557,20 +558,28 @@ static int imgsec_rpc_help(struct sk_buff *skb, unsigned int protoff,
 
 	spin_lock_bh(&ctx.in->rpc.lock);
 	imgsec_rpc_clash_prune(&ctx.in->rpc);
-	if (imgsec_rpc_reads(&ctx, skb, ctinfo)) {
-		if (udp)
-			imgsec_rpc_udp(&ctx, skb, protoff);
-		else
-			imgsec_rpc_tcp(&ctx, skb, protoff, ctinfo);
-		/* A UDP flow's first packet: its entry may have twins. */
-		first = udp && !nf_ct_is_confirmed(ct);
+	if (!imgsec_rpc_reads(&ctx, skb, ctinfo))
+		goto out;
+	if (!udp) {
+		imgsec_rpc_tcp(&ctx, skb, protoff, ctinfo);
+		goto out;
 	}
+	/* A UDP flow's first packet: its entry may have twins. */
+	first = !nf_ct_is_confirmed(ct);
+	if (first) {
+		n = imgsec_rpc_clash_keep(&ctx.in->rpc, ct, twins);
+		if (n < 0) {
+			imgsec_rpc_count(ctx.in, IMGSEC_RPC_STATS_A_DROPPED);
+			spin_unlock_bh(&ctx.in->rpc.lock);
+			return NF_DROP;
+		}
+	}
+	imgsec_rpc_udp(&ctx, skb, protoff);
 	if (first) {
 		mine = ctx.help->udp;
-		n = imgsec_rpc_clash_on_their_way(ctx.in, ct, &mine, twins);
-		if (n < 0)
-			imgsec_rpc_distrust(&ctx);
+		imgsec_rpc_clash_share(ctx.in, ct, &mine, twins, n);
 	}
+out:
 	spin_unlock_bh(&ctx.in->rpc.lock);
 	if (first)
 		imgsec_rpc_clash_confirmed(ctx.in, ct, &mine, twins, n);

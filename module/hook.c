@@ -150,9 +150,10 @@ static unsigned int imgsec_attach_helper(const struct imgsec_policy *p,
 		h = p->ftp[pkt->family == 6];
 	if (!h)
 		return NF_ACCEPT;
+	/* Unread, a call could still reach the server (rpc_clash.c). */
 	help = nf_ct_helper_ext_add(ct, GFP_ATOMIC);
 	if (!help)
-		return NF_ACCEPT;
+		return NF_DROP;
 	rcu_assign_pointer(help->helper, h);
 	if ((ct->status & IPS_NAT_MASK) && !nfct_seqadj(ct) &&
 	    !nfct_seqadj_ext_add(ct))

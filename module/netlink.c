@@ -503,14 +503,15 @@ static int imgsec_nl_get_status(struct sk_buff *skb, struct genl_info *info)
 }
 
 /* Counter i of @base, summed over the CPUs, as attribute i. */
+/* The per-CPU counters @from to @to - 1, summed. */
 static int imgsec_nl_put_sums(struct sk_buff *msg, const u64 __percpu *base,
-			      int n, int pad)
+			      int from, int to, int pad)
 {
 	int cpu, i;
 	u64 sum;
 
-	for (i = 0; i < n; i++) {
-		if (i == 0 || i == pad)
+	for (i = from; i < to; i++) {
+		if (i == pad)
 			continue;
 		sum = 0;
 		for_each_possible_cpu(cpu)
@@ -529,17 +530,20 @@ static int imgsec_nl_fill_stats(struct sk_buff *msg, const struct sk_buff *req,
 
 	nest = nla_nest_start(msg, IMGSEC_A_STATS);
 	if (!nest ||
-	    imgsec_nl_put_sums(msg, (const u64 __percpu *)in->stats,
+	    imgsec_nl_put_sums(msg, (const u64 __percpu *)in->stats, 1,
 			       __IMGSEC_STATS_A_MAX, IMGSEC_STATS_A_PAD))
 		return -EMSGSIZE;
 	nla_nest_end(msg, nest);
 	nest = nla_nest_start(msg, IMGSEC_A_RPC_STATS);
 	if (!nest ||
-	    imgsec_nl_put_sums(msg, (const u64 __percpu *)in->rpc_stats,
+	    imgsec_nl_put_sums(msg, (const u64 __percpu *)in->rpc_stats, 1,
 			       IMGSEC_RPC_STATS_A_TCP_STATES,
 			       IMGSEC_RPC_STATS_A_PAD) ||
 	    nla_put_u64_64bit(msg, IMGSEC_RPC_STATS_A_TCP_STATES,
-			      READ_ONCE(in->rpc.nconns), IMGSEC_RPC_STATS_A_PAD))
+			      READ_ONCE(in->rpc.nconns), IMGSEC_RPC_STATS_A_PAD) ||
+	    imgsec_nl_put_sums(msg, (const u64 __percpu *)in->rpc_stats,
+			       IMGSEC_RPC_STATS_A_TCP_STATES + 1,
+			       __IMGSEC_RPC_STATS_A_MAX, IMGSEC_RPC_STATS_A_PAD))
 		return -EMSGSIZE;
 	nla_nest_end(msg, nest);
 	return 0;

@@ -14,7 +14,10 @@
  * whose first packet the helper read and which are not confirmed yet (kept
  * here, referenced, until confirmed or dropped), or confirmed already,
  * looked up in the table after that scan: an entry leaves the scan only
- * once confirmed, so a twin the scan missed is in the table by then.
+ * once confirmed, so a twin the scan missed is in the table by then. That
+ * holds only if every first packet read is kept: one that cannot be (its
+ * entry shared by copies of the packet, no room) is dropped, unread, and
+ * its client sends it again.
  */
 #include <linux/slab.h>
 #include <net/netfilter/nf_conntrack.h>
@@ -58,18 +61,17 @@ void imgsec_rpc_clash_prune(struct imgsec_rpc_net *rn)
 	}
 }
 
-/*
- * Keeps @ct and puts in @twins the entries of its flow on their way,
- * referenced; or -EBUSY, @ct shared by copies of its packet (flooded by a
- * bridge, multicast: conntrack wants such an entry owned by its packets
- * alone), or -ENOSPC, too many at once.
- */
-static int imgsec_rpc_clash_scan(struct imgsec_rpc_net *rn, struct nf_conn *ct,
-				 struct nf_conn **twins)
+int imgsec_rpc_clash_keep(struct imgsec_rpc_net *rn, struct nf_conn *ct,
+			  struct nf_conn **twins)
 {
 	unsigned int i, room = rn->max_unconfirmed;
 	int n = 0;
 
+	lockdep_assert_held(&rn->lock);
+	/*
+	 * Shared by copies of its packet (flooded by a bridge, multicast):
+	 * conntrack wants such an entry owned by its packets alone.
+	 */
 	if (refcount_read(&ct->ct_general.use) != 1)
 		return -EBUSY;
 	for (i = 0; i < rn->max_unconfirmed; i++) {
@@ -122,14 +124,13 @@ static void imgsec_rpc_clash_note(struct imgsec_net *in,
 		imgsec_rpc_count(in, IMGSEC_RPC_STATS_A_UNTRUSTED);
 }
 
-int imgsec_rpc_clash_on_their_way(struct imgsec_net *in, struct nf_conn *ct,
-				  const struct rpc_slot *mine,
-				  struct nf_conn **twins)
+void imgsec_rpc_clash_share(struct imgsec_net *in, struct nf_conn *ct,
+			    const struct rpc_slot *mine,
+			    struct nf_conn **twins, int n)
 {
-	int i, n;
+	int i;
 
 	lockdep_assert_held(&in->rpc.lock);
-	n = imgsec_rpc_clash_scan(&in->rpc, ct, twins);
 	for (i = 0; i < n; i++) {
 		struct imgsec_rpc_help *theirs = imgsec_rpc_help_of(twins[i]);
 
@@ -137,9 +138,12 @@ int imgsec_rpc_clash_on_their_way(struct imgsec_net *in, struct nf_conn *ct,
 			imgsec_rpc_clash_note(in, &theirs->udp, ct);
 		imgsec_rpc_clash_note(in, mine, twins[i]);
 	}
-	return n;
 }
 
+/*
+ * A hit on an entry's reply direction is a flow the other way (from the
+ * server's port 111): not a twin, whatever the packet goes on with.
+ */
 void imgsec_rpc_clash_confirmed(struct imgsec_net *in, struct nf_conn *ct,
 				const struct rpc_slot *mine,
 				struct nf_conn **twins, int n)
@@ -155,7 +159,7 @@ void imgsec_rpc_clash_confirmed(struct imgsec_net *in, struct nf_conn *ct,
 	for (i = 0; winner && i < n; i++)
 		if (twins[i] == winner)
 			break;
-	if (winner && i >= n) {
+	if (winner && i == n && NF_CT_DIRECTION(h) == IP_CT_DIR_ORIGINAL) {
 		spin_lock_bh(&in->rpc.lock);
 		imgsec_rpc_clash_note(in, mine, winner);
 		spin_unlock_bh(&in->rpc.lock);
@@ -170,12 +174,12 @@ void imgsec_rpc_clash_confirmed(struct imgsec_net *in, struct nf_conn *ct,
 int imgsec_rpc_clash_init(struct imgsec_rpc_net *rn)
 {
 	rn->max_unconfirmed = max(16U, 2 * num_possible_cpus());
-	rn->unconfirmed = kcalloc(rn->max_unconfirmed,
-				  sizeof(*rn->unconfirmed), GFP_KERNEL_ACCOUNT);
+	rn->unconfirmed = kvcalloc(rn->max_unconfirmed,
+				   sizeof(*rn->unconfirmed), GFP_KERNEL_ACCOUNT);
 	return rn->unconfirmed ? 0 : -ENOMEM;
 }
 
-/* Lets every entry go, with rn->lock held. */
+/* Lets every entry go, with rn->lock held (the slots stay). */
 void imgsec_rpc_clash_exit(struct imgsec_rpc_net *rn)
 {
 	unsigned int i;

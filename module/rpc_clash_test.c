@@ -53,7 +53,10 @@ static struct imgsec_rpc_help *ask(struct nf_conn *ct, u32 xid, u32 prog,
 	return rh;
 }
 
-/* The helper takes @ct's first packet on: it may have twins on their way. */
+/*
+ * The helper takes @ct's first packet on, as imgsec_rpc_help() does: keep
+ * it, read it (its call already asked), share the calls with its twins.
+ */
 static int on_their_way(struct imgsec_net *in, struct nf_conn *ct)
 {
 	struct nf_conn *twins[IMGSEC_RPC_MAX_TWINS];
@@ -64,10 +67,13 @@ static int on_their_way(struct imgsec_net *in, struct nf_conn *ct)
 	rcu_read_lock();
 	spin_lock_bh(&in->rpc.lock);
 	imgsec_rpc_clash_prune(&in->rpc);
-	n = imgsec_rpc_clash_on_their_way(in, ct, &mine, twins);
+	n = imgsec_rpc_clash_keep(&in->rpc, ct, twins);
+	if (n >= 0)
+		imgsec_rpc_clash_share(in, ct, &mine, twins, n);
 	spin_unlock_bh(&in->rpc.lock);
 	/* Not in the table: nothing confirmed to find. */
-	imgsec_rpc_clash_confirmed(in, ct, &mine, twins, n);
+	if (n >= 0)
+		imgsec_rpc_clash_confirmed(in, ct, &mine, twins, n);
 	rcu_read_unlock();
 	return n;
 }
@@ -174,7 +180,7 @@ static void imgsec_landed_entries_leave(struct kunit *test)
 	forget_all(in);
 }
 
-/* An entry its packet's copies share (a bridge's flood) is not kept. */
+/* An entry its packet's copies share (a bridge's flood): to be dropped. */
 static void imgsec_shared_entry_not_kept(struct kunit *test)
 {
 	struct imgsec_net *in = imgsec_net(&init_net);

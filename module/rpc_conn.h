@@ -55,20 +55,22 @@ void imgsec_rpc_conn_detach(struct imgsec_rpc_net *rn,
 			    struct imgsec_rpc_help *help);
 
 /*
- * rpc_clash.c, for @ct, a UDP entry not yet confirmed whose first packet
- * was read, @mine its ledger then. With in->rpc.lock held,
- * imgsec_rpc_clash_on_their_way() keeps @ct, and notes the calls of the
- * entries of its flow on their way to confirmation on @ct's ledger and
- * @mine on theirs; it returns them, referenced, in @twins
- * (IMGSEC_RPC_MAX_TWINS), or -EBUSY or -ENOSPC when it cannot keep @ct:
- * then @ct must not be trusted. Then, without the lock (the lookup may
- * delete an expired entry, whose ->destroy takes it), always,
- * imgsec_rpc_clash_confirmed() notes @mine on the flow's entry confirmed
- * meanwhile, if any, and lets @twins go.
+ * rpc_clash.c, for @ct, a UDP entry not yet confirmed, at its first packet.
+ * With rn->lock held, before the packet is read: imgsec_rpc_clash_keep()
+ * keeps @ct and returns in @twins (IMGSEC_RPC_MAX_TWINS) the entries of
+ * its flow on their way to confirmation, referenced; or -EBUSY (@ct shared
+ * by copies of its packet) or -ENOSPC (too many at once): then the packet
+ * must be dropped unread. Once read, @mine its ledger then,
+ * imgsec_rpc_clash_share() notes the twins' calls on @ct's ledger and
+ * @mine on theirs. Then, without the lock (the lookup may delete an expired
+ * entry, whose ->destroy takes it), imgsec_rpc_clash_confirmed() notes
+ * @mine on the flow's entry confirmed meanwhile, if any, and lets @twins go.
  */
-int imgsec_rpc_clash_on_their_way(struct imgsec_net *in, struct nf_conn *ct,
-				  const struct rpc_slot *mine,
-				  struct nf_conn **twins);
+int imgsec_rpc_clash_keep(struct imgsec_rpc_net *rn, struct nf_conn *ct,
+			  struct nf_conn **twins);
+void imgsec_rpc_clash_share(struct imgsec_net *in, struct nf_conn *ct,
+			    const struct rpc_slot *mine,
+			    struct nf_conn **twins, int n);
 void imgsec_rpc_clash_confirmed(struct imgsec_net *in, struct nf_conn *ct,
 				const struct rpc_slot *mine,
 				struct nf_conn **twins, int n);

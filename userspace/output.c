@@ -387,6 +387,8 @@ static const struct counter_name rpc_counters[] = {
 	  "replies that came in by the client's own interface" },
 	{ IMGSEC_RPC_STATS_A_TCP_STATES, "tcp_states",
 	  "portmap TCP connections followed now" },
+	{ IMGSEC_RPC_STATS_A_DROPPED, "dropped",
+	  "UDP first packets dropped: copies shared one entry, or too many at once" },
 };
 
 static void text_counters(FILE *f, const char *title,
