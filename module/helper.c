@@ -569,7 +569,7 @@ static int imgsec_rpc_help(struct sk_buff *skb, unsigned int protoff,
 	if (first) {
 		n = imgsec_rpc_clash_keep(&ctx.in->rpc, ct, twins);
 		if (n < 0) {
-			imgsec_rpc_count(ctx.in, IMGSEC_RPC_STATS_A_DROPPED);
+			imgsec_rpc_count(ctx.in, IMGSEC_RPC_STATS_A_FIRST_DROPPED);
 			spin_unlock_bh(&ctx.in->rpc.lock);
 			return NF_DROP;
 		}

@@ -49,6 +49,15 @@ struct imgsec_rpc_counters {
 
 /* Entries of one UDP flow on their way to confirmation at once. */
 #define IMGSEC_RPC_MAX_TWINS	8
+/* UDP flows whose first entry copies of its packet share, marked at once. */
+#define IMGSEC_RPC_SHARED	16
+
+/* Such a flow, for as long as its entry may be on its way (rpc_clash.c). */
+struct imgsec_rpc_shared {
+	struct nf_conntrack_tuple tuple;	/* original direction */
+	u16 zone;
+	unsigned long until;			/* jiffies; 0: free */
+};
 
 /* The imgsec-rpc helper's state in one namespace (rpc_conn.c, rpc_clash.c). */
 struct imgsec_rpc_net {
@@ -65,6 +74,7 @@ struct imgsec_rpc_net {
 	struct nf_conn **unconfirmed;
 	unsigned int max_unconfirmed;
 	unsigned int nunconfirmed;
+	struct imgsec_rpc_shared shared[IMGSEC_RPC_SHARED];
 };
 
 struct imgsec_net {

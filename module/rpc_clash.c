@@ -15,9 +15,9 @@
  * here, referenced, until confirmed or dropped), or confirmed already,
  * looked up in the table after that scan: an entry leaves the scan only
  * once confirmed, so a twin the scan missed is in the table by then. That
- * holds only if every first packet read is kept: one that cannot be (its
- * entry shared by copies of the packet, no room) is dropped, unread, and
- * its client sends it again.
+ * holds only if every first packet read is kept, or its flow marked: one
+ * that cannot be (no room) is dropped, unread, and its client sends it
+ * again; so is a twin of a marked flow.
  */
 #include <linux/slab.h>
 #include <net/netfilter/nf_conntrack.h>
@@ -61,19 +61,44 @@ void imgsec_rpc_clash_prune(struct imgsec_rpc_net *rn)
 	}
 }
 
+/*
+ * A flow whose first entry copies of its packet share (flooded by a bridge,
+ * broadcast, multicast, a GSO packet queued to userspace): conntrack wants
+ * such an entry referenced by its packets alone, so it is not kept but its
+ * flow marked for a second, longer than any entry is on its way.
+ */
+#define IMGSEC_RPC_SHARED_SECS	1
+
+static struct imgsec_rpc_shared *
+imgsec_rpc_shared_find(struct imgsec_rpc_net *rn, const struct nf_conn *ct,
+		       bool free)
+{
+	const struct nf_conntrack_tuple *t = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	u16 zone = nf_ct_zone_id(nf_ct_zone(ct), IP_CT_DIR_ORIGINAL);
+	unsigned int i;
+
+	for (i = 0; i < IMGSEC_RPC_SHARED; i++) {
+		struct imgsec_rpc_shared *m = &rn->shared[i];
+		bool live = m->until && time_before(jiffies, m->until);
+
+		if (free ? !live :
+		    live && m->zone == zone && nf_ct_tuple_equal(&m->tuple, t))
+			return m;
+	}
+	return NULL;
+}
+
 int imgsec_rpc_clash_keep(struct imgsec_rpc_net *rn, struct nf_conn *ct,
 			  struct nf_conn **twins)
 {
 	unsigned int i, room = rn->max_unconfirmed;
+	struct imgsec_rpc_shared *m;
 	int n = 0;
 
 	lockdep_assert_held(&rn->lock);
-	/*
-	 * Shared by copies of its packet (flooded by a bridge, multicast):
-	 * conntrack wants such an entry owned by its packets alone.
-	 */
-	if (refcount_read(&ct->ct_general.use) != 1)
-		return -EBUSY;
+	/* A twin of a shared entry: that one cannot be given its call. */
+	if (imgsec_rpc_shared_find(rn, ct, false))
+		return -ENOSPC;
 	for (i = 0; i < rn->max_unconfirmed; i++) {
 		struct nf_conn *other = rn->unconfirmed[i];
 
@@ -85,6 +110,15 @@ int imgsec_rpc_clash_keep(struct imgsec_rpc_net *rn, struct nf_conn *ct,
 			nf_conntrack_get(&other->ct_general);
 			twins[n++] = other;
 		}
+	}
+	if (refcount_read(&ct->ct_general.use) != 1) {
+		m = imgsec_rpc_shared_find(rn, ct, true);
+		if (!m)
+			goto busy;
+		m->tuple = ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+		m->zone = nf_ct_zone_id(nf_ct_zone(ct), IP_CT_DIR_ORIGINAL);
+		m->until = jiffies + IMGSEC_RPC_SHARED_SECS * HZ ?: 1;
+		return n;
 	}
 	if (room == rn->max_unconfirmed)
 		goto busy;
@@ -179,7 +213,7 @@ int imgsec_rpc_clash_init(struct imgsec_rpc_net *rn)
 	return rn->unconfirmed ? 0 : -ENOMEM;
 }
 
-/* Lets every entry go, with rn->lock held (the slots stay). */
+/* Lets every entry and mark go, with rn->lock held (the slots stay). */
 void imgsec_rpc_clash_exit(struct imgsec_rpc_net *rn)
 {
 	unsigned int i;
@@ -190,4 +224,5 @@ void imgsec_rpc_clash_exit(struct imgsec_rpc_net *rn)
 		rn->unconfirmed[i] = NULL;
 	}
 	rn->nunconfirmed = 0;
+	memset(rn->shared, 0, sizeof(rn->shared));
 }

@@ -180,17 +180,34 @@ static void imgsec_landed_entries_leave(struct kunit *test)
 	forget_all(in);
 }
 
-/* An entry its packet's copies share (a bridge's flood): to be dropped. */
-static void imgsec_shared_entry_not_kept(struct kunit *test)
+/*
+ * An entry its packet's copies share (a bridge's flood): not kept, but its
+ * flow marked, and a twin coming after it is to be dropped unread; a twin
+ * that came before it shares its calls as usual.
+ */
+static void imgsec_shared_entry_marks_its_flow(struct kunit *test)
 {
 	struct imgsec_net *in = imgsec_net(&init_net);
 	struct nf_conn *a = make_entry(test, 1000);
+	struct nf_conn *b = make_entry(test, 1000);
+	struct nf_conn *c = make_entry(test, 1000);
+	struct nf_conn *d = make_entry(test, 1001);
+	struct imgsec_rpc_help *ra = ask(a, 7, RPC_MOUNT_PROGRAM, true);
 
-	nf_conntrack_get(&a->ct_general);
-	KUNIT_EXPECT_EQ(test, on_their_way(in, a), -EBUSY);
-	KUNIT_EXPECT_EQ(test, kept(in), 0U);
+	ask(b, 7, 100021, false);
+	KUNIT_EXPECT_EQ(test, on_their_way(in, a), 0);
+	nf_conntrack_get(&b->ct_general);
+	KUNIT_EXPECT_EQ(test, on_their_way(in, b), 1);
+	KUNIT_EXPECT_TRUE(test, ra->udp.untrusted);
+	KUNIT_EXPECT_EQ(test, kept(in), 1U);
+	KUNIT_EXPECT_EQ(test, on_their_way(in, c), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, on_their_way(in, d), 0);
 	nf_ct_put(a);
-	nf_ct_put(a);
+	nf_ct_put(b);
+	nf_ct_put(b);
+	nf_ct_put(c);
+	nf_ct_put(d);
+	forget_all(in);
 }
 
 static void imgsec_too_many_at_once(struct kunit *test)
@@ -237,7 +254,7 @@ static struct kunit_case imgsec_rpc_clash_cases[] = {
 	KUNIT_CASE(imgsec_twins_asking_alike),
 	KUNIT_CASE(imgsec_other_flows_are_no_twins),
 	KUNIT_CASE(imgsec_landed_entries_leave),
-	KUNIT_CASE(imgsec_shared_entry_not_kept),
+	KUNIT_CASE(imgsec_shared_entry_marks_its_flow),
 	KUNIT_CASE(imgsec_too_many_at_once),
 	KUNIT_CASE(imgsec_too_many_twins),
 	{}

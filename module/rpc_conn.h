@@ -57,10 +57,10 @@ void imgsec_rpc_conn_detach(struct imgsec_rpc_net *rn,
 /*
  * rpc_clash.c, for @ct, a UDP entry not yet confirmed, at its first packet.
  * With rn->lock held, before the packet is read: imgsec_rpc_clash_keep()
- * keeps @ct and returns in @twins (IMGSEC_RPC_MAX_TWINS) the entries of
- * its flow on their way to confirmation, referenced; or -EBUSY (@ct shared
- * by copies of its packet) or -ENOSPC (too many at once): then the packet
- * must be dropped unread. Once read, @mine its ledger then,
+ * keeps @ct (or, shared by copies of its packet, marks its flow) and
+ * returns in @twins (IMGSEC_RPC_MAX_TWINS) the entries of its flow on their
+ * way to confirmation, referenced; or -ENOSPC (too many at once, or a twin
+ * of a marked flow): then the packet must be dropped unread. Once read, @mine its ledger then,
  * imgsec_rpc_clash_share() notes the twins' calls on @ct's ledger and
  * @mine on theirs. Then, without the lock (the lookup may delete an expired
  * entry, whose ->destroy takes it), imgsec_rpc_clash_confirmed() notes

@@ -387,8 +387,8 @@ static const struct counter_name rpc_counters[] = {
 	  "replies that came in by the client's own interface" },
 	{ IMGSEC_RPC_STATS_A_TCP_STATES, "tcp_states",
 	  "portmap TCP connections followed now" },
-	{ IMGSEC_RPC_STATS_A_DROPPED, "dropped",
-	  "UDP first packets dropped: copies shared one entry, or too many at once" },
+	{ IMGSEC_RPC_STATS_A_FIRST_DROPPED, "first_dropped",
+	  "UDP first packets dropped unread: a twin of a shared entry, or too many at once" },
 };
 
 static void text_counters(FILE *f, const char *title,

@@ -126,7 +126,7 @@ rpc_stats() {
 	json=$(ctl stats --json 2>/dev/null | tr ',{}' '\n\n\n')
 	for n in calls replies expected not_allowed unmatched parse_errors \
 		overflows not_registered bad_address expect_failed untrusted \
-		wrong_side tcp_states dropped; do
+		wrong_side tcp_states first_dropped; do
 		v=$(sed -n "s/^ *\"$n\": *\([0-9][0-9]*\).*/\1/p" <<<"$json" |
 			head -n 1)
 		out="$out $n=${v:-NA}"

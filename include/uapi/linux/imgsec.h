@@ -222,7 +222,7 @@ enum imgsec_rpc_stats_attr {
 	IMGSEC_RPC_STATS_A_UNTRUSTED,		/* flows it stopped trusting */
 	IMGSEC_RPC_STATS_A_WRONG_SIDE,		/* "replies" from the client's side */
 	IMGSEC_RPC_STATS_A_TCP_STATES,		/* TCP connections followed now */
-	IMGSEC_RPC_STATS_A_DROPPED,		/* UDP first packets not kept */
+	IMGSEC_RPC_STATS_A_FIRST_DROPPED,	/* UDP first packets untracked */
 	__IMGSEC_RPC_STATS_A_MAX
 };
 
