@@ -242,6 +242,8 @@ int ctl_parse_args(int argc, char *const argv[], struct ctl_args *a,
 			a->help = true;
 		else if (!strcmp(arg, "-V") || !strcmp(arg, "--version"))
 			a->version = true;
+		else if (!strcmp(arg, "-j") || !strcmp(arg, "--json"))
+			a->json = true;
 		else if (arg[0] == '-')
 			return usage(err, errlen, "unknown option '%s'", arg);
 		else
@@ -261,6 +263,8 @@ int ctl_parse_args(int argc, char *const argv[], struct ctl_args *a,
 			return usage(err, errlen,
 				     "help: unexpected argument '%s'",
 				     argv[i + 1]);
+		if (!strcmp(argv[i], "help"))
+			return CTL_EXIT_OK;
 	}
 	for (c = 0; c < ARRAY_SIZE(commands); c++)
 		if (!strcmp(argv[i], commands[c].name))
@@ -286,6 +290,9 @@ int ctl_parse_args(int argc, char *const argv[], struct ctl_args *a,
 	}
 	if (a->help || a->version)
 		return CTL_EXIT_OK;
+	if (a->json && !ci->json)
+		return usage(err, errlen, "%s: no JSON output (-j, --json)",
+			     ci->name);
 	if (ci->file && !a->file)
 		return usage(err, errlen,
 			     "%s: missing FILE (use - for standard input)",

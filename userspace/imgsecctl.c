@@ -27,7 +27,7 @@
 #define PROG "imgsecctl"
 
 static const char usage_text[] =
-	"Usage: imgsecctl [-h|--help] [-V|--version] COMMAND [OPTIONS]\n"
+	"Usage: imgsecctl [-h|--help] [-V|--version] [-j|--json] COMMAND [OPTIONS]\n"
 	"\n"
 	"Commands:\n"
 	"  status [--json]                  module, namespaces, policy, pending revert\n"
@@ -194,6 +194,17 @@ static uint32_t count_prefixes(const struct imgsec_policy_desc *p)
 	return n;
 }
 
+/* "3 roles, 1 address, 0 rules": what a policy holds, for a person. */
+static void print_size(const struct imgsec_policy_desc *p)
+{
+	uint32_t n = count_prefixes(p);
+
+	printf("%u role%s, %u address%s, %u rule%s\n",
+	       p->nroles, p->nroles == 1 ? "" : "s",
+	       n, n == 1 ? "" : "es",
+	       p->nrules, p->nrules == 1 ? "" : "s");
+}
+
 /*
  * Parse and validate @file. A file that cannot be read or is invalid gives
  * CTL_EXIT_INVALID and the parser's "file:line:col: message".
@@ -244,9 +255,9 @@ static int cmd_check(const struct ctl_args *a)
 	ret = load_policy("check", a->file, &p);
 	if (ret)
 		return ret;
-	printf("%s: valid policy: %u roles, %u addresses, %u rules\n",
-	       strcmp(a->file, "-") ? a->file : "<stdin>", p.nroles,
-	       count_prefixes(&p), p.nrules);
+	printf("%s: valid policy: ",
+	       strcmp(a->file, "-") ? a->file : "<stdin>");
+	print_size(&p);
 	imgsec_policy_desc_release(&p);
 	return CTL_EXIT_OK;
 }
@@ -296,8 +307,8 @@ static int cmd_set_policy(const struct ctl_args *a)
 				   "kernel refused the policy", nlh);
 		goto out;
 	}
-	printf("policy applied: %u roles, %u addresses, %u rules\n",
-	       p.nroles, count_prefixes(&p), p.nrules);
+	printf("policy applied: ");
+	print_size(&p);
 	if (a->has_confirm)
 		printf("the previous policy comes back in %u seconds unless 'imgsecctl confirm' is run\n",
 		       a->confirm_secs);
@@ -557,15 +568,12 @@ int main(int argc, char **argv)
 			fprintf(stderr, "Try 'imgsecctl --help'.\n");
 		return ret;
 	}
-	if (a.help) {
+	if (a.help)
 		print_help(stdout, a.cmd);
-		return CTL_EXIT_OK;
-	}
-	if (a.version) {
+	else if (a.version)
 		printf("imgsecctl %s\n", IMGSEC_VERSION);
-		return CTL_EXIT_OK;
-	}
-	ret = run_cmd[a.cmd](&a);
+	else
+		ret = run_cmd[a.cmd](&a);
 	if (fflush(stdout) || ferror(stdout)) {
 		error("cannot write the output");
 		return CTL_EXIT_FAILED;

@@ -119,6 +119,27 @@ got=$(bash --norc --noprofile -c '
 	_imgsecctl imgsecctl se imgsecctl
 	echo "${COMPREPLY[*]}"' _ "$comp")
 check "completion of 'imgsecctl se' is 'set-policy'" [ "$got" = "set-policy" ]
+# shellcheck disable=SC2016
+got=$(bash --norc --noprofile -c '
+	source "$1"
+	COMP_WORDS=(imgsecctl --j); COMP_CWORD=1
+	_imgsecctl imgsecctl --j imgsecctl
+	echo "${COMPREPLY[*]}"' _ "$comp")
+check "completion of 'imgsecctl --j' is '--json'" [ "$got" = "--json" ]
+mkdir -p "$D/tmp/a dir"
+: >"$D/tmp/a dir/my policy.conf"
+# shellcheck disable=SC2016
+got=$(cd "$D/tmp/a dir" && bash --norc --noprofile -c '
+	source "$1"
+	COMP_WORDS=(imgsecctl check my); COMP_CWORD=2
+	_imgsecctl imgsecctl my check
+	printf "%s|" "${COMPREPLY[@]}"' _ "$comp")
+rm -rf "$D/tmp"
+check "completion keeps a file name with a blank whole ('$got')" \
+	[ "$got" = "my policy.conf|" ]
+# shellcheck disable=SC2016
+check "imgsecctl --help >/dev/full fails (a write error is an error)" \
+	bash -c '! "$1" --help >/dev/full 2>/dev/null' _ "$D/usr/sbin/imgsecctl"
 
 # 5. reinstall keeps an edited policy.
 echo "# edited by the operator" >>"$D/etc/imgsec/imgsec.conf"

@@ -62,6 +62,10 @@ static const struct ok_case ok_cases[] = {
 	{ "confirm", CTL_CMD_CONFIRM, false, false, false, NULL },
 	{ "rpc", CTL_CMD_RPC, false, false, false, NULL },
 	{ "rpc --json", CTL_CMD_RPC, false, false, true, NULL },
+	{ "-j status", CTL_CMD_STATUS, false, false, true, NULL },
+	{ "--json stats", CTL_CMD_STATS, false, false, true, NULL },
+	{ "help help", CTL_CMD_NONE, true, false, false, NULL },
+	{ "-j check --help", CTL_CMD_CHECK, true, false, true, NULL },
 };
 
 static void test_ok_cases(void)
@@ -233,6 +237,9 @@ static const struct bad_case bad_cases[] = {
 	  "rpc: --programs: unknown program 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' (use a number or mount, nfs, nlockmgr, status, nfs_acl, rquotad)" },
 	{ "rpc 5", "rpc: unexpected argument '5'" },
 	{ "monitor --follow", "monitor: unknown option '--follow'" },
+	{ "-j check p.conf", "check: no JSON output (-j, --json)" },
+	{ "--json flush", "flush: no JSON output (-j, --json)" },
+	{ "help help status", "help: unexpected argument 'status'" },
 	{ "stats --aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
 	  "stats: unknown option '--aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'" },
 };
