@@ -923,6 +923,10 @@ static int check_line(struct parser *ps)
 	if (bad)
 		return parse_error(ps, bad - ps->line + 1,
 				   "carriage return in the file (DOS line ends?): use plain newlines");
+	if (ps->lineno == 1 && ps->len >= 3 &&
+	    !memcmp(ps->line, "\xef\xbb\xbf", 3))
+		return parse_error(ps, 1,
+				   "the file starts with a UTF-8 byte order mark (EF BB BF): save it without one");
 	return 0;
 }
 

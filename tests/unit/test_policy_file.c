@@ -498,6 +498,10 @@ static const struct error_case error_cases[] = {
 	  "t.conf:1:13: carriage return in the file (DOS line ends?): use plain newlines" },
 	{ "# a comment may not hide one either\r\n",
 	  "t.conf:1:36: carriage return in the file (DOS line ends?): use plain newlines" },
+	{ "\xef\xbb\xbfmode enforce\n",
+	  "t.conf:1:1: the file starts with a UTF-8 byte order mark (EF BB BF): save it without one" },
+	{ "\xef\xbb\xbf# only a comment\n",
+	  "t.conf:1:1: the file starts with a UTF-8 byte order mark (EF BB BF): save it without one" },
 };
 
 static void test_errors(void)
