@@ -157,6 +157,66 @@ static const char *quote(char *buf, size_t size, const char *s, size_t n)
 }
 
 /* What a message says it got instead: end of line, or the token quoted. */
+/* Words longer than this are never taken for a typo of a keyword. */
+#define TYPO_MAX	32
+
+/* Edits (insert, delete, replace, swap two neighbours) from @a to @b. */
+static unsigned int edit_distance(const char *a, size_t n, const char *b)
+{
+	unsigned int d[TYPO_MAX + 1][TYPO_MAX + 1], v;
+	size_t m = strlen(b), i, j;
+
+	if (n > TYPO_MAX || m > TYPO_MAX)
+		return TYPO_MAX;
+	for (i = 0; i <= n; i++)
+		d[i][0] = i;
+	for (j = 0; j <= m; j++)
+		d[0][j] = j;
+	for (i = 1; i <= n; i++) {
+		for (j = 1; j <= m; j++) {
+			v = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			if (d[i - 1][j] + 1 < v)
+				v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	}
+	return d[n][m];
+}
+
+/*
+ * " (did you mean \"allow\"?)" when @s (@n > 0 bytes) is one edit (two, for
+ * words of more than four letters) from one of @nwords names, the first
+ * field of elements @stride bytes apart from @names; else "".
+ */
+static const char *did_you_mean(char *buf, size_t size, const char *s,
+				size_t n, const void *names, size_t nwords,
+				size_t stride)
+{
+	unsigned int best = (n > 4 ? 2 : 1) + 1, d;
+	const char *word = NULL, *w;
+	size_t i;
+
+	for (i = 0; i < nwords; i++) {
+		w = *(const char *const *)((const char *)names + i * stride);
+		d = edit_distance(s, n, w);
+		/* A tie goes to a word with the same first letter. */
+		if (d && (d < best || (d == best && word && w[0] == s[0] &&
+					 word[0] != s[0]))) {
+			word = w;
+			best = d;
+		}
+	}
+	if (!word)
+		return "";
+	snprintf(buf, size, " (did you mean \"%s\"?)", word);
+	return buf;
+}
+
 static const char *describe(char *buf, size_t size, const struct token *t)
 {
 	if (t->type == TOK_END)
@@ -639,7 +699,7 @@ static int parse_port_item(struct parser *ps, const char *s, size_t n,
 {
 	const char *dash = memchr(s, '-', n);
 	size_t k = dash ? (size_t)(dash - s) : 0;
-	char q[QUOTE_SIZE];
+	char q[QUOTE_SIZE], hint[64];
 	int err;
 
 	if (all_digits(s, n)) {
@@ -652,8 +712,11 @@ static int parse_port_item(struct parser *ps, const char *s, size_t n,
 		return 0;
 	}
 	if (!dash || !all_digits(s, k) || !all_digits(dash + 1, n - k - 1))
-		return parse_error(ps, col, "expected a port, a range or a port name, got %s",
-				   quote(q, sizeof(q), s, n));
+		return parse_error(ps, col, "expected a port, a range or a port name, got %s%s",
+				   quote(q, sizeof(q), s, n),
+				   did_you_mean(hint, sizeof(hint), s, n,
+						port_names, ARRAY_SIZE(port_names),
+						sizeof(port_names[0])));
 	err = port_number(ps, s, k, col, &r->lo);
 	if (!err)
 		err = port_number(ps, dash + 1, n - k - 1, col + k + 1, &r->hi);
@@ -882,11 +945,15 @@ static const char *const mode_words[2] = { "enforce", "monitor" };
 static const char *const action_words[2] = { "drop", "reject" };
 static const char *const placement_words[2] = { "host", "gateway" };
 
+static const char *const statements[] = {
+	"mode", "default", "placement", "role", "allow",
+};
+
 static int parse_statement(struct parser *ps)
 {
 	struct imgsec_policy_desc *d = ps->desc;
+	char q[QUOTE_SIZE], hint[64];
 	struct token t;
-	char q[QUOTE_SIZE];
 
 	next_token(ps, &t);
 	if (t.type == TOK_END)
@@ -904,8 +971,12 @@ static int parse_statement(struct parser *ps)
 	if (token_is(&t, "placement"))
 		return parse_setting(ps, &t, &ps->placement_line,
 				     placement_words, &d->placement);
-	return parse_error(ps, t.col, "expected mode, default, placement, role or allow, got %s",
-			   describe(q, sizeof(q), &t));
+	return parse_error(ps, t.col, "expected mode, default, placement, role or allow, got %s%s",
+			   describe(q, sizeof(q), &t),
+			   t.type != TOK_WORD ? "" :
+			   did_you_mean(hint, sizeof(hint), t.s, t.n, statements,
+					ARRAY_SIZE(statements),
+					sizeof(statements[0])));
 }
 
 /* Bytes no line may hold, checked before any word is read. */
