@@ -222,7 +222,7 @@ static int load_policy(const char *cmd, const char *file,
 	if (ret == -ENOMEM)
 		error("%s: out of memory", cmd);
 	else if (ret == -EINVAL && diag.msg[0])
-		fprintf(stderr, "%s\n", diag.msg);
+		policy_diag_print(stderr, &diag);
 	else
 		error("%s: %s", cmd, diag.msg[0] ? diag.msg : strerror(-ret));
 	return ret == -ENOMEM ? CTL_EXIT_FAILED : CTL_EXIT_INVALID;

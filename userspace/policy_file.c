@@ -97,6 +97,47 @@ static const struct port_name port_names[] = {
 	{ "nfs",		2049 },
 };
 
+/* The line @col is in, or its part around @col, for policy_diag_print(). */
+static void diag_source(struct policy_diag *d, const struct parser *ps,
+			unsigned int col)
+{
+	size_t from = 0, n = ps->len, i;
+
+	d->src[0] = '\0';
+	d->src_col = 0;
+	if (!col || !ps->line)
+		return;
+	if (n > POLICY_SRC_MAX) {
+		if (col > POLICY_SRC_MAX / 2)
+			from = col - POLICY_SRC_MAX / 2;
+		if (from > n - POLICY_SRC_MAX)
+			from = n - POLICY_SRC_MAX;
+		n = POLICY_SRC_MAX;
+	}
+	for (i = 0; i < n; i++) {
+		unsigned char c = ps->line[from + i];
+
+		d->src[i] = (c < 0x20 && c != '\t') || c == 0x7f ? '?' : c;
+	}
+	d->src[n] = '\0';
+	/* Past the end of the line: after its last byte. */
+	d->src_col = col - from <= n ? col - from : n + 1;
+}
+
+void policy_diag_print(FILE *f, const struct policy_diag *d)
+{
+	unsigned int i;
+
+	fprintf(f, "%s\n", d->msg);
+	if (!d->src_col)
+		return;
+	fprintf(f, "  %s\n  ", d->src);
+	/* Tabs stay tabs, so that the caret lines up under them. */
+	for (i = 0; i + 1 < d->src_col && d->src[i]; i++)
+		fputc(d->src[i] == '\t' ? '\t' : ' ', f);
+	fputs("^\n", f);
+}
+
 static int parse_error(struct parser *ps, unsigned int col,
 		       const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -110,6 +151,7 @@ static int parse_error(struct parser *ps, unsigned int col,
 
 	d->line = ps->lineno;
 	d->col = col;
+	diag_source(d, ps, col);
 	if (col)
 		n = snprintf(d->msg, sizeof(d->msg), "%s:%u:%u: ", ps->name,
 			     ps->lineno, col);

@@ -22,12 +22,25 @@
 /* Largest file policy_parse_file() reads. */
 #define POLICY_FILE_MAX		(16 << 20)
 
+/* Bytes of the offending line a diagnostic shows, around its column. */
+#define POLICY_SRC_MAX		100
+
 struct policy_diag {
 	/* "name:line:col: what was expected, got what", or "" on success. */
 	char msg[512];
 	unsigned int line;	/* 1-based; 0 if the error has no place */
 	unsigned int col;	/* 1-based byte column; 0 if none */
+	/*
+	 * With a column: that line, or the POLICY_SRC_MAX bytes of it around
+	 * the column, control characters but tab as '?', and the column in
+	 * it (1-based): where a caret goes.
+	 */
+	char src[POLICY_SRC_MAX + 1];
+	unsigned int src_col;
 };
+
+/* @d's message, then its line and a caret under its column, if any. */
+void policy_diag_print(FILE *f, const struct policy_diag *d);
 
 /*
  * Parse @len bytes at @buf; @name is the file name used in messages.

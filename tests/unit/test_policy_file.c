@@ -539,6 +539,42 @@ static void test_errors(void)
 	}
 }
 
+/* The line of a diagnostic, and a caret under its column. */
+static void print_diag(const char *text, char *out, size_t size)
+{
+	struct imgsec_policy_desc d;
+	struct policy_diag diag;
+	FILE *f = fmemopen(out, size, "w");
+
+	parse(text, &d, &diag);
+	policy_diag_print(f, &diag);
+	fclose(f);
+	imgsec_policy_desc_release(&d);
+}
+
+static void test_caret(void)
+{
+	char out[1024], line[5000];
+
+	print_diag(ROLES_AB "allow a -> b\ttcp htp\n", out, sizeof(out));
+	CHECK(!strcmp(out, "t.conf:3:18: expected a port, a range or a port name, got \"htp\" (did you mean \"http\"?)\n"
+		      "  allow a -> b\ttcp htp\n"
+		      "              \t    ^\n"), "got:\n%s", out);
+	/* Control characters show as '?', the caret past a line's end. */
+	print_diag("mode\x01 enforce\n", out, sizeof(out));
+	CHECK(strstr(out, "\n  mode? enforce\n") != NULL, "got:\n%s", out);
+	print_diag("mode\n", out, sizeof(out));
+	CHECK(!strcmp(out, "t.conf:1:5: expected \"enforce\" or \"monitor\" after \"mode\", got end of line\n"
+		      "  mode\n      ^\n"), "got:\n%s", out);
+	/* A long line: the part around the column. */
+	memset(line, 'x', 4000);
+	strcpy(line + 4000, "\n");
+	memcpy(line, "allow", 5);
+	print_diag(line, out, sizeof(out));
+	CHECK(strlen(strchr(out, '\n') + 3) < POLICY_SRC_MAX + 6,
+	      "a long line shown whole:\n%s", out);
+}
+
 static void test_nul_byte(void)
 {
 	static const char text[] = "mode enforce\nrole a\0 192.0.2.1\n";
@@ -1157,6 +1193,7 @@ int main(void)
 	RUN(test_rule_uses_role_appended_later);
 	RUN(test_no_final_newline);
 	test_errors();
+	RUN(test_caret);
 	RUN(test_nul_byte);
 	RUN(test_error_after_good_lines_frees_all);
 	RUN(test_limit_line_length);
