@@ -568,6 +568,12 @@ static int imgsec_rpc_help(struct sk_buff *skb, unsigned int protoff,
 	first = !nf_ct_is_confirmed(ct);
 	if (first) {
 		n = imgsec_rpc_clash_keep(&ctx.in->rpc, ct, twins);
+		if (n == -EAGAIN) {
+			spin_unlock_bh(&ctx.in->rpc.lock);
+			imgsec_rpc_clash_reclaim(ctx.in);
+			spin_lock_bh(&ctx.in->rpc.lock);
+			n = imgsec_rpc_clash_keep(&ctx.in->rpc, ct, twins);
+		}
 		if (n < 0) {
 			imgsec_rpc_count(ctx.in, IMGSEC_RPC_STATS_A_FIRST_DROPPED);
 			spin_unlock_bh(&ctx.in->rpc.lock);

@@ -49,14 +49,15 @@ struct imgsec_rpc_counters {
 
 /* Entries of one UDP flow on their way to confirmation at once. */
 #define IMGSEC_RPC_MAX_TWINS	8
-/* UDP flows whose first entry copies of its packet share, marked at once. */
-#define IMGSEC_RPC_SHARED	16
 
-/* Such a flow, for as long as its entry may be on its way (rpc_clash.c). */
+/*
+ * A UDP flow whose first entry copies of its packet share, for as long as
+ * that entry may be on its way to confirmation (rpc_clash.c).
+ */
 struct imgsec_rpc_shared {
 	struct nf_conntrack_tuple tuple;	/* original direction */
-	u16 zone;
-	unsigned long until;			/* jiffies; 0: free */
+	u16 zone;				/* its id, original direction */
+	u64 until;				/* jiffies64; 0: free */
 };
 
 /* The imgsec-rpc helper's state in one namespace (rpc_conn.c, rpc_clash.c). */
@@ -69,12 +70,13 @@ struct imgsec_rpc_net {
 	struct hlist_head clients[1 << IMGSEC_RPC_CLIENT_BITS];
 	/*
 	 * UDP entries whose first packet was read, referenced until
-	 * confirmed or dropped (rpc_clash.c): max_unconfirmed slots.
+	 * confirmed or dropped, and flows marked instead (rpc_clash.c):
+	 * max_unconfirmed slots each.
 	 */
 	struct nf_conn **unconfirmed;
+	struct imgsec_rpc_shared *shared;
 	unsigned int max_unconfirmed;
 	unsigned int nunconfirmed;
-	struct imgsec_rpc_shared shared[IMGSEC_RPC_SHARED];
 };
 
 struct imgsec_net {

@@ -27,12 +27,13 @@
 
 #include "rpc_conn.h"
 
+/* As conntrack's clash check: the original tuple, in its zone. */
 static bool imgsec_rpc_same_flow(const struct nf_conn *a,
 				 const struct nf_conn *b)
 {
 	return nf_ct_tuple_equal(&a->tuplehash[IP_CT_DIR_ORIGINAL].tuple,
 				 &b->tuplehash[IP_CT_DIR_ORIGINAL].tuple) &&
-	       nf_ct_zone_equal_any(a, nf_ct_zone(b));
+	       nf_ct_zone_equal(a, nf_ct_zone(b), IP_CT_DIR_ORIGINAL);
 }
 
 /* Confirmed (the table finds it now), or dropped: our reference is all. */
@@ -65,27 +66,79 @@ void imgsec_rpc_clash_prune(struct imgsec_rpc_net *rn)
  * A flow whose first entry copies of its packet share (flooded by a bridge,
  * broadcast, multicast, a GSO packet queued to userspace): conntrack wants
  * such an entry referenced by its packets alone, so it is not kept but its
- * flow marked for a second, longer than any entry is on its way.
+ * flow marked, for longer than any entry is on its way. A mark is of no
+ * more use once its flow is confirmed: a twin's lookup finds that entry.
  */
-#define IMGSEC_RPC_SHARED_SECS	1
+#define IMGSEC_RPC_SHARED_SECS	5
 
-static struct imgsec_rpc_shared *
-imgsec_rpc_shared_find(struct imgsec_rpc_net *rn, const struct nf_conn *ct,
-		       bool free)
+static bool imgsec_rpc_mark_live(struct imgsec_rpc_shared *m)
 {
-	const struct nf_conntrack_tuple *t = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	if (m->until && time_after_eq64(get_jiffies_64(), m->until))
+		m->until = 0;
+	return m->until;
+}
+
+static bool imgsec_rpc_mark_is(const struct imgsec_rpc_shared *m,
+			       const struct nf_conntrack_tuple *t, u16 zone)
+{
+	return m->zone == zone && nf_ct_tuple_equal(&m->tuple, t);
+}
+
+/* @ct's flow's live mark, or with @free a slot for one; or NULL. */
+static struct imgsec_rpc_shared *
+imgsec_rpc_mark_find(struct imgsec_rpc_net *rn, const struct nf_conn *ct,
+		     bool free)
+{
+	const struct nf_conntrack_tuple *t =
+		&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
 	u16 zone = nf_ct_zone_id(nf_ct_zone(ct), IP_CT_DIR_ORIGINAL);
 	unsigned int i;
 
-	for (i = 0; i < IMGSEC_RPC_SHARED; i++) {
+	for (i = 0; i < rn->max_unconfirmed; i++) {
 		struct imgsec_rpc_shared *m = &rn->shared[i];
-		bool live = m->until && time_before(jiffies, m->until);
+		bool live = imgsec_rpc_mark_live(m);
 
-		if (free ? !live :
-		    live && m->zone == zone && nf_ct_tuple_equal(&m->tuple, t))
+		if (free ? !live : live && imgsec_rpc_mark_is(m, t, zone))
 			return m;
 	}
 	return NULL;
+}
+
+/* Whether @m's flow has an entry in the table, in the original direction. */
+static bool imgsec_rpc_mark_confirmed(struct net *net,
+				      const struct imgsec_rpc_shared *m)
+{
+	const struct nf_conntrack_tuple_hash *h;
+	struct nf_conntrack_zone zone;
+	bool found;
+
+	nf_ct_zone_init(&zone, m->zone, NF_CT_DEFAULT_ZONE_DIR, 0);
+	h = nf_conntrack_find_get(net, &zone, &m->tuple);
+	if (!h)
+		return false;
+	found = NF_CT_DIRECTION(h) == IP_CT_DIR_ORIGINAL;
+	nf_ct_put(nf_ct_tuplehash_to_ctrack(h));
+	return found;
+}
+
+void imgsec_rpc_clash_reclaim(struct imgsec_net *in)
+{
+	struct imgsec_rpc_net *rn = &in->rpc;
+	struct imgsec_rpc_shared m;
+	unsigned int i;
+
+	for (i = 0; i < rn->max_unconfirmed; i++) {
+		spin_lock_bh(&rn->lock);
+		m = rn->shared[i];
+		spin_unlock_bh(&rn->lock);
+		if (!m.until || !imgsec_rpc_mark_confirmed(in->net, &m))
+			continue;
+		spin_lock_bh(&rn->lock);
+		if (rn->shared[i].until == m.until &&
+		    imgsec_rpc_mark_is(&rn->shared[i], &m.tuple, m.zone))
+			rn->shared[i].until = 0;
+		spin_unlock_bh(&rn->lock);
+	}
 }
 
 int imgsec_rpc_clash_keep(struct imgsec_rpc_net *rn, struct nf_conn *ct,
@@ -97,7 +150,7 @@ int imgsec_rpc_clash_keep(struct imgsec_rpc_net *rn, struct nf_conn *ct,
 
 	lockdep_assert_held(&rn->lock);
 	/* A twin of a shared entry: that one cannot be given its call. */
-	if (imgsec_rpc_shared_find(rn, ct, false))
+	if (imgsec_rpc_mark_find(rn, ct, false))
 		return -ENOSPC;
 	for (i = 0; i < rn->max_unconfirmed; i++) {
 		struct nf_conn *other = rn->unconfirmed[i];
@@ -112,12 +165,15 @@ int imgsec_rpc_clash_keep(struct imgsec_rpc_net *rn, struct nf_conn *ct,
 		}
 	}
 	if (refcount_read(&ct->ct_general.use) != 1) {
-		m = imgsec_rpc_shared_find(rn, ct, true);
-		if (!m)
-			goto busy;
+		m = imgsec_rpc_mark_find(rn, ct, true);
+		if (!m) {
+			while (n)
+				nf_ct_put(twins[--n]);
+			return -EAGAIN;
+		}
 		m->tuple = ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
 		m->zone = nf_ct_zone_id(nf_ct_zone(ct), IP_CT_DIR_ORIGINAL);
-		m->until = jiffies + IMGSEC_RPC_SHARED_SECS * HZ ?: 1;
+		m->until = get_jiffies_64() + IMGSEC_RPC_SHARED_SECS * HZ;
 		return n;
 	}
 	if (room == rn->max_unconfirmed)
@@ -210,7 +266,21 @@ int imgsec_rpc_clash_init(struct imgsec_rpc_net *rn)
 	rn->max_unconfirmed = max(16U, 2 * num_possible_cpus());
 	rn->unconfirmed = kvcalloc(rn->max_unconfirmed,
 				   sizeof(*rn->unconfirmed), GFP_KERNEL_ACCOUNT);
-	return rn->unconfirmed ? 0 : -ENOMEM;
+	rn->shared = kvcalloc(rn->max_unconfirmed, sizeof(*rn->shared),
+			      GFP_KERNEL_ACCOUNT);
+	if (rn->unconfirmed && rn->shared)
+		return 0;
+	imgsec_rpc_clash_free(rn);
+	return -ENOMEM;
+}
+
+void imgsec_rpc_clash_free(struct imgsec_rpc_net *rn)
+{
+	kvfree(rn->unconfirmed);
+	kvfree(rn->shared);
+	rn->unconfirmed = NULL;
+	rn->shared = NULL;
+	rn->max_unconfirmed = 0;
 }
 
 /* Lets every entry and mark go, with rn->lock held (the slots stay). */
@@ -224,5 +294,5 @@ void imgsec_rpc_clash_exit(struct imgsec_rpc_net *rn)
 		rn->unconfirmed[i] = NULL;
 	}
 	rn->nunconfirmed = 0;
-	memset(rn->shared, 0, sizeof(rn->shared));
+	memset(rn->shared, 0, rn->max_unconfirmed * sizeof(*rn->shared));
 }

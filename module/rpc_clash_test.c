@@ -68,6 +68,12 @@ static int on_their_way(struct imgsec_net *in, struct nf_conn *ct)
 	spin_lock_bh(&in->rpc.lock);
 	imgsec_rpc_clash_prune(&in->rpc);
 	n = imgsec_rpc_clash_keep(&in->rpc, ct, twins);
+	if (n == -EAGAIN) {
+		spin_unlock_bh(&in->rpc.lock);
+		imgsec_rpc_clash_reclaim(in);
+		spin_lock_bh(&in->rpc.lock);
+		n = imgsec_rpc_clash_keep(&in->rpc, ct, twins);
+	}
 	if (n >= 0)
 		imgsec_rpc_clash_share(in, ct, &mine, twins, n);
 	spin_unlock_bh(&in->rpc.lock);
@@ -193,20 +199,78 @@ static void imgsec_shared_entry_marks_its_flow(struct kunit *test)
 	struct nf_conn *c = make_entry(test, 1000);
 	struct nf_conn *d = make_entry(test, 1001);
 	struct imgsec_rpc_help *ra = ask(a, 7, RPC_MOUNT_PROGRAM, true);
+	struct imgsec_rpc_help *rb = ask(b, 7, 100021, false);
 
-	ask(b, 7, 100021, false);
 	KUNIT_EXPECT_EQ(test, on_their_way(in, a), 0);
 	nf_conntrack_get(&b->ct_general);
 	KUNIT_EXPECT_EQ(test, on_their_way(in, b), 1);
 	KUNIT_EXPECT_TRUE(test, ra->udp.untrusted);
+	KUNIT_EXPECT_TRUE(test, rb->udp.untrusted);
 	KUNIT_EXPECT_EQ(test, kept(in), 1U);
 	KUNIT_EXPECT_EQ(test, on_their_way(in, c), -ENOSPC);
+	/* Another copy of b itself, b still on its way: dropped too. */
+	KUNIT_EXPECT_EQ(test, on_their_way(in, b), -ENOSPC);
 	KUNIT_EXPECT_EQ(test, on_their_way(in, d), 0);
 	nf_ct_put(a);
 	nf_ct_put(b);
 	nf_ct_put(b);
 	nf_ct_put(c);
 	nf_ct_put(d);
+	forget_all(in);
+}
+
+/*
+ * Every mark in use by a flow still on its way: a shared entry cannot be
+ * marked, and is to be dropped; one whose mark has expired can be.
+ */
+static void imgsec_marks_full(struct kunit *test)
+{
+	struct imgsec_net *in = imgsec_net(&init_net);
+	unsigned int i, max = in->rpc.max_unconfirmed;
+	struct nf_conn *ct;
+
+	for (i = 0; i <= max; i++) {
+		ct = make_entry(test, 3000 + i);
+		nf_conntrack_get(&ct->ct_general);
+		KUNIT_EXPECT_EQ(test, on_their_way(in, ct), i < max ? 0 : -EAGAIN);
+		nf_ct_put(ct);
+		nf_ct_put(ct);
+	}
+	spin_lock_bh(&in->rpc.lock);
+	in->rpc.shared[0].until = get_jiffies_64();
+	spin_unlock_bh(&in->rpc.lock);
+	ct = make_entry(test, 3000 + i);
+	nf_conntrack_get(&ct->ct_general);
+	KUNIT_EXPECT_EQ(test, on_their_way(in, ct), 0);
+	nf_ct_put(ct);
+	nf_ct_put(ct);
+	forget_all(in);
+}
+
+/* Marks run out: that of a flow confirmed since, in the table, is let go. */
+static void imgsec_confirmed_mark_reclaimed(struct kunit *test)
+{
+	struct imgsec_net *in = imgsec_net(&init_net);
+	unsigned int i, max = in->rpc.max_unconfirmed;
+	struct nf_conn *ct, *first = NULL;
+
+	for (i = 0; i <= max; i++) {
+		ct = make_entry(test, 3000 + i);
+		nf_conntrack_get(&ct->ct_general);
+		KUNIT_EXPECT_EQ(test, on_their_way(in, ct), 0);
+		nf_ct_put(ct);
+		if (first) {
+			nf_ct_put(ct);
+			continue;
+		}
+		/* The first is confirmed, as conntrack would after us. */
+		first = ct;
+		WRITE_ONCE(ct->timeout, nfct_time_stamp + 60 * HZ);
+		set_bit(IPS_CONFIRMED_BIT, &ct->status);
+		KUNIT_ASSERT_EQ(test, nf_conntrack_hash_check_insert(ct), 0);
+	}
+	nf_ct_delete(first, 0, 0);
+	nf_ct_put(first);
 	forget_all(in);
 }
 
@@ -255,6 +319,8 @@ static struct kunit_case imgsec_rpc_clash_cases[] = {
 	KUNIT_CASE(imgsec_other_flows_are_no_twins),
 	KUNIT_CASE(imgsec_landed_entries_leave),
 	KUNIT_CASE(imgsec_shared_entry_marks_its_flow),
+	KUNIT_CASE(imgsec_marks_full),
+	KUNIT_CASE(imgsec_confirmed_mark_reclaimed),
 	KUNIT_CASE(imgsec_too_many_at_once),
 	KUNIT_CASE(imgsec_too_many_twins),
 	{}

@@ -251,9 +251,7 @@ void imgsec_rpc_net_exit(struct imgsec_rpc_net *rn)
 	WARN_ON_ONCE(rn->nconns);
 	imgsec_rpc_clash_exit(rn);
 	spin_unlock_bh(&rn->lock);
-	kvfree(rn->unconfirmed);
-	rn->unconfirmed = NULL;
-	rn->max_unconfirmed = 0;
+	imgsec_rpc_clash_free(rn);
 	mem_cgroup_put(rn->memcg);
 }
 

@@ -59,8 +59,10 @@ void imgsec_rpc_conn_detach(struct imgsec_rpc_net *rn,
  * With rn->lock held, before the packet is read: imgsec_rpc_clash_keep()
  * keeps @ct (or, shared by copies of its packet, marks its flow) and
  * returns in @twins (IMGSEC_RPC_MAX_TWINS) the entries of its flow on their
- * way to confirmation, referenced; or -ENOSPC (too many at once, or a twin
- * of a marked flow): then the packet must be dropped unread. Once read, @mine its ledger then,
+ * way to confirmation, referenced; or -EAGAIN (no room for a mark: call
+ * imgsec_rpc_clash_reclaim() without the lock, then this again once), or
+ * -ENOSPC (too many at once, or a twin of a marked flow): then the packet
+ * must be dropped unread. Once read, @mine its ledger then,
  * imgsec_rpc_clash_share() notes the twins' calls on @ct's ledger and
  * @mine on theirs. Then, without the lock (the lookup may delete an expired
  * entry, whose ->destroy takes it), imgsec_rpc_clash_confirmed() notes
@@ -76,7 +78,10 @@ void imgsec_rpc_clash_confirmed(struct imgsec_net *in, struct nf_conn *ct,
 				struct nf_conn **twins, int n);
 /* With rn->lock held: lets go of those confirmed or dropped since. */
 void imgsec_rpc_clash_prune(struct imgsec_rpc_net *rn);
+/* Without rn->lock: lets go of the marks of flows confirmed since. */
+void imgsec_rpc_clash_reclaim(struct imgsec_net *in);
 int imgsec_rpc_clash_init(struct imgsec_rpc_net *rn);
+void imgsec_rpc_clash_free(struct imgsec_rpc_net *rn);
 void imgsec_rpc_clash_exit(struct imgsec_rpc_net *rn);
 
 #endif /* _IMGSEC_RPC_CONN_H */
