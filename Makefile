@@ -107,16 +107,22 @@ DIST := imgsec-$(VERSION)
 
 .PHONY: install uninstall dkms-install dkms-uninstall dist
 
+# The installed paths in the unit and the man pages, as this install has them.
+INSTALL_PATHS := s|/usr/sbin/imgsecctl|$(SBINDIR)/imgsecctl|g; \
+	s|/usr/share/imgsec/|$(DATADIR)/|g; s|/etc/imgsec/|$(SYSCONFDIR)/imgsec/|g
+
 install: userspace
 	install -D -m 0755 userspace/imgsecctl $(DESTDIR)$(SBINDIR)/imgsecctl
-	install -D -m 0644 doc/imgsec.conf.5 $(DESTDIR)$(MANDIR)/man5/imgsec.conf.5
-	install -D -m 0644 doc/imgsecctl.8 $(DESTDIR)$(MANDIR)/man8/imgsecctl.8
+	mkdir -p $(BUILD)
+	for page in imgsec.conf.5 imgsecctl.8; do \
+		sed '$(INSTALL_PATHS)' doc/$$page | gzip -9n >$(BUILD)/$$page.gz && \
+		install -D -m 0644 $(BUILD)/$$page.gz \
+			$(DESTDIR)$(MANDIR)/man$${page##*.}/$$page.gz || exit 1; \
+	done
 	install -D -m 0644 userspace/imgsecctl.bash-completion \
 		$(DESTDIR)$(COMPLETIONDIR)/imgsecctl
 	install -D -m 0644 etc/imgsec.conf $(DESTDIR)$(DATADIR)/imgsec.conf
-	mkdir -p $(BUILD)
-	sed 's|/usr/sbin/imgsecctl|$(SBINDIR)/imgsecctl|; s|/etc/imgsec/|$(SYSCONFDIR)/imgsec/|' \
-		packaging/imgsec.service >$(BUILD)/imgsec.service
+	sed '$(INSTALL_PATHS)' packaging/imgsec.service >$(BUILD)/imgsec.service
 	install -D -m 0644 $(BUILD)/imgsec.service $(DESTDIR)$(UNITDIR)/imgsec.service
 	@# The operator's policy is never overwritten.
 	@if [ -e $(CONF) ]; then \
@@ -142,8 +148,8 @@ uninstall:
 		rmdir $(DESTDIR)$(SYSCONFDIR)/imgsec 2>/dev/null || true; \
 	fi
 	rm -f $(DESTDIR)$(SBINDIR)/imgsecctl \
-		$(DESTDIR)$(MANDIR)/man5/imgsec.conf.5 \
-		$(DESTDIR)$(MANDIR)/man8/imgsecctl.8 \
+		$(DESTDIR)$(MANDIR)/man5/imgsec.conf.5.gz \
+		$(DESTDIR)$(MANDIR)/man8/imgsecctl.8.gz \
 		$(DESTDIR)$(COMPLETIONDIR)/imgsecctl \
 		$(DESTDIR)$(DATADIR)/imgsec.conf \
 		$(DESTDIR)$(UNITDIR)/imgsec.service

@@ -32,8 +32,8 @@ expected() {
 	-rwxr-xr-x usr/sbin/imgsecctl
 	-rw-r--r-- usr/share/bash-completion/completions/imgsecctl
 	-rw-r--r-- usr/share/imgsec/imgsec.conf
-	-rw-r--r-- usr/share/man/man5/imgsec.conf.5
-	-rw-r--r-- usr/share/man/man8/imgsecctl.8
+	-rw-r--r-- usr/share/man/man5/imgsec.conf.5.gz
+	-rw-r--r-- usr/share/man/man8/imgsecctl.8.gz
 	EOF
 }
 files() { (cd "$D" && find . ! -type d -printf '%M %P\n' | sort -k2); }
@@ -77,9 +77,10 @@ check "unit has no ExecStop (stop never opens the firewall)" \
 	bash -c "! grep -q '^ExecStop' '$D/lib/systemd/system/imgsec.service'"
 
 # 3. man pages: groff with every warning, and man -l as a user runs it.
-for page in man5/imgsec.conf.5 man8/imgsecctl.8; do
+for page in man5/imgsec.conf.5.gz man8/imgsecctl.8.gz; do
 	f=$D/usr/share/man/$page
-	if err=$(groff -man -ww -Tutf8 "$f" 2>&1 >/dev/null) && [ -z "$err" ]; then
+	if err=$(zcat "$f" | groff -man -ww -Tutf8 2>&1 >/dev/null) &&
+		[ -z "$err" ]; then
 		ok "groff -man -ww renders $page without a warning"
 	else
 		echo "$err"
@@ -187,6 +188,18 @@ check "PREFIX=/usr/local: the unit runs /usr/local/sbin/imgsecctl" \
 	grep -q '^ExecStart=/usr/local/sbin/imgsecctl ' \
 	"$D/lib/systemd/system/imgsec.service"
 make -s uninstall DESTDIR="$D" PREFIX=/usr/local >/dev/null 2>&1
+
+# 9. the man pages name the paths of the install (SYSCONFDIR, DATADIR).
+make -s install DESTDIR="$D" PREFIX=/usr/local SYSCONFDIR=/usr/local/etc \
+	>/dev/null 2>&1
+check "SYSCONFDIR=/usr/local/etc: imgsecctl(8) names /usr/local/etc/imgsec/imgsec.conf" \
+	bash -c "zcat '$D/usr/local/share/man/man8/imgsecctl.8.gz' |
+		grep -q '^imgsecctl check /usr/local/etc/imgsec/imgsec.conf'"
+check "SYSCONFDIR=/usr/local/etc: imgsec.conf(5) names no /etc/imgsec" \
+	bash -c "! zcat '$D/usr/local/share/man/man5/imgsec.conf.5.gz' |
+		grep -q '[^l]/etc/imgsec/'"
+make -s uninstall DESTDIR="$D" PREFIX=/usr/local SYSCONFDIR=/usr/local/etc \
+	>/dev/null 2>&1
 left=$(cd "$D" && find . ! -type d -printf '%P\n')
 check "PREFIX=/usr/local: uninstall leaves no file" [ -z "$left" ]
 
