@@ -217,8 +217,10 @@ static int load_policy(const char *cmd, const char *file,
 
 	memset(&diag, 0, sizeof(diag));
 	ret = policy_parse_file(file, p, &diag);
-	if (!ret)
+	if (!ret) {
+		policy_diag_print_warnings(stderr, &diag);
 		return CTL_EXIT_OK;
+	}
 	if (ret == -ENOMEM)
 		error("%s: out of memory", cmd);
 	else if (ret == -EINVAL && diag.msg[0])

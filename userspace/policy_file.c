@@ -14,6 +14,7 @@
  * runs, imgsec_policy_validate(), whose verdict is mapped back to the line
  * of the role, address or rule it blames.
  */
+#define _GNU_SOURCE	/* qsort_r */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -1111,6 +1112,182 @@ static int validate(struct parser *ps)
 	return parse_error(ps, at.col, "%s", e.msg ? e.msg : "invalid policy");
 }
 
+/* --- warnings: valid, but surely not meant ---------------------------- */
+
+static void warn(struct parser *ps, struct loc at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void warn(struct parser *ps, struct loc at, const char *fmt, ...)
+{
+	struct policy_diag *d = ps->diag;
+	char *w;
+	int n;
+	va_list ap;
+
+	if (d->nwarnings == POLICY_WARN_MAX) {
+		d->more_warnings++;
+		return;
+	}
+	w = d->warnings[d->nwarnings++];
+	n = snprintf(w, POLICY_WARN_LEN, "%s:%u:%u: ", ps->name, at.line,
+		     at.col);
+	if (n < 0 || n >= POLICY_WARN_LEN)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(w + n, POLICY_WARN_LEN - n, fmt, ap);
+	va_end(ap);
+}
+
+void policy_diag_print_warnings(FILE *f, const struct policy_diag *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->nwarnings; i++)
+		fprintf(f, "warning: %s\n", d->warnings[i]);
+	if (d->more_warnings)
+		fprintf(f, "warning: and %u more\n", d->more_warnings);
+}
+
+/* "192.0.2.0/24", or "192.0.2.1" for a whole address, as written. */
+static void format_prefix(char *buf, size_t size, const struct imgsec_prefix *p)
+{
+	unsigned int full = p->family == AF_INET ? 32 : 128;
+	size_t n;
+
+	if (!inet_ntop(p->family, p->addr, buf, size))
+		buf[0] = '\0';
+	n = strlen(buf);
+	if (p->plen != full)
+		snprintf(buf + n, size - n, "/%u", p->plen);
+}
+
+/* The last address of @p's range. */
+static void prefix_end(const struct imgsec_prefix *p, u8 end[16])
+{
+	unsigned int bits = p->family == AF_INET ? 32 : 128, i;
+
+	memcpy(end, p->addr, 16);
+	for (i = p->plen; i < bits; i++)
+		end[i / 8] |= 0x80 >> (i % 8);
+}
+
+/* Prefixes of one role by family, then address, wider first. */
+static int cmp_prefix(const void *a, const void *b, void *arg)
+{
+	const struct imgsec_prefix *pfx = arg;
+	const struct imgsec_prefix *x = &pfx[*(const u32 *)a];
+	const struct imgsec_prefix *y = &pfx[*(const u32 *)b];
+	int c = x->family - y->family;
+
+	if (!c)
+		c = memcmp(x->addr, y->addr, sizeof(x->addr));
+	return c ? c : x->plen - y->plen;
+}
+
+/*
+ * An address or prefix inside another of its role adds nothing. In
+ * address order, whatever holds a prefix comes before it, and the range
+ * reaching farthest so far holds it if any does.
+ */
+static void warn_nested_prefixes(struct parser *ps, u32 role, u32 *order)
+{
+	const struct imgsec_role_desc *r = &ps->desc->roles[role];
+	char in[INET6_ADDRSTRLEN + 4], out[INET6_ADDRSTRLEN + 4];
+	u8 far[16], end[16];
+	u32 i, wide = 0;
+
+	for (i = 0; i < r->nprefixes; i++)
+		order[i] = i;
+	qsort_r(order, r->nprefixes, sizeof(*order), cmp_prefix,
+		r->prefixes);
+	for (i = 0; i < r->nprefixes; i++) {
+		const struct imgsec_prefix *p = &r->prefixes[order[i]];
+		const struct imgsec_prefix *w = &r->prefixes[order[wide]];
+
+		prefix_end(p, end);
+		if (i && w->family == p->family &&
+		    memcmp(end, far, sizeof(end)) <= 0) {
+			format_prefix(in, sizeof(in), p);
+			format_prefix(out, sizeof(out), w);
+			warn(ps, ps->prefix_loc[role][order[i]],
+			     "%s is inside %s (line %u) of role \"%s\"", in,
+			     out, ps->prefix_loc[role][order[wide]].line,
+			     r->name);
+			continue;
+		}
+		wide = i;
+		memcpy(far, end, sizeof(far));
+	}
+}
+
+/* Rules compared as sets of ports, not as written. */
+struct rule_key {
+	u32 index;
+	struct imgsec_rule_desc rule;	/* ports sorted, no comment */
+};
+
+static int cmp_range(const void *a, const void *b)
+{
+	const struct imgsec_port_range *x = a, *y = b;
+
+	return x->lo != y->lo ? x->lo - y->lo : x->hi - y->hi;
+}
+
+static int cmp_rule_key(const void *a, const void *b)
+{
+	const struct rule_key *x = a, *y = b;
+	int c = memcmp(&x->rule, &y->rule, sizeof(x->rule));
+
+	return c ? c : (int)(x->index - y->index);
+}
+
+static void warn_repeated_rules(struct parser *ps, struct rule_key *keys)
+{
+	const struct imgsec_policy_desc *d = ps->desc;
+	u32 i;
+
+	for (i = 0; i < d->nrules; i++) {
+		struct imgsec_rule_desc *k = &keys[i].rule;
+
+		memset(k, 0, sizeof(*k));
+		k->from = d->rules[i].from;
+		k->to = d->rules[i].to;
+		k->proto = d->rules[i].proto;
+		k->helper = d->rules[i].helper;
+		k->nports = d->rules[i].nports;
+		memcpy(k->ports, d->rules[i].ports,
+		       k->nports * sizeof(k->ports[0]));
+		qsort(k->ports, k->nports, sizeof(k->ports[0]), cmp_range);
+		keys[i].index = i;
+	}
+	qsort(keys, d->nrules, sizeof(*keys), cmp_rule_key);
+	for (i = 1; i < d->nrules; i++)
+		if (!memcmp(&keys[i].rule, &keys[i - 1].rule,
+			    sizeof(keys[i].rule)))
+			warn(ps, ps->rule_loc[keys[i].index],
+			     "the same rule as line %u",
+			     ps->rule_loc[keys[i - 1].index].line);
+}
+
+/* After a valid parse; a warning that cannot be computed is left out. */
+static void find_warnings(struct parser *ps)
+{
+	const struct imgsec_policy_desc *d = ps->desc;
+	struct rule_key *keys;
+	u32 i, *order;
+
+	keys = calloc(d->nrules ? d->nrules : 1, sizeof(*keys));
+	if (keys)
+		warn_repeated_rules(ps, keys);
+	free(keys);
+	for (i = 0; i < d->nroles; i++) {
+		order = calloc(d->roles[i].nprefixes ?: 1, sizeof(*order));
+		if (order)
+			warn_nested_prefixes(ps, i, order);
+		free(order);
+	}
+}
+
 static void free_locations(struct parser *ps)
 {
 	unsigned int i;
@@ -1141,6 +1318,8 @@ int policy_parse_buffer(const char *name, const char *buf, size_t len,
 	err = parse_lines(ps, buf, len);
 	if (!err)
 		err = validate(ps);
+	if (!err)
+		find_warnings(ps);
 	free_locations(ps);
 	free(ps);
 	if (err)

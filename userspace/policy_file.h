@@ -24,6 +24,9 @@
 
 /* Bytes of the offending line a diagnostic shows, around its column. */
 #define POLICY_SRC_MAX		100
+/* Warnings a diagnostic keeps, and the length of each. */
+#define POLICY_WARN_MAX		8
+#define POLICY_WARN_LEN		256
 
 struct policy_diag {
 	/* "name:line:col: what was expected, got what", or "" on success. */
@@ -37,10 +40,20 @@ struct policy_diag {
 	 */
 	char src[POLICY_SRC_MAX + 1];
 	unsigned int src_col;
+	/*
+	 * On success, what is valid but surely not meant ("name:line:col:
+	 * ..."): a rule written twice, an address inside another of its role.
+	 * The first POLICY_WARN_MAX, and how many more.
+	 */
+	char warnings[POLICY_WARN_MAX][POLICY_WARN_LEN];
+	unsigned int nwarnings;
+	unsigned int more_warnings;
 };
 
 /* @d's message, then its line and a caret under its column, if any. */
 void policy_diag_print(FILE *f, const struct policy_diag *d);
+/* @d's warnings, each "warning: ..." on a line of its own. */
+void policy_diag_print_warnings(FILE *f, const struct policy_diag *d);
 
 /*
  * Parse @len bytes at @buf; @name is the file name used in messages.

@@ -575,6 +575,48 @@ static void test_caret(void)
 	      "a long line shown whole:\n%s", out);
 }
 
+/* Valid, but surely not meant: warnings, and the policy still parses. */
+static void test_warnings(void)
+{
+	struct imgsec_policy_desc d;
+	struct policy_diag diag;
+	char text[4096];
+	size_t n = 0;
+	int i;
+
+	CHECK_EQ(parse("role a 192.0.2.0/24 192.0.2.7 2001:db8::/32 2001:db8::1\n"
+		       "role b 198.51.100.0/24 198.51.100.128/25\n"
+		       "role c 192.0.2.7\n"
+		       "allow a -> b tcp 22,80-81 \"one\"\n"
+		       "allow a -> b tcp 80-81,22 \"again\"\n"
+		       "allow a -> b udp 22,80-81\n"
+		       "allow a -> c tcp 22,80-81\n", &d, &diag), 0);
+	CHECK_EQ(diag.nwarnings, 4);
+	CHECK(!strcmp(diag.warnings[0], "t.conf:5:1: the same rule as line 4"),
+	      "%s", diag.warnings[0]);
+	CHECK(!strcmp(diag.warnings[1], "t.conf:1:21: 192.0.2.7 is inside 192.0.2.0/24 (line 1) of role \"a\""),
+	      "%s", diag.warnings[1]);
+	CHECK(!strcmp(diag.warnings[2], "t.conf:1:45: 2001:db8::1 is inside 2001:db8::/32 (line 1) of role \"a\""),
+	      "%s", diag.warnings[2]);
+	CHECK(!strcmp(diag.warnings[3], "t.conf:2:24: 198.51.100.128/25 is inside 198.51.100.0/24 (line 2) of role \"b\""),
+	      "%s", diag.warnings[3]);
+	CHECK_EQ(d.nrules, 4);
+	imgsec_policy_desc_release(&d);
+
+	/* Neighbours and other roles are no warning; the count is capped. */
+	CHECK_EQ(parse("role a 192.0.2.0/25 192.0.2.128/25\nrole b 192.0.2.1\n"
+		       "allow a -> b tcp 22\n", &d, &diag), 0);
+	CHECK_EQ(diag.nwarnings, 0);
+	imgsec_policy_desc_release(&d);
+	n += snprintf(text + n, sizeof(text) - n, "role a 192.0.2.1\nrole b 192.0.2.2\n");
+	for (i = 0; i < 12; i++)
+		n += snprintf(text + n, sizeof(text) - n, "allow a -> b tcp 22\n");
+	CHECK_EQ(parse(text, &d, &diag), 0);
+	CHECK(diag.nwarnings == POLICY_WARN_MAX && diag.more_warnings == 3,
+	      "%u warnings, %u more", diag.nwarnings, diag.more_warnings);
+	imgsec_policy_desc_release(&d);
+}
+
 static void test_nul_byte(void)
 {
 	static const char text[] = "mode enforce\nrole a\0 192.0.2.1\n";
@@ -1194,6 +1236,7 @@ int main(void)
 	RUN(test_no_final_newline);
 	test_errors();
 	RUN(test_caret);
+	RUN(test_warnings);
 	RUN(test_nul_byte);
 	RUN(test_error_after_good_lines_frees_all);
 	RUN(test_limit_line_length);
