@@ -84,4 +84,11 @@ static inline struct mem_cgroup *imgsec_set_active_memcg(struct mem_cgroup *m)
 #define GENL_MCAST_CAP_NET_ADMIN GENL_UNS_ADMIN_PERM
 #endif
 
+/* 5.19 made a conntrack entry's reference count a refcount_t. */
+#if IMGSEC_KERNEL_BEFORE(5, 19)
+#define imgsec_ct_refs(ct)	atomic_read(&(ct)->ct_general.use)
+#else
+#define imgsec_ct_refs(ct)	refcount_read(&(ct)->ct_general.use)
+#endif
+
 #endif /* _IMGSEC_COMPAT_H */

@@ -25,6 +25,7 @@
 #include <net/netfilter/nf_conntrack_helper.h>
 #include <net/netfilter/nf_conntrack_zones.h>
 
+#include "compat.h"
 #include "rpc_conn.h"
 
 /* As conntrack's clash check: the original tuple, in its zone. */
@@ -40,7 +41,7 @@ static bool imgsec_rpc_same_flow(const struct nf_conn *a,
 static bool imgsec_rpc_clash_landed(const struct nf_conn *ct)
 {
 	return nf_ct_is_confirmed(ct) ||
-	       refcount_read(&ct->ct_general.use) == 1;
+	       imgsec_ct_refs(ct) == 1;
 }
 
 void imgsec_rpc_clash_prune(struct imgsec_rpc_net *rn)
@@ -164,7 +165,7 @@ int imgsec_rpc_clash_keep(struct imgsec_rpc_net *rn, struct nf_conn *ct,
 			twins[n++] = other;
 		}
 	}
-	if (refcount_read(&ct->ct_general.use) != 1) {
+	if (imgsec_ct_refs(ct) != 1) {
 		m = imgsec_rpc_mark_find(rn, ct, true);
 		if (!m) {
 			while (n)
