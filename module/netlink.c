@@ -502,8 +502,7 @@ static int imgsec_nl_get_status(struct sk_buff *skb, struct genl_info *info)
 	return imgsec_nl_reply(skb, info, imgsec_nl_fill_status);
 }
 
-/* Counter i of @base, summed over the CPUs, as attribute i. */
-/* The per-CPU counters @from to @to - 1, summed. */
+/* Counters @from to @to - 1 of @base, summed over the CPUs, as attributes. */
 static int imgsec_nl_put_sums(struct sk_buff *msg, const u64 __percpu *base,
 			      int from, int to, int pad)
 {

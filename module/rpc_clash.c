@@ -105,21 +105,39 @@ imgsec_rpc_mark_find(struct imgsec_rpc_net *rn, const struct nf_conn *ct,
 	return NULL;
 }
 
-/* Whether @m's flow has an entry in the table, in the original direction. */
+/*
+ * The table's entry for flow @t, referenced, or NULL. Not under rn->lock:
+ * the lookup may delete an expired entry, whose ->destroy takes it. A hit
+ * on an entry's reply direction is a flow the other way (from the server's
+ * port 111): not this flow's.
+ */
+static struct nf_conn *imgsec_rpc_flow_entry(struct net *net,
+					     const struct nf_conntrack_zone *zone,
+					     const struct nf_conntrack_tuple *t)
+{
+	const struct nf_conntrack_tuple_hash *h;
+
+	h = nf_conntrack_find_get(net, zone, t);
+	if (!h)
+		return NULL;
+	if (NF_CT_DIRECTION(h) == IP_CT_DIR_ORIGINAL)
+		return nf_ct_tuplehash_to_ctrack(h);
+	nf_ct_put(nf_ct_tuplehash_to_ctrack(h));
+	return NULL;
+}
+
+/* Whether @m's flow has an entry in the table. */
 static bool imgsec_rpc_mark_confirmed(struct net *net,
 				      const struct imgsec_rpc_shared *m)
 {
-	const struct nf_conntrack_tuple_hash *h;
 	struct nf_conntrack_zone zone;
-	bool found;
+	struct nf_conn *ct;
 
 	nf_ct_zone_init(&zone, m->zone, NF_CT_DEFAULT_ZONE_DIR, 0);
-	h = nf_conntrack_find_get(net, &zone, &m->tuple);
-	if (!h)
-		return false;
-	found = NF_CT_DIRECTION(h) == IP_CT_DIR_ORIGINAL;
-	nf_ct_put(nf_ct_tuplehash_to_ctrack(h));
-	return found;
+	ct = imgsec_rpc_flow_entry(net, &zone, &m->tuple);
+	if (ct)
+		nf_ct_put(ct);
+	return ct;
 }
 
 void imgsec_rpc_clash_reclaim(struct imgsec_net *in)
@@ -231,26 +249,19 @@ void imgsec_rpc_clash_share(struct imgsec_net *in, struct nf_conn *ct,
 	}
 }
 
-/*
- * A hit on an entry's reply direction is a flow the other way (from the
- * server's port 111): not a twin, whatever the packet goes on with.
- */
 void imgsec_rpc_clash_confirmed(struct imgsec_net *in, struct nf_conn *ct,
 				const struct rpc_slot *mine,
 				struct nf_conn **twins, int n)
 {
-	const struct nf_conntrack_tuple_hash *h;
-	struct nf_conn *winner = NULL;
+	struct nf_conn *winner;
 	int i;
 
-	h = nf_conntrack_find_get(nf_ct_net(ct), nf_ct_zone(ct),
-				  &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple);
-	if (h)
-		winner = nf_ct_tuplehash_to_ctrack(h);
+	winner = imgsec_rpc_flow_entry(nf_ct_net(ct), nf_ct_zone(ct),
+				       &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple);
 	for (i = 0; winner && i < n; i++)
 		if (twins[i] == winner)
 			break;
-	if (winner && i == n && NF_CT_DIRECTION(h) == IP_CT_DIR_ORIGINAL) {
+	if (winner && i == n) {
 		spin_lock_bh(&in->rpc.lock);
 		imgsec_rpc_clash_note(in, mine, winner);
 		spin_unlock_bh(&in->rpc.lock);
