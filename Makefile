@@ -29,7 +29,7 @@ module:
 userspace: userspace/imgsecctl
 
 userspace/imgsecctl: $(CTL_SRCS) $(wildcard $(SHARED_SRCS)) $(wildcard userspace/*.h module/*.h) include/uapi/linux/imgsec.h
-	$(CC) $(USER_CFLAGS) -o $@ $(CTL_SRCS) $(wildcard module/policy_desc.c) $(CTL_LIBS)
+	$(CC) $(USER_CFLAGS) -o $@ $(CTL_SRCS) $(wildcard module/policy_desc.c module/classify.c) $(CTL_LIBS)
 
 # Test tools that run in the VM: static, so they need no libraries there.
 TOOLS := $(patsubst %.c,%,$(wildcard tests/tools/*.c))

@@ -181,6 +181,10 @@ static int parse_option(const struct cmd_info *ci, int argc,
 		a->json = true;
 		goto flag;
 	}
+	if (ci->cmd == CTL_CMD_SET_POLICY && !strcmp(name, "--force")) {
+		a->force = true;
+		goto flag;
+	}
 
 	if (!((ci->cmd == CTL_CMD_SET_POLICY && !strcmp(name, "--confirm")) ||
 	      (ci->cmd == CTL_CMD_RPC && (!strcmp(name, "--timeout") ||

@@ -41,6 +41,7 @@ struct ctl_args {
 	bool version;
 	bool json;
 	const char *file;	/* set-policy, check: a path or "-" */
+	bool force;		/* set-policy: even if it may lock us out */
 	bool has_confirm;
 	uint32_t confirm_secs;	/* 1..IMGSEC_MAX_CONFIRM_SECS */
 	bool has_timeout;

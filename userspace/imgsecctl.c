@@ -16,6 +16,7 @@
 
 #include "args.h"
 #include "genl.h"
+#include "lockout.h"
 #include "output.h"
 #include "policy_file.h"
 #include "policy_nl.h"
@@ -31,7 +32,8 @@ static const char usage_text[] =
 	"\n"
 	"Commands:\n"
 	"  status [--json]                  module, namespaces, policy, pending revert\n"
-	"  set-policy [--confirm SECS] FILE apply the policy in FILE (- for stdin)\n"
+	"  set-policy [--confirm SECS] [--force] FILE\n"
+	"                                   apply the policy in FILE (- for stdin)\n"
 	"  check FILE                       parse and validate FILE only\n"
 	"  show [--json]                    the active policy, in the file format\n"
 	"  stats [--json]                   hook, rpc helper and per-rule counters\n"
@@ -53,15 +55,19 @@ static const char *const cmd_help[__CTL_CMD_COUNT] = {
 	"state, whether a policy is active and its generation, and a pending\n"
 	"revert of 'set-policy --confirm'.\n",
 	[CTL_CMD_SET_POLICY] =
-	"Usage: imgsecctl set-policy [--confirm SECONDS] FILE\n"
+	"Usage: imgsecctl set-policy [--confirm SECONDS] [--force] FILE\n"
 	"Parse and validate FILE (- for standard input), then replace the\n"
 	"active policy with it in one step. With --confirm (1 to 3600), the\n"
 	"kernel puts the previous policy back after SECONDS unless\n"
-	"'imgsecctl confirm' is run in time.\n",
+	"'imgsecctl confirm' is run in time.\n"
+	"An enforce policy with no rule, or one that drops new connections\n"
+	"from the peer of this SSH session to this host's SSH port, is\n"
+	"refused unless --force is given.\n",
 	[CTL_CMD_CHECK] =
 	"Usage: imgsecctl check FILE\n"
 	"Parse and validate FILE (- for standard input) without the kernel.\n"
-	"Exit status 0 if it is a valid policy, 3 if not.\n",
+	"Exit status 0 if it is a valid policy, 3 if not. Warns about what\n"
+	"set-policy would refuse without --force.\n",
 	[CTL_CMD_SHOW] =
 	"Usage: imgsecctl show [--json]\n"
 	"Print the active policy in the policy file format (it can be given\n"
@@ -230,6 +236,26 @@ static int load_policy(const char *cmd, const char *file,
 	return ret == -ENOMEM ? CTL_EXIT_FAILED : CTL_EXIT_INVALID;
 }
 
+/*
+ * Whether @p, loaded on this host, would cut the operator off: no rule at
+ * all, or no way back for the SSH session this runs in. @lead starts each
+ * finding's line. CTL_EXIT_OK with nothing found, CTL_EXIT_FAILED if
+ * something was (or memory ran out).
+ */
+static int check_lockout(const char *cmd, const struct imgsec_policy_desc *p,
+			 const char *lead)
+{
+	struct lockout_report r;
+	char ssh[128];
+
+	if (lockout_check(p, lockout_ssh_connection(ssh, sizeof(ssh)), &r)) {
+		error("%s: out of memory", cmd);
+		return CTL_EXIT_FAILED;
+	}
+	lockout_print(stderr, &r, lead);
+	return lockout_found(&r) ? CTL_EXIT_FAILED : CTL_EXIT_OK;
+}
+
 static int cmd_status(const struct ctl_args *a)
 {
 	struct imgsec_status st;
@@ -257,6 +283,7 @@ static int cmd_check(const struct ctl_args *a)
 	ret = load_policy("check", a->file, &p);
 	if (ret)
 		return ret;
+	check_lockout("check", &p, "warning: ");
 	printf("%s: valid policy: ",
 	       strcmp(a->file, "-") ? a->file : "<stdin>");
 	print_size(&p);
@@ -277,6 +304,14 @@ static int cmd_set_policy(const struct ctl_args *a)
 	ret = load_policy("set-policy", a->file, &p);
 	if (ret)
 		return ret;
+	if (a->force) {
+		check_lockout("set-policy", &p, "warning: (--force) ");
+	} else if (check_lockout("set-policy", &p,
+				 PROG ": set-policy: refused: ")) {
+		error("set-policy: nothing was changed; --force applies the policy all the same");
+		imgsec_policy_desc_release(&p);
+		return CTL_EXIT_FAILED;
+	}
 	ret = open_module(&g, "set-policy");
 	if (ret) {
 		imgsec_policy_desc_release(&p);

@@ -73,6 +73,9 @@ rm -rf "$D/sbin"
 check "unit runs the installed imgsecctl" \
 	grep -qx 'ExecStart=/usr/sbin/imgsecctl set-policy /etc/imgsec/imgsec.conf' \
 	"$D/lib/systemd/system/imgsec.service"
+check "unit fails visibly without the policy file (AssertPathExists)" \
+	bash -c "grep -qx 'AssertPathExists=/etc/imgsec/imgsec.conf' '$D/lib/systemd/system/imgsec.service' &&
+		! grep -q '^Condition' '$D/lib/systemd/system/imgsec.service'"
 check "unit has no ExecStop (stop never opens the firewall)" \
 	bash -c "! grep -q '^ExecStop' '$D/lib/systemd/system/imgsec.service'"
 

@@ -74,7 +74,18 @@ if [ -z "$(unit_cmd ExecStop)" ]; then
 else
 	ko "the unit has an ExecStop"
 fi
+# A file with no rule would drop everything, SSH included: the unit's
+# ExecStart refuses it (the unit fails) and the host stays unfiltered.
 imgsecctl flush
+printf 'mode enforce\nrole gcems 192.0.2.1\n' >/etc/imgsec/imgsec.conf
+if $start 2>/tmp/norule.err; then
+	ko "ExecStart applied a policy with no rule"
+elif grep -q 'refused: the policy has no rule' /tmp/norule.err &&
+	imgsecctl status | grep -q '^policy: none'; then
+	ok "ExecStart refuses a policy with no rule; nothing is filtered"
+else
+	ko "ExecStart with no rule: $(cat /tmp/norule.err; imgsecctl status)"
+fi
 if modprobe -r imgsec; then ok "modprobe -r imgsec"; else ko "modprobe -r imgsec"; fi
 
 echo "$pass passed, $fail failed"

@@ -193,6 +193,56 @@ test_bad_input() {
 	must ctl set-policy "$CONF"
 }
 
+# set-policy must not cut the SSH session it runs in: SSH_CONNECTION (set
+# by hand here, as sshd would) names the peer; what the tool predicts is
+# then checked against what the kernel does.
+gen() { ctl status --json | json_num generation; }
+
+test_lockout() {
+	local o4 c4 g1 rc
+	o4=$(addr4 outsider) c4=$(addr4 clientview)
+	must ctl set-policy "$CONF"
+	g1=$(gen)
+	run_in gcems env SSH_CONNECTION="$o4 40000 $G4 22" \
+		imgsecctl set-policy "$CONF" >/tmp/lock.out 2>&1
+	rc=$?
+	check "lockout: a policy cutting this SSH session is refused (exit $rc)" \
+		test $rc = 1
+	check "lockout: the refusal names the peer, address and port" \
+		grep -q "refused: the policy drops new SSH connections from $o4, .* to $G4 port 22" /tmp/lock.out
+	check "lockout: the refusal changed nothing (generation $g1)" \
+		test "$(gen)" = "$g1"
+	# sudo drops the variable: it is found in a parent process.
+	run_in gcems env SSH_CONNECTION="$o4 40000 $G4 22" sh -c \
+		'env -u SSH_CONNECTION imgsecctl set-policy "$1"; exit $?' sh \
+		"$CONF" >/tmp/lock.out 2>&1
+	rc=$?
+	check "lockout: found in a parent's environment too (exit $rc)" \
+		sh -c "test $rc = 1 && grep -q 'refused: the policy drops' /tmp/lock.out"
+	run_in gcems env SSH_CONNECTION="$c4 40000 $G4 22" \
+		imgsecctl set-policy "$CONF" >/tmp/lock.out 2>&1
+	check "lockout: a session the policy lets back in is not refused" \
+		test $? = 0
+	check "lockout: ... and the kernel does let it in" \
+		can_connect_tcp clientview "$G4" 22
+	run_in gcems env SSH_CONNECTION="$o4 40000 $G4 22" \
+		imgsecctl set-policy --force "$CONF" >/tmp/lock.out 2>&1
+	check "lockout: --force applies it, with a warning" \
+		sh -c "test $? = 0 && grep -q 'warning: (--force) the policy drops new SSH' /tmp/lock.out"
+	check_not "lockout: ... and the kernel drops what the check said" \
+		can_connect_tcp outsider "$G4" 22
+	printf 'mode enforce\ndefault drop\n' >/tmp/norule.conf
+	g1=$(gen)
+	ctl set-policy /tmp/norule.conf >/tmp/lock.out 2>&1
+	rc=$?
+	check "lockout: a policy with no rule is refused (exit $rc)" \
+		sh -c "test $rc = 1 && grep -q 'refused: the policy has no rule' /tmp/lock.out"
+	check "lockout: ... and changed nothing (generation $g1)" \
+		test "$(gen)" = "$g1"
+	check "lockout: check warns about it, exit 0" \
+		sh -c "$IP netns exec gcems imgsecctl check /tmp/norule.conf >/tmp/lock.out 2>&1 && grep -q '^warning: the policy has no rule' /tmp/lock.out"
+}
+
 # As the unprivileged user nobody, in gcems.
 as_nobody() { run_in gcems setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 
@@ -250,6 +300,7 @@ test_nfs_through_portmap
 test_ss7
 test_monitor
 test_bad_input
+test_lockout
 test_non_admin
 test_confirm
 test_flush

@@ -115,6 +115,11 @@ static void test_confirm(void)
 	CHECK_EQ(parse("set-policy --confirm 1 -", &a, err, sizeof(err)),
 		 CTL_EXIT_OK);
 	CHECK(a.confirm_secs == 1 && !strcmp(a.file, "-"), "confirm 1 -");
+	CHECK(!a.force, "no --force unless given");
+
+	CHECK_EQ(parse("set-policy --force --confirm 5 p.conf", &a, err,
+		       sizeof(err)), CTL_EXIT_OK);
+	CHECK(a.force && a.has_confirm, "--force with --confirm");
 }
 
 static void test_rpc_options(void)
@@ -200,6 +205,8 @@ static const struct bad_case bad_cases[] = {
 	{ "set-policy --confirm= a",
 	  "set-policy: --confirm: '' is not a number of seconds from 1 to 3600" },
 	{ "set-policy --timeout 5 a", "set-policy: unknown option '--timeout'" },
+	{ "set-policy --force=yes a", "set-policy: --force takes no value" },
+	{ "check --force a", "check: unknown option '--force'" },
 	{ "show --confirm 5", "show: unknown option '--confirm'" },
 	{ "rpc --timeout", "rpc: --timeout needs a value" },
 	{ "rpc --timeout 0",
