@@ -174,14 +174,38 @@ dkms-uninstall:
 	-dkms remove imgsec/$(VERSION) --all
 	rm -rf $(DKMS_SRC)
 
-# imgsec-VERSION.tar.gz of the tree as it would be committed (tracked files
-# and new ones git does not ignore), reproducible: files sorted, owner root,
-# dates of the last commit. `dkms add ./imgsec-VERSION` takes it unpacked.
+# imgsec-VERSION.tar.gz of the last commit (HEAD), by `git archive`: tracked
+# files only, as committed, reproducible (owner root, the commit's date).
+# Uncommitted changes are not in it, and it says so. `dkms add
+# ./imgsec-VERSION` takes it unpacked.
+GIT_HEAD_ARCHIVE = git archive --format=tar --prefix=$(DIST)/ HEAD
+GIT_DIRTY_NOTE = @git diff --quiet HEAD -- 2>/dev/null || \
+	echo "note: uncommitted changes are not in it: it is HEAD, $$(git rev-parse --short HEAD)"
+
 dist:
 	@git rev-parse --git-dir >/dev/null 2>&1 || { echo "make dist needs a git checkout"; exit 1; }
-	git ls-files -co --exclude-standard | grep -v '^imgsec-.*\.tar\.gz$$' | \
-		while read -r f; do [ -f "$$f" ] && echo "$$f"; done | \
-		tar -c --sort=name --owner=0 --group=0 --numeric-owner \
-			--mtime=@$$(git log -1 --format=%ct) \
-			--transform 's|^|$(DIST)/|' -T - | gzip -n -9 >$(DIST).tar.gz
-	@echo "$(DIST).tar.gz: $$(tar -tzf $(DIST).tar.gz | wc -l) files"
+	$(GIT_HEAD_ARCHIVE) | gzip -n -9 >$(DIST).tar.gz
+	@echo "$(DIST).tar.gz: $$(tar -tzf $(DIST).tar.gz | grep -vc '/$$') files"
+	$(GIT_DIRTY_NOTE)
+
+# ---- Debian packages ------------------------------------------------------
+# `make deb`: imgsec-dkms and imgsecctl (debian/), built by dpkg-buildpackage
+# from `git archive` of HEAD unpacked in build/deb/imgsec-VERSION, so that
+# nothing is written to the tree or next to it; the .debs, .dsc and source
+# tarball land in build/deb. `make check-deb` installs them in a clean
+# bookworm chroot (network, several minutes: tests/deploy/deb_chroot_test.sh).
+DEB_DIR := $(BUILD)/deb
+
+.PHONY: deb check-deb
+
+deb:
+	@git rev-parse --git-dir >/dev/null 2>&1 || { echo "make deb needs a git checkout"; exit 1; }
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_DIR)
+	$(GIT_HEAD_ARCHIVE) | tar -C $(DEB_DIR) -x
+	cd $(DEB_DIR)/$(DIST) && dpkg-buildpackage -us -uc
+	@cd $(DEB_DIR) && ls *.deb *.dsc
+	$(GIT_DIRTY_NOTE)
+
+check-deb:
+	tests/deploy/deb_chroot_test.sh
