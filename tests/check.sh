@@ -96,6 +96,7 @@ fi
 run_suite install tests/deploy/install_test.sh
 run_suite kernels tests/deploy/kernels.sh
 run_suite dkms tests/deploy/dkms_test.sh
+run_suite deb tests/deploy/deb_test.sh
 
 echo
 echo "=== summary (logs in $log_dir)"
