@@ -5,13 +5,16 @@
  * net.netfilter.nf_log_all_netns=1), and events to the "events" multicast
  * group. Each is rate limited per namespace (IMGSEC_LOG_*, IMGSEC_EVENT_*),
  * so a flood of refused packets costs a bounded amount of reporting; what
- * is left out is counted, and the next event says how much.
+ * is left out is counted, and the next event says how much. An event
+ * carries the time (CLOCK_REALTIME), the device and the policy generation.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kernel.h>
 #include <linux/kmod.h>
 #include <linux/ktime.h>
+#include <linux/netdevice.h>
+#include <linux/rcupdate.h>
 #include <net/genetlink.h>
 #include <net/netfilter/nf_log.h>
 
@@ -66,12 +69,28 @@ static size_t imgsec_event_size(void)
 	       2 * nla_total_size(16) +			/* addresses */
 	       2 * nla_total_size(sizeof(u16)) +	/* ports */
 	       nla_total_size(0) +			/* monitor */
-	       2 * nla_total_size(sizeof(u32));		/* program, suppressed */
+	       2 * nla_total_size(sizeof(u32)) +	/* program, suppressed */
+	       nla_total_size_64bit(sizeof(u64)) +	/* time */
+	       2 * nla_total_size(sizeof(u32)) +	/* ifindex, generation */
+	       nla_total_size(IFNAMSIZ);		/* ifname */
+}
+
+/*
+ * The generation of the policy in force: the one the hook decided with,
+ * unless a new one was published in between (reported then: a drop that
+ * races with set-policy is told with the newer number).
+ */
+static u32 imgsec_event_generation(struct imgsec_net *in)
+{
+	const struct imgsec_policy *p = rcu_dereference(in->policy);
+
+	return p ? p->generation : READ_ONCE(in->generation);
 }
 
 static int imgsec_event_fill(struct sk_buff *msg, u8 type,
 			     const struct imgsec_pkt *pkt, bool monitor,
-			     u32 program, u32 suppressed)
+			     u32 program, u32 suppressed,
+			     const struct net_device *dev, u32 generation)
 {
 	int alen = pkt->family == 6 ? 16 : 4;
 	struct nlattr *nest;
@@ -89,7 +108,12 @@ static int imgsec_event_fill(struct sk_buff *msg, u8 type,
 	    (monitor && nla_put_flag(msg, IMGSEC_EVENT_A_MONITOR)) ||
 	    (program && nla_put_u32(msg, IMGSEC_EVENT_A_PROGRAM, program)) ||
 	    (suppressed &&
-	     nla_put_u32(msg, IMGSEC_EVENT_A_SUPPRESSED, suppressed)))
+	     nla_put_u32(msg, IMGSEC_EVENT_A_SUPPRESSED, suppressed)) ||
+	    nla_put_u64_64bit(msg, IMGSEC_EVENT_A_TIME_NS,
+			      ktime_get_real_ns(), IMGSEC_EVENT_A_PAD) ||
+	    (dev && (nla_put_u32(msg, IMGSEC_EVENT_A_IFINDEX, dev->ifindex) ||
+		     nla_put_string(msg, IMGSEC_EVENT_A_IFNAME, dev->name))) ||
+	    nla_put_u32(msg, IMGSEC_EVENT_A_GENERATION, generation))
 		return -EMSGSIZE;
 	nla_nest_end(msg, nest);
 	return 0;
@@ -98,7 +122,7 @@ static int imgsec_event_fill(struct sk_buff *msg, u8 type,
 /* Nothing is built unless someone listens and the rate allows it. */
 static void imgsec_event_send(struct imgsec_net *in, u8 type,
 			      const struct imgsec_pkt *pkt, bool monitor,
-			      u32 program)
+			      u32 program, const struct net_device *dev)
 {
 	struct sk_buff *msg;
 	u32 suppressed;
@@ -116,7 +140,8 @@ static void imgsec_event_send(struct imgsec_net *in, u8 type,
 		return;
 	hdr = genlmsg_put(msg, 0, 0, &imgsec_genl_family, 0, IMGSEC_CMD_EVENT);
 	if (!hdr ||
-	    imgsec_event_fill(msg, type, pkt, monitor, program, suppressed)) {
+	    imgsec_event_fill(msg, type, pkt, monitor, program, suppressed,
+			      dev, imgsec_event_generation(in))) {
 		nlmsg_free(msg);
 		return;
 	}
@@ -130,13 +155,15 @@ void imgsec_report_drop(struct imgsec_net *in, struct sk_buff *skb,
 			const struct imgsec_pkt *pkt, bool monitor)
 {
 	imgsec_log_drop(in, skb, state, monitor);
-	imgsec_event_send(in, IMGSEC_EVENT_DROP, pkt, monitor, 0);
+	imgsec_event_send(in, IMGSEC_EVENT_DROP, pkt, monitor, 0,
+			  state->hook == NF_INET_LOCAL_OUT ? state->out :
+			  state->in);
 }
 
 void imgsec_event_expect(struct imgsec_net *in, const struct imgsec_pkt *pkt,
 			 u32 program)
 {
-	imgsec_event_send(in, IMGSEC_EVENT_EXPECT, pkt, false, program);
+	imgsec_event_send(in, IMGSEC_EVENT_EXPECT, pkt, false, program, NULL);
 }
 
 /* Hold the kernel's packet logger, loading it as xt_LOG does. */

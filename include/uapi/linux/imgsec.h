@@ -244,6 +244,12 @@ enum imgsec_event_type {
 	__IMGSEC_EVENT_MAX
 };
 
+/*
+ * One IMGSEC_CMD_EVENT, multicast to IMGSEC_MCGRP_EVENTS. The attributes
+ * from IMGSEC_EVENT_A_PAD on came later: a reader takes events with or
+ * without them. A drop names the device the packet came in on (input,
+ * forward) or was to go out of (output); an expectation names none.
+ */
 enum imgsec_event_attr {
 	IMGSEC_EVENT_A_UNSPEC,
 	IMGSEC_EVENT_A_TYPE,	/* u8: enum imgsec_event_type */
@@ -256,6 +262,11 @@ enum imgsec_event_attr {
 	IMGSEC_EVENT_A_MONITOR,	/* flag: monitor mode, nothing was dropped */
 	IMGSEC_EVENT_A_PROGRAM,	/* u32: rpc program of an expectation */
 	IMGSEC_EVENT_A_SUPPRESSED, /* u32: events left out before this one */
+	IMGSEC_EVENT_A_PAD,
+	IMGSEC_EVENT_A_TIME_NS,	/* u64: CLOCK_REALTIME of the event, ns */
+	IMGSEC_EVENT_A_IFINDEX,	/* u32: drops: the device, see above */
+	IMGSEC_EVENT_A_IFNAME,	/* string: its name, < IFNAMSIZ */
+	IMGSEC_EVENT_A_GENERATION, /* u32: IMGSEC_A_GENERATION of the policy */
 	__IMGSEC_EVENT_A_MAX
 };
 
