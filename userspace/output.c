@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "args.h"
 #include "output.h"
@@ -597,16 +598,81 @@ static void endpoint(const struct imgsec_event *ev, const uint8_t *addr,
 		snprintf(buf, len, "%s:%s", a, p);
 }
 
+void format_time_ns(uint64_t ns, bool utc, char *buf, size_t len)
+{
+	time_t secs = (time_t)(ns / 1000000000);
+	unsigned int ms = (unsigned int)(ns % 1000000000 / 1000000);
+	struct tm tm;
+	long off;
+	size_t n;
+
+	if (!(utc ? gmtime_r(&secs, &tm) : localtime_r(&secs, &tm)) ||
+	    !(n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm))) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	if (utc) {
+		snprintf(buf + n, len - n, ".%03uZ", ms);
+		return;
+	}
+	off = tm.tm_gmtoff / 60;
+	snprintf(buf + n, len - n, ".%03u%c%02ld:%02ld", ms,
+		 off < 0 ? '-' : '+', (off < 0 ? -off : off) / 60,
+		 (off < 0 ? -off : off) % 60);
+}
+
+void output_monitor_note(FILE *f, enum monitor_note note, uint64_t lost,
+			 uint64_t time_ns, bool json)
+{
+	static const char *const names[] = {
+		[MONITOR_NOTE_UNLOADED] = "module-unloaded",
+		[MONITOR_NOTE_LOADED] = "module-loaded",
+		[MONITOR_NOTE_LOST] = "events-lost",
+	};
+	char t[48];
+	struct json j;
+
+	format_time_ns(time_ns, json, t, sizeof(t));
+	if (json) {
+		j_begin(&j, f);
+		j_str(&j, "event", names[note]);
+		j_str(&j, "time", t);
+		if (note == MONITOR_NOTE_LOST) {
+			if (lost)
+				j_u64(&j, "lost", lost);
+			else
+				j_null(&j, "lost");
+		}
+		j_finish(&j);
+		return;
+	}
+	fprintf(f, "%s imgsecctl: monitor: ", t);
+	if (note == MONITOR_NOTE_UNLOADED)
+		fprintf(f, "the imgsec module was unloaded; waiting for it to be loaded again\n");
+	else if (note == MONITOR_NOTE_LOADED)
+		fprintf(f, "the imgsec module was loaded again; listening\n");
+	else if (lost)
+		fprintf(f, "%" PRIu64 " event%s lost (receive buffer overrun)\n",
+			lost, lost == 1 ? "" : "s");
+	else
+		fprintf(f, "events lost (receive buffer overrun)\n");
+}
+
 void output_event(FILE *f, const struct imgsec_event *ev, bool json)
 {
 	char src[64], dst[64], pbuf[8], nbuf[16], a[INET6_ADDRSTRLEN];
 	const char *pname = ev->has_program ? rpc_program_name(ev->program) :
 			    NULL;
+	char t[48] = "";
 	struct json j;
 
+	if (ev->has_time)
+		format_time_ns(ev->time_ns, json, t, sizeof(t));
 	if (json) {
 		j_begin(&j, f);
 		j_str(&j, "event", event_name(ev, nbuf, sizeof(nbuf)));
+		if (ev->has_time)
+			j_str(&j, "time", t);
 		j_str(&j, "family", ev->family == AF_INET ? "ipv4" : "ipv6");
 		j_str(&j, "proto", event_proto(ev->proto, pbuf, sizeof(pbuf)));
 		if (ev->has_saddr) {
@@ -625,20 +691,35 @@ void output_event(FILE *f, const struct imgsec_event *ev, bool json)
 		}
 		if (ev->suppressed)
 			j_u64(&j, "suppressed_before", ev->suppressed);
+		if (ev->ifname[0])
+			j_str(&j, "ifname", ev->ifname);
+		if (ev->has_ifindex)
+			j_u64(&j, "ifindex", ev->ifindex);
+		if (ev->has_generation)
+			j_u64(&j, "generation", ev->generation);
 		j_finish(&j);
 		return;
 	}
+	/* "TIME " before each line, when the time is known. */
+	if (t[0])
+		strcat(t, " ");
 	if (ev->suppressed)
-		fprintf(f, "(%u events not shown: over the rate limit)\n",
-			ev->suppressed);
+		fprintf(f, "%s%u event%s suppressed (over the rate limit)\n", t,
+			ev->suppressed, ev->suppressed == 1 ? "" : "s");
 	endpoint(ev, ev->saddr, ev->has_saddr, ev->sport, src, sizeof(src));
 	endpoint(ev, ev->daddr, ev->has_daddr, ev->dport, dst, sizeof(dst));
-	fprintf(f, "%s %s %s -> %s", event_name(ev, nbuf, sizeof(nbuf)),
+	fprintf(f, "%s%s %s %s -> %s", t, event_name(ev, nbuf, sizeof(nbuf)),
 		event_proto(ev->proto, pbuf, sizeof(pbuf)), src, dst);
 	if (ev->has_program) {
 		fprintf(f, " program %u", ev->program);
 		if (pname)
 			fprintf(f, " (%s)", pname);
 	}
+	if (ev->ifname[0])
+		fprintf(f, " dev %s", ev->ifname);
+	else if (ev->has_ifindex)
+		fprintf(f, " ifindex %u", ev->ifindex);
+	if (ev->has_generation)
+		fprintf(f, " generation %u", ev->generation);
 	fputc('\n', f);
 }

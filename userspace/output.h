@@ -30,6 +30,24 @@ void output_policy_json(FILE *f, const struct policy_dump *d);
 void output_stats(FILE *f, const struct imgsec_stats *s,
 		  const struct policy_dump *d, bool json);
 void output_rpc(FILE *f, const struct imgsec_rpc_settings *rpc, bool json);
+/*
+ * One event, one line: text starts with the time in ISO 8601 (local, with
+ * its offset), JSON has "time" in RFC 3339 (UTC); both to milliseconds.
+ */
 void output_event(FILE *f, const struct imgsec_event *ev, bool json);
+
+/* What monitor says besides events (text: on standard error). */
+enum monitor_note {
+	MONITOR_NOTE_UNLOADED,	/* the family went away */
+	MONITOR_NOTE_LOADED,	/* it is back, and listened to again */
+	MONITOR_NOTE_LOST,	/* the receive buffer overran */
+};
+
+/* @lost: events lost, 0 if not known; @time_ns: CLOCK_REALTIME. */
+void output_monitor_note(FILE *f, enum monitor_note note, uint64_t lost,
+			 uint64_t time_ns, bool json);
+
+/* "2026-03-01T14:05:09.042+01:00" (local), "2026-03-01T13:05:09.042Z". */
+void format_time_ns(uint64_t ns, bool utc, char *buf, size_t len);
 
 #endif /* _IMGSECCTL_OUTPUT_H */

@@ -960,6 +960,10 @@ static const uint8_t event_types[IMGSEC_EVENT_A_MAX + 1] = {
 	[IMGSEC_EVENT_A_MONITOR] = MNL_TYPE_FLAG,
 	[IMGSEC_EVENT_A_PROGRAM] = MNL_TYPE_U32,
 	[IMGSEC_EVENT_A_SUPPRESSED] = MNL_TYPE_U32,
+	[IMGSEC_EVENT_A_TIME_NS] = MNL_TYPE_U64,
+	[IMGSEC_EVENT_A_IFINDEX] = MNL_TYPE_U32,
+	[IMGSEC_EVENT_A_IFNAME] = MNL_TYPE_NUL_STRING,
+	[IMGSEC_EVENT_A_GENERATION] = MNL_TYPE_U32,
 };
 
 /* An address of the event's family: 4 or 16 bytes, nothing else. */
@@ -1019,5 +1023,25 @@ int event_parse(const struct nlmsghdr *nlh, struct imgsec_event *ev)
 	if (etb[IMGSEC_EVENT_A_SUPPRESSED])
 		ev->suppressed =
 			mnl_attr_get_u32(etb[IMGSEC_EVENT_A_SUPPRESSED]);
+	if (etb[IMGSEC_EVENT_A_TIME_NS]) {
+		ev->has_time = true;
+		ev->time_ns = mnl_attr_get_u64(etb[IMGSEC_EVENT_A_TIME_NS]);
+	}
+	if (etb[IMGSEC_EVENT_A_IFINDEX]) {
+		ev->has_ifindex = true;
+		ev->ifindex = mnl_attr_get_u32(etb[IMGSEC_EVENT_A_IFINDEX]);
+	}
+	if (etb[IMGSEC_EVENT_A_IFNAME]) {
+		/* NUL_STRING: ends in a NUL; with it, at most IFNAMSIZ. */
+		if (mnl_attr_get_payload_len(etb[IMGSEC_EVENT_A_IFNAME]) >
+		    sizeof(ev->ifname))
+			return -EBADMSG;
+		strcpy(ev->ifname, mnl_attr_get_str(etb[IMGSEC_EVENT_A_IFNAME]));
+	}
+	if (etb[IMGSEC_EVENT_A_GENERATION]) {
+		ev->has_generation = true;
+		ev->generation =
+			mnl_attr_get_u32(etb[IMGSEC_EVENT_A_GENERATION]);
+	}
 	return 0;
 }

@@ -121,6 +121,14 @@ struct imgsec_event {
 	bool has_program;
 	uint32_t program;
 	uint32_t suppressed;		/* events left out before this one */
+	/* From newer modules; an older one sends none of them. */
+	bool has_time;
+	uint64_t time_ns;		/* CLOCK_REALTIME, ns since the epoch */
+	bool has_ifindex;
+	uint32_t ifindex;
+	char ifname[16];		/* IFNAMSIZ; "" if not given */
+	bool has_generation;
+	uint32_t generation;		/* of the policy, as in status */
 };
 
 /* Reply decoders, mnl_cb_t callbacks: MNL_CB_OK, or MNL_CB_ERROR. */

@@ -106,9 +106,9 @@ snapshot() {
 	done
 	out="$out ct_drop=$(ct_stat drop) ct_early_drop=$(ct_stat early_drop)"
 	out="$out log_lines=$(dmesg | grep -c 'imgsec: drop')"
-	# imgsecctl monitor: one line an event, and a "(N events not shown"
-	# line before an event that follows some left out.
-	out="$out events=$(grep -cE '^(drop|would-drop|expect|event-)' "$WORK/events" 2>/dev/null)"
+	# imgsecctl monitor: one line an event, after its time, and an "N
+	# events suppressed" line before an event that follows some left out.
+	out="$out events=$(grep -cE '^([0-9T:.+-]+ )?(drop|would-drop|expect|event-)' "$WORK/events" 2>/dev/null)"
 	echo "${out# }"
 }
 

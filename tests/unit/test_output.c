@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "test.h"
 #include "../../userspace/output.h"
@@ -138,6 +139,125 @@ static void test_events(void)
 	ev.type = 9;
 	event(&ev, false);
 	CHECK_OUT("event-9 133 0.0.0.0 -> 0.0.0.0\n");
+}
+
+/* 2026-03-01 13:05:09.042 UTC, and a bit. */
+#define T_NS (1772370309ull * 1000000000 + 42999999)
+
+static void test_event_times(void)
+{
+	char buf[48];
+
+	setenv("TZ", "UTC0", 1);
+	tzset();
+	format_time_ns(T_NS, true, buf, sizeof(buf));
+	CHECK(!strcmp(buf, "2026-03-01T13:05:09.042Z"), "%s", buf);
+	format_time_ns(T_NS, false, buf, sizeof(buf));
+	CHECK(!strcmp(buf, "2026-03-01T13:05:09.042+00:00"), "%s", buf);
+	setenv("TZ", "XST-5:30", 1);	/* POSIX: 5:30 east of UTC */
+	tzset();
+	format_time_ns(T_NS, false, buf, sizeof(buf));
+	CHECK(!strcmp(buf, "2026-03-01T18:35:09.042+05:30"), "%s", buf);
+	format_time_ns(T_NS, true, buf, sizeof(buf));
+	CHECK(!strcmp(buf, "2026-03-01T13:05:09.042Z"), "JSON is UTC: %s",
+	      buf);
+	setenv("TZ", "EST5", 1);
+	tzset();
+	format_time_ns(0, false, buf, sizeof(buf));
+	CHECK(!strcmp(buf, "1969-12-31T19:00:00.000-05:00"), "%s", buf);
+	setenv("TZ", "UTC0", 1);
+	tzset();
+}
+
+/* Time, device and generation: newer modules send them, older ones not. */
+static void test_event_fields(void)
+{
+	struct imgsec_event ev = {
+		.type = IMGSEC_EVENT_DROP, .family = AF_INET,
+		.proto = IPPROTO_TCP, .has_saddr = true, .has_daddr = true,
+		.saddr = { 192, 0, 2, 99 }, .daddr = { 192, 0, 2, 1 },
+		.sport = 40000, .dport = 22,
+		.has_time = true, .time_ns = T_NS,
+		.has_ifindex = true, .ifindex = 2, .ifname = "eth0",
+		.has_generation = true, .generation = 7,
+	};
+
+	setenv("TZ", "UTC0", 1);
+	tzset();
+	event(&ev, false);
+	CHECK_OUT("2026-03-01T13:05:09.042+00:00 drop tcp 192.0.2.99:40000 -> 192.0.2.1:22 dev eth0 generation 7\n");
+	event(&ev, true);
+	CHECK_OUT("{\"event\":\"drop\",\"time\":\"2026-03-01T13:05:09.042Z\",\"family\":\"ipv4\",\"proto\":\"tcp\",\"saddr\":\"192.0.2.99\",\"sport\":40000,\"daddr\":\"192.0.2.1\",\"dport\":22,\"ifname\":\"eth0\",\"ifindex\":2,\"generation\":7}\n");
+
+	/* The rate limit's summary: a line of its own, then the event. */
+	ev.suppressed = 1500;
+	ev.monitor = true;
+	event(&ev, false);
+	CHECK_OUT("2026-03-01T13:05:09.042+00:00 1500 events suppressed (over the rate limit)\n"
+		  "2026-03-01T13:05:09.042+00:00 would-drop tcp 192.0.2.99:40000 -> 192.0.2.1:22 dev eth0 generation 7\n");
+	event(&ev, true);
+	CHECK_OUT("{\"event\":\"would-drop\",\"time\":\"2026-03-01T13:05:09.042Z\",\"family\":\"ipv4\",\"proto\":\"tcp\",\"saddr\":\"192.0.2.99\",\"sport\":40000,\"daddr\":\"192.0.2.1\",\"dport\":22,\"suppressed_before\":1500,\"ifname\":\"eth0\",\"ifindex\":2,\"generation\":7}\n");
+	ev.suppressed = 1;
+	event(&ev, false);
+	CHECK(out && strstr(out, "+00:00 1 event suppressed (over the rate limit)\n"),
+	      "%s", out);
+
+	/* A device without its name: the index. An expectation: neither. */
+	ev.suppressed = 0;
+	ev.monitor = false;
+	ev.ifname[0] = '\0';
+	event(&ev, false);
+	CHECK_OUT("2026-03-01T13:05:09.042+00:00 drop tcp 192.0.2.99:40000 -> 192.0.2.1:22 ifindex 2 generation 7\n");
+	ev.type = IMGSEC_EVENT_EXPECT;
+	ev.proto = IPPROTO_UDP;
+	ev.sport = 0;
+	ev.dport = 20048;
+	ev.has_ifindex = false;
+	ev.has_program = true;
+	ev.program = 100005;
+	event(&ev, false);
+	CHECK_OUT("2026-03-01T13:05:09.042+00:00 expect udp 192.0.2.99:* -> 192.0.2.1:20048 program 100005 (mount) generation 7\n");
+	event(&ev, true);
+	CHECK_OUT("{\"event\":\"expect\",\"time\":\"2026-03-01T13:05:09.042Z\",\"family\":\"ipv4\",\"proto\":\"udp\",\"saddr\":\"192.0.2.99\",\"sport\":0,\"daddr\":\"192.0.2.1\",\"dport\":20048,\"program\":100005,\"program_name\":\"mount\",\"generation\":7}\n");
+
+	/* JSON escapes what a device name may hold. */
+	ev.type = IMGSEC_EVENT_DROP;
+	ev.has_program = false;
+	strcpy(ev.ifname, "a\"b");
+	event(&ev, true);
+	CHECK(out && strstr(out, ",\"ifname\":\"a\\\"b\","), "%s", out);
+}
+
+static void note(enum monitor_note n, uint64_t lost, bool json)
+{
+	FILE *f = open_out();
+
+	output_monitor_note(f, n, lost, T_NS, json);
+	fclose(f);
+}
+
+static void test_monitor_notes(void)
+{
+	setenv("TZ", "UTC0", 1);
+	tzset();
+	note(MONITOR_NOTE_UNLOADED, 0, false);
+	CHECK_OUT("2026-03-01T13:05:09.042+00:00 imgsecctl: monitor: the imgsec module was unloaded; waiting for it to be loaded again\n");
+	note(MONITOR_NOTE_UNLOADED, 0, true);
+	CHECK_OUT("{\"event\":\"module-unloaded\",\"time\":\"2026-03-01T13:05:09.042Z\"}\n");
+	note(MONITOR_NOTE_LOADED, 0, false);
+	CHECK_OUT("2026-03-01T13:05:09.042+00:00 imgsecctl: monitor: the imgsec module was loaded again; listening\n");
+	note(MONITOR_NOTE_LOADED, 0, true);
+	CHECK_OUT("{\"event\":\"module-loaded\",\"time\":\"2026-03-01T13:05:09.042Z\"}\n");
+	note(MONITOR_NOTE_LOST, 42, false);
+	CHECK_OUT("2026-03-01T13:05:09.042+00:00 imgsecctl: monitor: 42 events lost (receive buffer overrun)\n");
+	note(MONITOR_NOTE_LOST, 1, false);
+	CHECK_OUT("2026-03-01T13:05:09.042+00:00 imgsecctl: monitor: 1 event lost (receive buffer overrun)\n");
+	note(MONITOR_NOTE_LOST, 0, false);
+	CHECK_OUT("2026-03-01T13:05:09.042+00:00 imgsecctl: monitor: events lost (receive buffer overrun)\n");
+	note(MONITOR_NOTE_LOST, 42, true);
+	CHECK_OUT("{\"event\":\"events-lost\",\"time\":\"2026-03-01T13:05:09.042Z\",\"lost\":42}\n");
+	note(MONITOR_NOTE_LOST, 0, true);
+	CHECK_OUT("{\"event\":\"events-lost\",\"time\":\"2026-03-01T13:05:09.042Z\",\"lost\":null}\n");
 }
 
 static void test_status(void)
@@ -304,6 +424,9 @@ int main(void)
 	RUN(test_json_escaping);
 	RUN(test_formats);
 	RUN(test_events);
+	RUN(test_event_times);
+	RUN(test_event_fields);
+	RUN(test_monitor_notes);
 	RUN(test_status);
 	RUN(test_show_json);
 	RUN(test_stats);

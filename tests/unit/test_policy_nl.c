@@ -1409,6 +1409,55 @@ static void test_events(void)
 	      "no nest");
 }
 
+/* An event of a newer module, and one attribute newer than this reader. */
+static struct nlmsghdr *event_msg_more(const char *ifname, size_t ifname_len)
+{
+	struct nlmsghdr *nlh = msg_start(IMGSEC_CMD_EVENT);
+	struct nlattr *nest = mnl_attr_nest_start(nlh, IMGSEC_A_EVENT);
+
+	mnl_attr_put_u8(nlh, IMGSEC_EVENT_A_TYPE, IMGSEC_EVENT_DROP);
+	mnl_attr_put_u8(nlh, IMGSEC_EVENT_A_FAMILY, AF_INET);
+	mnl_attr_put_u8(nlh, IMGSEC_EVENT_A_PROTO, 6);
+	mnl_attr_put_u16(nlh, IMGSEC_EVENT_A_DPORT, 22);
+	mnl_attr_put_u64(nlh, IMGSEC_EVENT_A_TIME_NS, 1772370309042000000ull);
+	mnl_attr_put_u32(nlh, IMGSEC_EVENT_A_IFINDEX, 3);
+	if (ifname)
+		mnl_attr_put(nlh, IMGSEC_EVENT_A_IFNAME, ifname_len, ifname);
+	mnl_attr_put_u32(nlh, IMGSEC_EVENT_A_GENERATION, 9);
+	mnl_attr_put_u32(nlh, IMGSEC_EVENT_A_MAX + 1, 0xdead);	/* newer yet */
+	mnl_attr_nest_end(nlh, nest);
+	return nlh;
+}
+
+static void test_events_time_device_generation(void)
+{
+	struct imgsec_event ev;
+
+	/* Without them (an older module): none is claimed. */
+	CHECK(event_parse(event_msg(AF_INET, 4), &ev) == 0, "old event");
+	CHECK(!ev.has_time && !ev.has_ifindex && !ev.ifname[0] &&
+	      !ev.has_generation, "old event: no time, device, generation");
+
+	CHECK(event_parse(event_msg_more("eth0", 5), &ev) == 0, "new event");
+	CHECK(ev.has_time && ev.time_ns == 1772370309042000000ull,
+	      "time %llu", (unsigned long long)ev.time_ns);
+	CHECK(ev.has_ifindex && ev.ifindex == 3, "ifindex %u", ev.ifindex);
+	CHECK(!strcmp(ev.ifname, "eth0"), "ifname %s", ev.ifname);
+	CHECK(ev.has_generation && ev.generation == 9, "generation %u",
+	      ev.generation);
+	CHECK(ev.dport == 22 && !ev.has_saddr, "the rest as before");
+
+	CHECK(event_parse(event_msg_more(NULL, 0), &ev) == 0,
+	      "a device index without a name");
+	CHECK(ev.has_ifindex && !ev.ifname[0], "no name");
+	CHECK(event_parse(event_msg_more("0123456789abcde", 16), &ev) == 0 &&
+	      !strcmp(ev.ifname, "0123456789abcde"), "15 characters");
+	CHECK(event_parse(event_msg_more("0123456789abcdef", 17), &ev) ==
+	      -EBADMSG, "16 characters: longer than IFNAMSIZ");
+	CHECK(event_parse(event_msg_more("eth0", 4), &ev) == -EBADMSG,
+	      "a name without its NUL");
+}
+
 int main(void)
 {
 	RUN(test_set_policy_shipped);
@@ -1429,5 +1478,6 @@ int main(void)
 	RUN(test_stats);
 	RUN(test_rpc_settings);
 	RUN(test_events);
+	RUN(test_events_time_device_generation);
 	return test_summary();
 }
