@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
+#include <linux/sock_diag.h>
 
 #include "genl.h"
 
@@ -24,6 +25,9 @@
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
+#endif
+#ifndef SO_MEMINFO
+#define SO_MEMINFO 55
 #endif
 
 /* What one request/dump run keeps while messages come in. */
@@ -314,10 +318,9 @@ static int family_cb(const struct nlmsghdr *nlh, void *data)
 			      data);
 }
 
-int genl_open(struct genl *g, const char *family)
+/* A bound socket with its buffer; the family is nlctrl until resolved. */
+static int genl_socket(struct genl *g)
 {
-	char buf[512];
-	struct nlmsghdr *nlh;
 	int one = 1, ret;
 
 	memset(g, 0, sizeof(*g));
@@ -336,9 +339,20 @@ int genl_open(struct genl *g, const char *family)
 	/* Both are best effort: old kernels lack them. */
 	mnl_socket_setsockopt(g->nl, NETLINK_EXT_ACK, &one, sizeof(one));
 	mnl_socket_setsockopt(g->nl, NETLINK_CAP_ACK, &one, sizeof(one));
-
 	g->family = GENL_ID_CTRL;
 	g->version = 1;
+	return 0;
+}
+
+int genl_open(struct genl *g, const char *family)
+{
+	char buf[512];
+	struct nlmsghdr *nlh;
+	int ret;
+
+	ret = genl_socket(g);
+	if (ret)
+		return ret;
 	nlh = genl_msg_start(g, buf, sizeof(buf), CTRL_CMD_GETFAMILY, 0);
 	if (!mnl_attr_put_strz_check(nlh, sizeof(buf), CTRL_ATTR_FAMILY_NAME,
 				     family)) {
@@ -421,6 +435,137 @@ int genl_recv_events(struct genl *g, mnl_cb_t cb, void *data)
 			  NLMSG_MIN_TYPE);
 	if (ret == MNL_CB_ERROR)
 		return -(g->error.err ? g->error.err : EBADMSG);
+	return 0;
+}
+
+static int ctrl_name_cb(const struct nlattr *attr, void *data)
+{
+	struct genl_family_info *fi = data;
+	size_t len;
+
+	if (mnl_attr_get_type(attr) != CTRL_ATTR_FAMILY_NAME)
+		return MNL_CB_OK;
+	if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
+		return MNL_CB_ERROR;
+	len = strnlen(mnl_attr_get_str(attr), sizeof(fi->name));
+	if (len == sizeof(fi->name))
+		return MNL_CB_ERROR;
+	memcpy(fi->name, mnl_attr_get_str(attr), len + 1);
+	return MNL_CB_OK;
+}
+
+int genl_ctrl_parse(const struct nlmsghdr *nlh, uint8_t *cmd,
+		    struct genl_family_info *fi)
+{
+	const struct genlmsghdr *genl;
+	struct genl scratch;
+
+	memset(fi, 0, sizeof(*fi));
+	if (nlh->nlmsg_type != GENL_ID_CTRL)
+		return -ENOENT;
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*genl))
+		return -EBADMSG;
+	genl = mnl_nlmsg_get_payload(nlh);
+	*cmd = genl->cmd;
+	/* family_attr_cb() fills a struct genl: borrow one. */
+	memset(&scratch, 0, sizeof(scratch));
+	if (mnl_attr_parse(nlh, sizeof(*genl), ctrl_name_cb, fi) < 0 ||
+	    mnl_attr_parse(nlh, sizeof(*genl), family_attr_cb, &scratch) < 0)
+		return -EBADMSG;
+	fi->id = scratch.family;
+	fi->version = scratch.version;
+	fi->ngroups = scratch.ngroups;
+	memcpy(fi->groups, scratch.groups, sizeof(fi->groups));
+	return 0;
+}
+
+struct lookup_ctx {
+	const char *want;
+	struct genl_family_info *fi;
+	bool found;
+};
+
+static void lookup_reset(void *data)
+{
+	((struct lookup_ctx *)data)->found = false;
+}
+
+static int lookup_msg(const struct nlmsghdr *nlh, void *data)
+{
+	struct lookup_ctx *ctx = data;
+	struct genl_family_info fi;
+	uint8_t cmd;
+
+	if (ctx->found || genl_ctrl_parse(nlh, &cmd, &fi) ||
+	    strcmp(fi.name, ctx->want) || !fi.id)
+		return MNL_CB_OK;
+	*ctx->fi = fi;
+	ctx->found = true;
+	return MNL_CB_OK;
+}
+
+int genl_family_lookup(const char *family, struct genl_family_info *fi)
+{
+	static const struct genl_dump_ops ops = {
+		.reset = lookup_reset,
+		.msg = lookup_msg,
+	};
+	struct lookup_ctx ctx = { .want = family, .fi = fi };
+	struct genl c;
+	int ret;
+
+	ret = genl_socket(&c);
+	if (ret)
+		return ret;
+	ret = genl_dump(&c, CTRL_CMD_GETFAMILY, &ops, &ctx);
+	genl_close(&c);
+	if (ret)
+		return ret;
+	return ctx.found;
+}
+
+void genl_use_family(struct genl *g, const struct genl_family_info *fi)
+{
+	g->family = fi->id;
+	g->version = fi->version;
+	g->ngroups = fi->ngroups;
+	memcpy(g->groups, fi->groups, sizeof(g->groups));
+}
+
+int genl_join_ctrl_notify(struct genl *g)
+{
+	struct genl c;
+	unsigned int i;
+	int ret;
+
+	/* nlctrl is always there: asking for it by name loads nothing. */
+	ret = genl_open(&c, "nlctrl");
+	if (ret)
+		return ret;
+	for (i = 0; i < c.ngroups; i++)
+		if (!strcmp(c.groups[i].name, "notify"))
+			break;
+	ret = -ENOENT;
+	if (i < c.ngroups)
+		ret = mnl_socket_setsockopt(g->nl, NETLINK_ADD_MEMBERSHIP,
+					    &c.groups[i].id,
+					    sizeof(c.groups[i].id)) ? -errno : 0;
+	genl_close(&c);
+	return ret;
+}
+
+int genl_drops(struct genl *g, uint32_t *drops)
+{
+	uint32_t mem[SK_MEMINFO_VARS];
+	socklen_t len = sizeof(mem);
+
+	memset(mem, 0, sizeof(mem));
+	if (getsockopt(mnl_socket_get_fd(g->nl), SOL_SOCKET, SO_MEMINFO, mem,
+		       &len))
+		return -errno;
+	if (len <= SK_MEMINFO_DROPS * sizeof(uint32_t))
+		return -EOPNOTSUPP;
+	*drops = mem[SK_MEMINFO_DROPS];
 	return 0;
 }
 

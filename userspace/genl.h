@@ -97,6 +97,42 @@ int genl_join_group(struct genl *g, const char *name);
  */
 int genl_recv_events(struct genl *g, mnl_cb_t cb, void *data);
 
+/* A family as nlctrl tells it: GETFAMILY replies and its notifications. */
+struct genl_family_info {
+	char name[GENL_GROUP_NAME_LEN];
+	uint16_t id;
+	uint32_t version;
+	unsigned int ngroups;
+	struct genl_group groups[GENL_MAX_GROUPS];
+};
+
+/*
+ * Decode a message of nlctrl (CTRL_CMD_NEWFAMILY, _DELFAMILY, ...): its
+ * command in @cmd. Returns 0, -ENOENT if it is not nlctrl's, -EBADMSG.
+ */
+int genl_ctrl_parse(const struct nlmsghdr *nlh, uint8_t *cmd,
+		    struct genl_family_info *fi);
+
+/*
+ * Whether the kernel has @family now, from a dump of all families on a
+ * socket of its own: unlike genl_open(), which asks for it by name, this
+ * never makes the kernel load the module (MODULE_ALIAS_GENL_FAMILY).
+ * Returns 1 (@fi filled), 0 if it has none, or -errno.
+ */
+int genl_family_lookup(const char *family, struct genl_family_info *fi);
+
+/* Talk to the family as @fi describes it (once it was registered again). */
+void genl_use_family(struct genl *g, const struct genl_family_info *fi);
+
+/*
+ * Join nlctrl's "notify" group: CTRL_CMD_NEWFAMILY and _DELFAMILY come
+ * when any family is registered or goes. Returns 0 or -errno.
+ */
+int genl_join_ctrl_notify(struct genl *g);
+
+/* Messages the socket had to drop so far (SO_MEMINFO), or -errno. */
+int genl_drops(struct genl *g, uint32_t *drops);
+
 /* What @err means, in plain words for an operator. */
 const char *genl_strerror(int err);
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <linux/genetlink.h>
 
 #include "args.h"
@@ -80,7 +81,9 @@ static const char *const cmd_help[__CTL_CMD_COUNT] = {
 	"Usage: imgsecctl monitor [--json]\n"
 	"Print one line per event until interrupted: connections dropped (or\n"
 	"that would be, in monitor mode) and expectations the rpc helper\n"
-	"created. With --json, one JSON object per line.\n",
+	"created, with the time, the device and the policy generation. With\n"
+	"--json, one JSON object per line. When the module is unloaded, say so\n"
+	"and wait; when it is loaded again, listen to it again.\n",
 	[CTL_CMD_FLUSH] =
 	"Usage: imgsecctl flush\n"
 	"Remove the active policy: all traffic passes.\n",
@@ -422,42 +425,183 @@ static void on_signal(int sig)
 	stop_monitor = 1;
 }
 
+/* What monitor keeps while it listens. */
+struct monitor {
+	const struct ctl_args *a;
+	struct genl g;
+	bool listening;		/* the family is there, its group joined */
+	bool failed;		/* said why in a callback: stop */
+	bool count_drops;	/* SO_MEMINFO tells the socket's drops */
+	uint32_t drops;		/* as it said last */
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}
+
+/* Notes go with the events in JSON, to standard error in text. */
+static void monitor_note(const struct monitor *m, enum monitor_note note,
+			 uint64_t lost)
+{
+	output_monitor_note(m->a->json ? stdout : stderr, note, lost, now_ns(),
+			    m->a->json);
+	fflush(m->a->json ? stdout : stderr);
+}
+
+/*
+ * The family is registered as @fi (again, or under a new id): listen to
+ * its events group. Its id and the group's change when the module is
+ * loaded again; the kernel dropped the old membership with the family.
+ */
+static int monitor_listen(struct monitor *m,
+			  const struct genl_family_info *fi)
+{
+	int ret;
+
+	genl_use_family(&m->g, fi);
+	ret = genl_join_group(&m->g, IMGSEC_MCGRP_EVENTS);
+	if (ret) {
+		error("monitor: cannot listen to the module's events: %s",
+		      ret == -ENOENT ? "it has no \"" IMGSEC_MCGRP_EVENTS "\" group" :
+		      genl_strerror(-ret));
+		return CTL_EXIT_FAILED;
+	}
+	m->listening = true;
+	return CTL_EXIT_OK;
+}
+
+/*
+ * Check what a notification may have said, from the kernel's list of
+ * families: after an overrun (one may be lost), and once at the start
+ * (the module may have gone between the lookup and the subscription).
+ * A dump, not a lookup by name: that would load the module again.
+ */
+static int monitor_resync(struct monitor *m)
+{
+	struct genl_family_info fi;
+	int ret;
+
+	ret = genl_family_lookup(IMGSEC_GENL_NAME, &fi);
+	if (ret < 0) {
+		error("monitor: cannot list the kernel's netlink families: %s",
+		      genl_strerror(-ret));
+		return CTL_EXIT_FAILED;
+	}
+	if (!ret) {
+		if (m->listening) {
+			m->listening = false;
+			monitor_note(m, MONITOR_NOTE_UNLOADED, 0);
+		}
+		return CTL_EXIT_OK;
+	}
+	if (m->listening && fi.id == m->g.family)
+		return CTL_EXIT_OK;
+	ret = monitor_listen(m, &fi);
+	if (!ret)
+		monitor_note(m, MONITOR_NOTE_LOADED, 0);
+	return ret;
+}
+
+/* nlctrl's news: our family registered or gone. */
+static int monitor_ctrl(struct monitor *m, const struct nlmsghdr *nlh)
+{
+	struct genl_family_info fi;
+	uint8_t cmd;
+
+	if (genl_ctrl_parse(nlh, &cmd, &fi) ||
+	    strcmp(fi.name, IMGSEC_GENL_NAME))
+		return MNL_CB_OK;
+	if (cmd == CTRL_CMD_DELFAMILY && m->listening) {
+		m->listening = false;
+		monitor_note(m, MONITOR_NOTE_UNLOADED, 0);
+	} else if (cmd == CTRL_CMD_NEWFAMILY && fi.id) {
+		if (m->listening && fi.id == m->g.family)
+			return MNL_CB_OK;
+		if (monitor_listen(m, &fi)) {
+			m->failed = true;
+			errno = ECANCELED;
+			return MNL_CB_ERROR;
+		}
+		monitor_note(m, MONITOR_NOTE_LOADED, 0);
+	}
+	return MNL_CB_OK;
+}
+
 static int event_cb(const struct nlmsghdr *nlh, void *data)
 {
-	const struct ctl_args *a = data;
+	struct monitor *m = data;
 	struct imgsec_event ev;
 	int ret;
 
+	if (nlh->nlmsg_type == GENL_ID_CTRL)
+		return monitor_ctrl(m, nlh);
+	if (!m->listening || nlh->nlmsg_type != m->g.family)
+		return MNL_CB_OK;	/* the family that went away */
 	ret = event_parse(nlh, &ev);
 	if (ret == -ENOENT)
 		return MNL_CB_OK;	/* not an event */
-	if (ret)
+	if (ret) {
 		error("monitor: an event was not understood; skipped");
-	else
-		output_event(stdout, &ev, a->json);
+	} else {
+		/* An older module does not say when: now, then. */
+		if (!ev.has_time) {
+			ev.has_time = true;
+			ev.time_ns = now_ns();
+		}
+		output_event(stdout, &ev, m->a->json);
+	}
 	/* Live, also into a pipe or a file. */
 	fflush(stdout);
 	return MNL_CB_OK;
 }
 
+/* The receive buffer overran: say how much was lost, and catch up. */
+static int monitor_overrun(struct monitor *m)
+{
+	uint32_t drops = 0, lost = 0;
+
+	if (m->count_drops && !genl_drops(&m->g, &drops)) {
+		lost = drops - m->drops;
+		m->drops = drops;
+	}
+	monitor_note(m, MONITOR_NOTE_LOST, lost);
+	return monitor_resync(m);
+}
+
 static int cmd_monitor(const struct ctl_args *a)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
+	struct monitor m = { .a = a };
 	sigset_t block, orig;
 	struct pollfd pfd;
-	struct genl g;
 	int ret;
 
-	ret = open_module(&g, "monitor");
+	ret = open_module(&m.g, "monitor");
 	if (ret)
 		return ret;
-	ret = genl_join_group(&g, IMGSEC_MCGRP_EVENTS);
+	/* First the news of families, so that none is missed after. */
+	ret = genl_join_ctrl_notify(&m.g);
+	if (ret)
+		error("monitor: warning: cannot follow the module being unloaded and loaded again: %s",
+		      genl_strerror(-ret));
+	ret = genl_join_group(&m.g, IMGSEC_MCGRP_EVENTS);
 	if (ret) {
 		error("monitor: cannot listen to the module's events: %s",
 		      ret == -ENOENT ? "it has no \"" IMGSEC_MCGRP_EVENTS "\" group" :
 		      genl_strerror(-ret));
-		genl_close(&g);
+		genl_close(&m.g);
 		return CTL_EXIT_FAILED;
+	}
+	m.listening = true;
+	m.count_drops = !genl_drops(&m.g, &m.drops);
+	ret = monitor_resync(&m);
+	if (ret) {
+		genl_close(&m.g);
+		return ret;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	/* Signals are only let in while waiting, so none is missed. */
@@ -467,7 +611,7 @@ static int cmd_monitor(const struct ctl_args *a)
 	sigprocmask(SIG_BLOCK, &block, &orig);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	pfd.fd = mnl_socket_get_fd(g.nl);
+	pfd.fd = mnl_socket_get_fd(m.g.nl);
 	pfd.events = POLLIN;
 	ret = CTL_EXIT_OK;
 	while (!stop_monitor) {
@@ -478,18 +622,21 @@ static int cmd_monitor(const struct ctl_args *a)
 			ret = CTL_EXIT_FAILED;
 			break;
 		}
-		ret = genl_recv_events(&g, event_cb, (void *)a);
+		ret = genl_recv_events(&m.g, event_cb, &m);
 		if (ret == -ENOBUFS) {
-			error("monitor: events were lost (receive buffer overrun)");
+			ret = monitor_overrun(&m);
+			if (ret)
+				break;
 		} else if (ret && ret != -EINTR) {
-			error("monitor: %s", genl_strerror(-ret));
+			if (!m.failed)
+				error("monitor: %s", genl_strerror(-ret));
 			ret = CTL_EXIT_FAILED;
 			break;
 		}
 		ret = CTL_EXIT_OK;
 	}
 	sigprocmask(SIG_SETMASK, &orig, NULL);
-	genl_close(&g);
+	genl_close(&m.g);
 	return ret;
 }
 
