@@ -64,4 +64,32 @@ if [ ! -e "$src/.done-$kpkgver" ]; then
 	tar -C "$cache" -xf "/usr/src/linux-source-$kseries.tar.xz"
 	touch "$src/.done-$kpkgver"
 fi
+
+# The netlink spec tools of a newer kernel (YNL_KVER, one of KVER_EXTRA by
+# default): the YAML schemas of Documentation/netlink, for tests/netlink, and
+# tools/net/ynl (cli.py), which tests/vm/mkinitramfs.sh puts in the VM for
+# tests/e2e/netlink_spec_test.sh.  linux-source of exactly the version of that
+# kernel's headers; only those two directories come out of its tarball.
+YNL_KVER=${YNL_KVER:-6.12.117+deb12-amd64}
+yseries=$(echo "$YNL_KVER" | sed -E 's/^([0-9]+\.[0-9]+).*/\1/')
+ypkgver=$(dpkg-query -W -f '${Version}' "linux-headers-$YNL_KVER" 2>/dev/null ||
+	apt-cache show --no-all-versions "linux-headers-$YNL_KVER" |
+	sed -n 's/^Version: //p')
+[ -n "$ypkgver" ] || { echo "deps: no linux-headers-$YNL_KVER" >&2; exit 1; }
+if ! dpkg-query -W -f '${Version}' "linux-source-$yseries" 2>/dev/null |
+	grep -qx "$ypkgver"; then
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends \
+		"linux-source-$yseries=$ypkgver"
+fi
+ynl="$cache/netlink-$yseries"
+if [ ! -e "$ynl/.done-$ypkgver" ]; then
+	rm -rf "$ynl"
+	mkdir -p "$ynl"
+	tar -C "$ynl" --strip-components=1 \
+		-xf "/usr/src/linux-source-$yseries.tar.xz" \
+		"linux-source-$yseries/Documentation/netlink" \
+		"linux-source-$yseries/tools/net/ynl"
+	touch "$ynl/.done-$ypkgver"
+fi
 echo "deps: ok (kernel $KVER, package $kpkgver${KVER_EXTRA:+; also $KVER_EXTRA}, cache $cache)"
