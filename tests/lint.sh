@@ -1,6 +1,7 @@
 #!/bin/bash
 # checkpatch --strict on the kernel sources, and the kernel's semantic
-# patches (make coccicheck) on module/, both from the pinned linux-source.
+# patches (make coccicheck) on module/, both from the pinned linux-source;
+# the netlink spec, doc/netlink/imgsec.yaml (tests/netlink/spec_test.sh).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 cache=${IMGSEC_CACHE:-/var/cache/imgsec}
@@ -49,5 +50,17 @@ else
 	tail -n 5 <<<"$out"
 	fail=$((fail + 1))
 fi
+
+# doc/netlink/imgsec.yaml: the kernel's netlink schema, ynl, the uapi header
+# (its own PASS:/FAIL: lines, counted here).
+out=$(tests/netlink/spec_test.sh 2>&1)
+rc=$?
+grep -v -E '^[0-9]+ passed, [0-9]+ failed$' <<<"$out"
+pass=$((pass + $(grep -c '^PASS:' <<<"$out")))
+if [ "$rc" -ne 0 ] && ! grep -q '^FAIL:' <<<"$out"; then
+	echo "FAIL: tests/netlink/spec_test.sh exited with status $rc"
+	fail=$((fail + 1))
+fi
+fail=$((fail + $(grep -c '^FAIL:' <<<"$out")))
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
