@@ -8,9 +8,10 @@
 # The image is made of two gzip'd cpio layers, concatenated (the kernel
 # unpacks them in order, later files replacing earlier ones):
 #   base    busybox, the real tools the tests use with their libraries, the
-#           Debian kernel modules the tests need, /init.  Slow to build
-#           (10-20 s on 2 cores), keyed by the kernel, the packages, the
-#           binaries themselves and tests/vm/*.
+#           Debian kernel modules the tests need, /init, python3 with the
+#           few modules the kernel's ynl cli.py needs, and ynl itself.  Slow
+#           to build (10-20 s on 2 cores), keyed by the kernel, the packages,
+#           the binaries and python files themselves and tests/vm/*.
 #   module  imgsec.ko under /lib/modules/KVER/extra, imgsecctl and the
 #           modules.dep that knows imgsec.  Keyed by base + both binaries.
 # Both are cached under $IMGSEC_CACHE/initramfs (default /var/cache/imgsec),
@@ -28,12 +29,13 @@ ctl=""
 # of the cache key, so an upgrade rebuilds the image.
 PACKAGES="busybox-static bash libc6 kmod iproute2 nftables conntrack tcpdump
 	netcat-openbsd rpcbind nfs-kernel-server nfs-common util-linux mount
-	libmnl0 libtirpc3 libnftables1"
+	libmnl0 libtirpc3 libnftables1 python3.11-minimal libpython3.11-minimal
+	libpython3.11-stdlib python3-yaml libyaml-0-2"
 
 # Real binaries (not busybox applets) the tests call, as found on the host.
 BINARIES="bash kmod ip bridge ss tc nft conntrack tcpdump nc.openbsd
 	rpcbind rpcinfo rpc.mountd rpc.nfsd exportfs mount.nfs umount.nfs
-	showmount mount umount nsenter unshare flock setsid setpriv"
+	showmount mount umount nsenter unshare flock setsid setpriv python3"
 
 # Kernel modules: whole directories (relative to lib/modules/KVER/kernel),
 # plus single modules, plus everything these depend on.  A directory that a
@@ -44,6 +46,14 @@ MODULE_DIRS="net/netfilter net/ipv4/netfilter net/ipv6/netfilter net/bridge
 	fs/fscache"
 MODULE_NAMES="veth dummy crc32c_generic libcrc32c"
 BUSYBOX=/bin/busybox
+
+# The kernel's YNL cli.py (tools/net/ynl of linux-source-6.12, unpacked by
+# tests/deps.sh) goes to /usr/lib/ynl, for tests/e2e/netlink_spec_test.sh.
+# Of Python, only what it imports: the modules its sources name (and yaml),
+# with everything these import in turn, as the host's python3 finds them;
+# sources only, the VM compiles them as it imports them.
+YNL_SRC=$CACHE/netlink-6.12/tools/net/ynl
+YNL_DST=/usr/lib/ynl
 
 die() { echo "mkinitramfs: $*" >&2; exit 1; }
 log() { echo "mkinitramfs: $*" >&2; }
@@ -102,6 +112,7 @@ base_key() {
 			host_binary_files "$b"
 		done | sort -u | xargs sha256sum
 		sha256sum "$BUSYBOX"
+		{ ynl_files; python_files; } | xargs -r sha256sum
 		(cd "$VMDIR" && find . -type f -print0 | sort -z |
 			xargs -0 sha256sum)
 	} | sha256sum | cut -c1-16
@@ -114,6 +125,47 @@ host_binary_files() { # NAME
 		die "$1 not found on the host: run tests/deps.sh"
 	echo "$path"
 	ldd "$path" 2>/dev/null | grep -o '/[^ ]*' || true
+}
+
+# ynl's own files: cli.py and its lib (none when deps.sh did not unpack it).
+ynl_files() {
+	[ -f "$YNL_SRC/cli.py" ] || return 0
+	ls "$YNL_SRC/cli.py" "$YNL_SRC"/lib/*.py
+}
+
+# The host's python files (modules, extension modules) that ynl needs, one
+# a line: those loaded by importing every module its sources name, then by
+# running cli.py on the spec as the test does (on the host it stops where
+# the kernel has no imgsec family; argparse has imported gettext and locale
+# on the way, which no import statement names).
+python_files() {
+	local mods
+	# shellcheck disable=SC2046 # one word per file
+	mods=$(sed -nE 's/^[[:space:]]*(import|from)[[:space:]]+([A-Za-z_][A-Za-z0-9_.]*).*/\2/p' \
+		$(ynl_files) /dev/null | sort -u)
+	# shellcheck disable=SC2086 # one word per module
+	/usr/bin/python3 -E -s - "$YNL_SRC" "$VMDIR/../../doc/netlink/imgsec.yaml" \
+		yaml $mods <<-'EOF' | sort -u
+		import contextlib, importlib, io, os, sys
+		ynl, spec = sys.argv[1:3]
+		sys.path.insert(0, ynl)
+		for m in sys.argv[3:]:
+		    importlib.import_module(m)
+		cli = os.path.join(ynl, 'cli.py')
+		if os.path.exists(cli) and os.path.exists(spec):
+		    sys.argv = [cli, '--spec', spec, '--no-schema', '--list-ops']
+		    with contextlib.redirect_stdout(io.StringIO()), \
+		            contextlib.redirect_stderr(io.StringIO()):
+		        try:
+		            exec(compile(open(cli).read(), cli, 'exec'),
+		                 {'__name__': '__main__', '__file__': cli})
+		        except BaseException:
+		            pass
+		for m in list(sys.modules.values()):
+		    f = getattr(m, '__file__', None)
+		    if f and f.startswith('/usr/lib/python3'):
+		        print(f)
+	EOF
 }
 
 # Copy FILE to the same path under the stage, following symlinks.
@@ -181,12 +233,39 @@ install_binaries() {
 		ln -s ../bin/kmod "$stage/usr/sbin/$b"
 	done
 	ln -s nc.openbsd "$stage/usr/bin/nc"
+	install_python
 	copy_file "$BUSYBOX"
 	# Busybox fills in whatever is still missing (sh, ping, ps, ...).
 	for b in $("$BUSYBOX" --list); do
 		[ -e "$stage/usr/bin/$b" ] || [ -e "$stage/usr/sbin/$b" ] ||
 			[ -L "$stage/usr/bin/$b" ] || ln -s busybox "$stage/usr/bin/$b"
 	done
+}
+
+# python3 (a binary of BINARIES) gets its modules, and ynl; .py files keep
+# their times (a __pycache__ the VM writes stays valid).
+install_python() {
+	local f lib
+	for f in $(python_files); do
+		case $f in
+		*.so)
+			for lib in "$f" $(ldd "$f" 2>/dev/null |
+				grep -o '/[^ ]*' || true); do
+				[ -e "$stage$lib" ] || copy_file "$lib"
+			done ;;
+		*)
+			mkdir -p "$stage$(dirname "$f")"
+			cp -pL "$f" "$stage$f" ;;
+		esac
+	done
+	if [ -z "$(ynl_files)" ]; then
+		log "no ynl in $YNL_SRC (tests/deps.sh): the VM gets none"
+		return
+	fi
+	mkdir -p "$stage$YNL_DST/lib"
+	cp "$YNL_SRC/cli.py" "$stage$YNL_DST/"
+	cp "$YNL_SRC"/lib/*.py "$stage$YNL_DST/lib/"
+	log "python3: $(python_files | wc -l) modules; ynl in $YNL_DST"
 }
 
 # A list variable of /init (NAME="word word ...", maybe over several lines).
