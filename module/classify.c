@@ -9,7 +9,8 @@
  * and stops at the first hit. Its cost depends on how many distinct lengths
  * the policy uses (typically one to three), not on how many addresses.
  *
- * Rules: grouped by (protocol, source role, destination role). A group's
+ * Rules: grouped by (protocol, source role, destination role). An ICMP or
+ * ICMPv6 rule's "ports" are message types, looked up as ports. A group's
  * port ranges are cut into sorted elementary intervals, each labelled with
  * the first rule (lowest index) of the group that covers it; a lookup is a
  * binary search. For a packet the groups tried are those of its source
@@ -19,7 +20,8 @@
  *
  * Memory is linear in the policy: with the uapi limits the worst case is
  * 6 MiB of address tables (65536 prefixes at load 0.5, 32 bytes a slot),
- * 64 KiB of group table and 256 KiB of intervals, so no other cap is needed.
+ * 128 KiB of group table and 256 KiB of intervals, so no other cap is
+ * needed.
  *
  * Built once, never written after imgsec_classifier_build() returns: any
  * number of readers may use it concurrently (under RCU in the kernel).
@@ -28,6 +30,7 @@
 
 #ifdef __KERNEL__
 #include <linux/in.h>
+#include <linux/in6.h>
 #include <linux/socket.h>
 #else
 #include <netinet/in.h>
@@ -35,7 +38,7 @@
 #endif
 
 #define RULE_NONE	0xffff	/* above any rule index (IMGSEC_MAX_RULES) */
-#define NPROTOS		2	/* TCP, UDP */
+#define NPROTOS		4	/* TCP, UDP, ICMP, ICMPv6 */
 #define NPORTS		65536
 
 struct addr_entry {
@@ -93,6 +96,10 @@ static int proto_slot(u8 proto)
 		return 0;
 	if (proto == IPPROTO_UDP)
 		return 1;
+	if (proto == IPPROTO_ICMP)
+		return 2;
+	if (proto == IPPROTO_ICMPV6)
+		return 3;
 	return -1;
 }
 

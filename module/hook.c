@@ -26,12 +26,31 @@
 #include "classify.h"
 #include "imgsec.h"
 
+/* An ICMP or ICMPv6 message's type stands for its destination port. */
+static void imgsec_read_icmp_type(const struct sk_buff *skb,
+				  unsigned int thoff, struct imgsec_pkt *pkt)
+{
+	const u8 *type;
+	u8 _type;
+
+	type = skb_header_pointer(skb, thoff, sizeof(_type), &_type);
+	if (!type)
+		return;
+	pkt->sport = 0;
+	pkt->dport = *type;
+	pkt->has_ports = true;
+}
+
 static void imgsec_read_ports(const struct sk_buff *skb, unsigned int thoff,
 			      struct imgsec_pkt *pkt)
 {
 	__be16 _ports[2];
 	const __be16 *ports;
 
+	if (pkt->proto == IPPROTO_ICMP || pkt->proto == IPPROTO_ICMPV6) {
+		imgsec_read_icmp_type(skb, thoff, pkt);
+		return;
+	}
 	if (pkt->proto != IPPROTO_TCP && pkt->proto != IPPROTO_UDP)
 		return;
 	ports = skb_header_pointer(skb, thoff, sizeof(_ports), _ports);
@@ -42,7 +61,21 @@ static void imgsec_read_ports(const struct sk_buff *skb, unsigned int thoff,
 	pkt->has_ports = true;
 }
 
-static void imgsec_parse_ipv4(const struct sk_buff *skb, struct imgsec_pkt *pkt)
+/*
+ * IGMP keeps multicast group membership working, as MLD does for IPv6: it
+ * is exempt on this host's own input and output only, and only as sent on
+ * the link (RFC 3376 4: TTL 1, to a multicast group, which no router
+ * forwards to here), never on a router.
+ */
+static bool imgsec_igmp_exempt(const struct iphdr *iph, unsigned int hook)
+{
+	return (hook == NF_INET_LOCAL_IN || hook == NF_INET_LOCAL_OUT) &&
+	       iph->ttl == 1 && ipv4_is_multicast(iph->daddr);
+}
+
+/* False for a packet that passes unfiltered (see above). */
+static bool imgsec_parse_ipv4(const struct sk_buff *skb, unsigned int hook,
+			      struct imgsec_pkt *pkt)
 {
 	const struct iphdr *iph = ip_hdr(skb);
 
@@ -50,9 +83,12 @@ static void imgsec_parse_ipv4(const struct sk_buff *skb, struct imgsec_pkt *pkt)
 	pkt->proto = iph->protocol;
 	pkt->saddr = (const u8 *)&iph->saddr;
 	pkt->daddr = (const u8 *)&iph->daddr;
+	if (pkt->proto == IPPROTO_IGMP && imgsec_igmp_exempt(iph, hook))
+		return false;
 	/* Conntrack defragments; a later fragment here carries no ports. */
 	if (!(ntohs(iph->frag_off) & IP_OFFSET))
 		imgsec_read_ports(skb, ip_hdrlen(skb), pkt);
+	return true;
 }
 
 /*
@@ -109,8 +145,8 @@ static bool imgsec_parse_ipv6(const struct sk_buff *skb, unsigned int hook,
 	if (thoff < 0 || (frag_off & htons(~0x7)))
 		return true;
 	pkt->proto = nexthdr;
-	if (nexthdr == IPPROTO_ICMPV6)
-		return !imgsec_icmpv6_exempt(skb, thoff, hook);
+	if (nexthdr == IPPROTO_ICMPV6 && imgsec_icmpv6_exempt(skb, thoff, hook))
+		return false;
 	imgsec_read_ports(skb, thoff, pkt);
 	return true;
 }
@@ -230,9 +266,9 @@ static unsigned int imgsec_hook(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	}
 
-	if (state->pf == NFPROTO_IPV4) {
-		imgsec_parse_ipv4(skb, &pkt);
-	} else if (!imgsec_parse_ipv6(skb, state->hook, &pkt)) {
+	if (state->pf == NFPROTO_IPV4 ?
+	    !imgsec_parse_ipv4(skb, state->hook, &pkt) :
+	    !imgsec_parse_ipv6(skb, state->hook, &pkt)) {
 		imgsec_count(in, IMGSEC_STATS_A_UNFILTERED);
 		return NF_ACCEPT;
 	}

@@ -8,6 +8,7 @@
 
 #ifdef __KERNEL__
 #include <linux/in.h>
+#include <linux/in6.h>
 #include <linux/socket.h>
 #else
 #include <netinet/in.h>
@@ -189,19 +190,28 @@ static int check_roles(const struct imgsec_policy_desc *p,
 	return check_duplicates(p, total, err);
 }
 
+static bool is_icmp(u8 proto)
+{
+	return proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6;
+}
+
+/* An ICMP or ICMPv6 rule's ranges are of message types, 0 to 255. */
 static const char *check_ports(const struct imgsec_rule_desc *rule)
 {
+	bool icmp = is_icmp(rule->proto);
 	unsigned int i;
 
 	if (rule->nports == 0)
-		return "rule has no ports";
+		return icmp ? "rule has no icmp types" : "rule has no ports";
 	if (rule->nports > IMGSEC_MAX_PORT_RANGES)
 		return "too many port ranges in rule";
 	for (i = 0; i < rule->nports; i++) {
-		if (rule->ports[i].lo == 0)
+		if (rule->ports[i].lo == 0 && !icmp)
 			return "port 0 is not allowed";
 		if (rule->ports[i].lo > rule->ports[i].hi)
 			return "port range is reversed";
+		if (icmp && rule->ports[i].hi > IMGSEC_MAX_ICMP_TYPE)
+			return "icmp type above 255";
 	}
 	return NULL;
 }
@@ -213,10 +223,13 @@ static const char *check_rule(const struct imgsec_policy_desc *p,
 		return "rule source role does not exist";
 	if (rule->to >= p->nroles)
 		return "rule destination role does not exist";
-	if (rule->proto != IPPROTO_TCP && rule->proto != IPPROTO_UDP)
-		return "rule protocol must be tcp or udp";
+	if (rule->proto != IPPROTO_TCP && rule->proto != IPPROTO_UDP &&
+	    !is_icmp(rule->proto))
+		return "rule protocol must be tcp, udp, icmp or icmpv6";
 	if (rule->helper >= __IMGSEC_HELPER_MAX)
 		return "unknown rule helper";
+	if (rule->helper != IMGSEC_HELPER_NONE && is_icmp(rule->proto))
+		return "helpers need tcp or udp";
 	/* nf_conntrack_ftp only parses TCP; RPC lookups come over both. */
 	if (rule->helper == IMGSEC_HELPER_FTP && rule->proto != IPPROTO_TCP)
 		return "ftp helper needs tcp";

@@ -357,7 +357,7 @@ static const struct counter_name hook_counters[] = {
 	  "new, no rule: passed in monitor mode" },
 	{ IMGSEC_STATS_A_INVALID, "invalid", "conntrack said invalid" },
 	{ IMGSEC_STATS_A_UNFILTERED, "unfiltered",
-	  "loopback, neighbour discovery" },
+	  "loopback, neighbour discovery, MLD, IGMP" },
 	{ IMGSEC_STATS_A_LOG_SUPPRESSED, "log_suppressed",
 	  "drop log lines over the rate limit" },
 	{ IMGSEC_STATS_A_EVENTS_SUPPRESSED, "events_suppressed",

@@ -8,6 +8,7 @@
  *	placement host|gateway
  *	role NAME [ADDRESS[/LEN]]...
  *	allow FROM -> TO tcp|udp PORTS [helper rpc|ftp] ["comment"]
+ *	allow FROM -> TO icmp|icmpv6 TYPES ["comment"]
  *
  * Every error stops the parse and names file:line:column and what was
  * expected there. The finished desc then goes through the checks the kernel
@@ -97,6 +98,94 @@ static const struct port_name port_names[] = {
 	{ "radius-acct",	1813 },
 	{ "nfs",		2049 },
 };
+
+/*
+ * ICMP and ICMPv6 message types, by the names nft uses; "echo" is short
+ * for echo-request. The first name of a type is the one printed.
+ */
+static const struct port_name icmp_types[] = {
+	{ "echo-reply",			0 },
+	{ "destination-unreachable",	3 },
+	{ "source-quench",		4 },
+	{ "redirect",			5 },
+	{ "echo-request",		8 },
+	{ "echo",			8 },
+	{ "router-advertisement",	9 },
+	{ "router-solicitation",	10 },
+	{ "time-exceeded",		11 },
+	{ "parameter-problem",		12 },
+	{ "timestamp-request",		13 },
+	{ "timestamp-reply",		14 },
+	{ "info-request",		15 },
+	{ "info-reply",			16 },
+	{ "address-mask-request",	17 },
+	{ "address-mask-reply",		18 },
+};
+
+static const struct port_name icmpv6_types[] = {
+	{ "destination-unreachable",	1 },
+	{ "packet-too-big",		2 },
+	{ "time-exceeded",		3 },
+	{ "parameter-problem",		4 },
+	{ "echo-request",		128 },
+	{ "echo",			128 },
+	{ "echo-reply",			129 },
+	{ "mld-listener-query",		130 },
+	{ "mld-listener-report",	131 },
+	{ "mld-listener-done",		132 },
+	{ "nd-router-solicit",		133 },
+	{ "nd-router-advert",		134 },
+	{ "nd-neighbor-solicit",	135 },
+	{ "nd-neighbor-advert",		136 },
+	{ "nd-redirect",		137 },
+	{ "mld2-listener-report",	143 },
+};
+
+/* What the list after a rule's protocol holds: ports, or ICMP types. */
+struct port_space {
+	const struct port_name *names;
+	size_t nnames;
+	unsigned long min, max;
+	const char *what;	/* "port", "icmp type" */
+	const char *expected;	/* for "expected ..., got" */
+};
+
+static const struct port_space ports_space = {
+	port_names, ARRAY_SIZE(port_names), 1, 65535, "port",
+	"a port, a range or a port name",
+};
+
+static const struct port_space icmp_space = {
+	icmp_types, ARRAY_SIZE(icmp_types), 0, IMGSEC_MAX_ICMP_TYPE,
+	"icmp type", "an icmp type: a name, a number or a range",
+};
+
+static const struct port_space icmpv6_space = {
+	icmpv6_types, ARRAY_SIZE(icmpv6_types), 0, IMGSEC_MAX_ICMP_TYPE,
+	"icmpv6 type", "an icmpv6 type: a name, a number or a range",
+};
+
+static const struct port_space *space_of(u8 proto)
+{
+	if (proto == IPPROTO_ICMP)
+		return &icmp_space;
+	if (proto == IPPROTO_ICMPV6)
+		return &icmpv6_space;
+	return &ports_space;
+}
+
+const char *policy_icmp_type_name(unsigned int proto, unsigned int type)
+{
+	const struct port_space *sp = space_of(proto);
+	size_t i;
+
+	if (sp == &ports_space)
+		return NULL;
+	for (i = 0; i < sp->nnames; i++)
+		if (sp->names[i].port == type)
+			return sp->names[i].name;
+	return NULL;
+}
 
 /* The line @col is in, or its part around @col, for policy_diag_print(). */
 static void diag_source(struct policy_diag *d, const struct parser *ps,
@@ -694,34 +783,44 @@ static int parse_proto(struct parser *ps, u8 *proto)
 		*proto = IPPROTO_UDP;
 		return 0;
 	}
-	return parse_error(ps, t.col, "expected \"tcp\" or \"udp\", got %s",
+	if (token_is(&t, "icmp")) {
+		*proto = IPPROTO_ICMP;
+		return 0;
+	}
+	if (token_is(&t, "icmpv6")) {
+		*proto = IPPROTO_ICMPV6;
+		return 0;
+	}
+	return parse_error(ps, t.col, "expected \"tcp\", \"udp\", \"icmp\" or \"icmpv6\", got %s",
 			   describe(q, sizeof(q), &t));
 }
 
-static bool port_by_name(const char *s, size_t n, u16 *port)
+static bool port_by_name(const struct port_space *sp, const char *s,
+			 size_t n, u16 *port)
 {
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(port_names); i++) {
-		if (strlen(port_names[i].name) == n &&
-		    !memcmp(port_names[i].name, s, n)) {
-			*port = port_names[i].port;
+	for (i = 0; i < sp->nnames; i++) {
+		if (strlen(sp->names[i].name) == n &&
+		    !memcmp(sp->names[i].name, s, n)) {
+			*port = sp->names[i].port;
 			return true;
 		}
 	}
 	return false;
 }
 
-/* A number 1..65535; @what is quoted in the message. */
-static int port_number(struct parser *ps, const char *s, size_t n,
-		       unsigned int col, u16 *port)
+/* A number from sp->min to sp->max. */
+static int port_number(struct parser *ps, const struct port_space *sp,
+		       const char *s, size_t n, unsigned int col, u16 *port)
 {
 	unsigned long v;
 	char q[QUOTE_SIZE];
 
-	if (!parse_uint(s, n, 65535, &v) || !v)
-		return parse_error(ps, col, "port %s out of range (1 to 65535)",
-				   quote(q, sizeof(q), s, n));
+	if (!parse_uint(s, n, sp->max, &v) || v < sp->min)
+		return parse_error(ps, col, "%s %s out of range (%lu to %lu)",
+				   sp->what, quote(q, sizeof(q), s, n),
+				   sp->min, sp->max);
 	*port = v;
 	return 0;
 }
@@ -736,9 +835,10 @@ static bool all_digits(const char *s, size_t n)
 	return n > 0;
 }
 
-/* One entry of a port list: 21, 2428-2433 or ftp. */
-static int parse_port_item(struct parser *ps, const char *s, size_t n,
-			   unsigned int col, struct imgsec_port_range *r)
+/* One entry of a port list: 21, 2428-2433 or ftp (or an icmp type). */
+static int parse_port_item(struct parser *ps, const struct port_space *sp,
+			   const char *s, size_t n, unsigned int col,
+			   struct imgsec_port_range *r)
 {
 	const char *dash = memchr(s, '-', n);
 	size_t k = dash ? (size_t)(dash - s) : 0;
@@ -746,23 +846,24 @@ static int parse_port_item(struct parser *ps, const char *s, size_t n,
 	int err;
 
 	if (all_digits(s, n)) {
-		err = port_number(ps, s, n, col, &r->lo);
+		err = port_number(ps, sp, s, n, col, &r->lo);
 		r->hi = r->lo;
 		return err;
 	}
-	if (port_by_name(s, n, &r->lo)) {
+	if (port_by_name(sp, s, n, &r->lo)) {
 		r->hi = r->lo;
 		return 0;
 	}
 	if (!dash || !all_digits(s, k) || !all_digits(dash + 1, n - k - 1))
-		return parse_error(ps, col, "expected a port, a range or a port name, got %s%s",
-				   quote(q, sizeof(q), s, n),
+		return parse_error(ps, col, "expected %s, got %s%s",
+				   sp->expected, quote(q, sizeof(q), s, n),
 				   did_you_mean(hint, sizeof(hint), s, n,
-						port_names, ARRAY_SIZE(port_names),
-						sizeof(port_names[0])));
-	err = port_number(ps, s, k, col, &r->lo);
+						sp->names, sp->nnames,
+						sizeof(sp->names[0])));
+	err = port_number(ps, sp, s, k, col, &r->lo);
 	if (!err)
-		err = port_number(ps, dash + 1, n - k - 1, col + k + 1, &r->hi);
+		err = port_number(ps, sp, dash + 1, n - k - 1, col + k + 1,
+				  &r->hi);
 	if (err)
 		return err;
 	if (r->lo > r->hi)
@@ -800,6 +901,7 @@ static int check_overlap(struct parser *ps, const struct imgsec_rule_desc *rule,
 
 static int parse_ports(struct parser *ps, struct imgsec_rule_desc *rule)
 {
+	const struct port_space *sp = space_of(rule->proto);
 	struct imgsec_port_range r;
 	const char *s, *end, *comma;
 	struct token t;
@@ -808,8 +910,8 @@ static int parse_ports(struct parser *ps, struct imgsec_rule_desc *rule)
 
 	next_token(ps, &t);
 	if (t.type != TOK_WORD)
-		return parse_error(ps, t.col, "expected a port, a range or a port name, got %s",
-				   describe(q, sizeof(q), &t));
+		return parse_error(ps, t.col, "expected %s, got %s",
+				   sp->expected, describe(q, sizeof(q), &t));
 	s = t.s;
 	end = t.s + t.n;
 	for (;;) {
@@ -819,14 +921,14 @@ static int parse_ports(struct parser *ps, struct imgsec_rule_desc *rule)
 		comma = memchr(s, ',', end - s);
 		n = (comma ? comma : end) - s;
 		if (!n)
-			return parse_error(ps, col,
-					   "expected a port, a range or a port name, got %s",
+			return parse_error(ps, col, "expected %s, got %s",
+					   sp->expected,
 					   comma ? "\",\"" : "end of the list");
 		if (rule->nports >= IMGSEC_MAX_PORT_RANGES)
 			return parse_error(ps, col,
 					   "too many ports and ranges in one rule (at most %d)",
 					   IMGSEC_MAX_PORT_RANGES);
-		err = parse_port_item(ps, s, n, col, &r);
+		err = parse_port_item(ps, sp, s, n, col, &r);
 		if (!err)
 			err = check_overlap(ps, rule, &r, s, n, col);
 		if (err)
@@ -844,6 +946,10 @@ static int parse_helper(struct parser *ps, struct imgsec_rule_desc *rule)
 	char q[QUOTE_SIZE];
 
 	next_token(ps, &t);
+	if (space_of(rule->proto) != &ports_space)
+		return parse_error(ps, t.col,
+				   "a helper needs tcp or udp: %s carries no connection to follow",
+				   rule->proto == IPPROTO_ICMP ? "icmp" : "icmpv6");
 	if (token_is(&t, "rpc")) {
 		rule->helper = IMGSEC_HELPER_RPC;
 		return 0;

@@ -87,5 +87,7 @@ const char *policy_action_name(unsigned int action);
 const char *policy_placement_name(unsigned int placement);
 const char *policy_helper_name(unsigned int helper);
 const char *policy_proto_name(unsigned int proto);
+/* The name of ICMP (or ICMPv6, by @proto) message type @type, or NULL. */
+const char *policy_icmp_type_name(unsigned int proto, unsigned int type);
 
 #endif /* _IMGSEC_POLICY_FILE_H */

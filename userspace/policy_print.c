@@ -3,8 +3,8 @@
  * Printer of imgsec.conf(5): a desc back to text that parses to the same
  * desc. One canonical form, so that "imgsecctl show" output can be diffed
  * and fed to "imgsecctl set-policy": settings first, then roles, then rules,
- * each in desc order; ports as numbers (the desc keeps no names); empty
- * comments left out.
+ * each in desc order; ports as numbers (the desc keeps no names), ICMP
+ * types by name when they have one; empty comments left out.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -67,6 +67,10 @@ const char *policy_proto_name(unsigned int proto)
 		return "tcp";
 	if (proto == IPPROTO_UDP)
 		return "udp";
+	if (proto == IPPROTO_ICMP)
+		return "icmp";
+	if (proto == IPPROTO_ICMPV6)
+		return "icmpv6";
 	return NULL;
 }
 
@@ -124,12 +128,16 @@ static void print_comment(FILE *f, const char *c)
 	fputc('"', f);
 }
 
-/* "20,21" or "2428-2433"; fits PORTS_TEXT_MAX. */
-#define PORTS_TEXT_MAX	(IMGSEC_MAX_PORT_RANGES * 12 + 1)
+/*
+ * "20,21" or "2428-2433", or ICMP types "echo-request,13"; fits
+ * PORTS_TEXT_MAX (the longest type name is 23 bytes).
+ */
+#define PORTS_TEXT_MAX	(IMGSEC_MAX_PORT_RANGES * 24 + 1)
 #define PORTS_PAD_MAX	16	/* align comments unless ports are longer */
 
 static int format_ports(char *buf, const struct imgsec_rule_desc *r)
 {
+	const char *name;
 	size_t o = 0;
 	unsigned int i;
 
@@ -137,6 +145,13 @@ static int format_ports(char *buf, const struct imgsec_rule_desc *r)
 	for (i = 0; i < r->nports; i++) {
 		const struct imgsec_port_range *pr = &r->ports[i];
 
+		name = pr->hi == pr->lo ?
+		       policy_icmp_type_name(r->proto, pr->lo) : NULL;
+		if (name) {
+			o += snprintf(buf + o, PORTS_TEXT_MAX - o,
+				      i ? ",%s" : "%s", name);
+			continue;
+		}
 		o += snprintf(buf + o, PORTS_TEXT_MAX - o, i ? ",%u" : "%u",
 			      pr->lo);
 		if (pr->hi != pr->lo)

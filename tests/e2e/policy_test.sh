@@ -142,6 +142,44 @@ test_ss7() {
 	must run_in img2 imgsecctl flush
 }
 
+# Ping under the shipped policy: what monitoring and the operators need
+# passes (gcems -> img, clientview and support -> gcems, both families),
+# nothing else; and IGMP leaves gcems without a rule.
+pings() { # FROM ADDR
+	run_in "$1" ping -c 1 -W 2 "$2" >/dev/null 2>&1
+}
+
+test_icmp() {
+	local before after
+	must ctl set-policy "$CONF"
+	check "ping: gcems -> img1 (icmp echo)" pings gcems "$(addr4 img1)"
+	check "ping: gcems -> img1 over IPv6 (icmpv6 echo)" \
+		pings gcems "$(addr6 img1)"
+	check "ping: clientview -> gcems" pings clientview "$G4"
+	check "ping: clientview -> gcems over IPv6" pings clientview "$G6"
+	before=$(stat_of dropped)
+	check_not "ping: outsider -> gcems refused" pings outsider "$G4"
+	check_not "ping: outsider -> gcems over IPv6 refused" \
+		pings outsider "$G6"
+	check_not "ping: img1 -> gcems refused (no rule that way)" \
+		pings img1 "$G4"
+	check_not "ping: gcems -> outsider refused (its own output too)" \
+		pings gcems "$(addr4 outsider)"
+	after=$(stat_of dropped)
+	check "ping: the refused echoes are counted as dropped ($before -> $after)" \
+		test "$((after - before))" -ge 4
+	# Joining a group sends an IGMP report (TTL 1, to the group): it
+	# must leave gcems although no rule names IGMP.
+	run_in img1 timeout 10 tcpdump -Z root -l -n -i eth0 -c 1 \
+		"igmp and src $G4" >/tmp/igmp.out 2>/dev/null &
+	echo $! >>"$E2E_STATE/pids"
+	sleep 1
+	must run_in gcems "$IP" addr add 239.1.2.3/32 dev eth0 autojoin
+	check "IGMP: gcems' membership report leaves the host" \
+		busywait 8000 grep -q "igmp" /tmp/igmp.out
+	must run_in gcems "$IP" addr del 239.1.2.3/32 dev eth0
+}
+
 test_monitor() {
 	local before after
 	must sh -c "sed 's/^mode enforce/mode monitor/' $CONF >/tmp/monitor.conf"
@@ -298,6 +336,7 @@ test_rows
 test_ipv6
 test_nfs_through_portmap
 test_ss7
+test_icmp
 test_monitor
 test_bad_input
 test_lockout

@@ -241,7 +241,7 @@ static void build(struct msg *m, enum fault f)
 		put_u32(m, IMGSEC_RULE_A_INDEX, 5);
 	put_u8(m, IMGSEC_RULE_A_FROM, f == FROM_RANGE ? 200 : 1);
 	put_u8(m, IMGSEC_RULE_A_TO, f == UNKNOWN_ROLE ? 5 : 0);
-	put_u8(m, IMGSEC_RULE_A_PROTO, f == BAD_PROTO ? 1 : 6);
+	put_u8(m, IMGSEC_RULE_A_PROTO, f == BAD_PROTO ? 132 : 6);
 	if (f == PORT_ZERO)
 		ports[0].lo = 0;
 	if (f == PARTIAL_PORTS)
@@ -276,7 +276,7 @@ static const struct { enum fault f; const char *name; } cases[] = {
 	{ UNKNOWN_ATTR, "unknown top-level attribute" },
 	{ TRUNCATED, "attribute longer than its message" },
 	{ CONFIRM_ZERO, "confirm of 0 seconds" },
-	{ BAD_PROTO, "protocol ICMP" },
+	{ BAD_PROTO, "protocol SCTP" },
 	{ BAD_NAME, "role name with capitals and a space" },
 	{ PORT_ZERO, "port 0" },
 	{ DUP_ROLE, "two roles of the same name" },

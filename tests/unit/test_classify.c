@@ -118,9 +118,8 @@ static int cls(const struct imgsec_classifier *c, const char *src,
 #define EXPECT(c, src, dst, proto, port, want)				\
 	do {								\
 		int _got = cls(c, src, dst, proto, port);		\
-		CHECK(_got == (want), "%s -> %s %s/%u: rule %d, want %d", \
-		      src, dst, proto == TCP ? "tcp" : "udp", port,	\
-		      _got, want);					\
+		CHECK(_got == (want), "%s -> %s proto %d port %u: rule %d, want %d", \
+		      src, dst, (int)(proto), port, _got, want);	\
 	} while (0)
 
 /* ---- hand-written cases ----------------------------------------------- */
@@ -373,6 +372,36 @@ static void test_protocols_apart(void)
 	EXPECT(c, "10.0.0.1", "10.0.0.2", UDP, 54, 1);
 	EXPECT(c, "10.0.0.1", "10.0.0.2", IPPROTO_SCTP, 53, -1);
 	EXPECT(c, "10.0.0.1", "10.0.0.2", IPPROTO_ICMP, 53, -1);
+	imgsec_classifier_free(c);
+	pol_free(p);
+}
+
+/* ICMP and ICMPv6 types are looked up as ports, each in its own group. */
+static void test_icmp_types(void)
+{
+	struct imgsec_policy_desc *p = pol_new();
+	struct imgsec_classifier *c;
+	int a = role_add(p, "a", "10.0.0.1", "2001:db8::1", NULL);
+	int b = role_add(p, "b", "10.0.0.2", "2001:db8::2", NULL);
+
+	rule_add(p, a, b, IPPROTO_ICMP, 0, "8");
+	rule_add(p, a, b, IPPROTO_ICMPV6, 0, "128");
+	rule_add(p, b, a, IPPROTO_ICMP, 0, "0-3,255");
+	rule_add(p, a, b, TCP, 0, "13");
+	c = build(p);
+	REQUIRE(c, "no classifier");
+	EXPECT(c, "10.0.0.1", "10.0.0.2", IPPROTO_ICMP, 8, 0);
+	EXPECT(c, "10.0.0.2", "10.0.0.1", IPPROTO_ICMP, 8, -1);
+	EXPECT(c, "10.0.0.1", "10.0.0.2", IPPROTO_ICMP, 13, -1);
+	EXPECT(c, "10.0.0.1", "10.0.0.2", TCP, 8, -1);
+	EXPECT(c, "10.0.0.1", "10.0.0.2", UDP, 8, -1);
+	EXPECT(c, "10.0.0.1", "10.0.0.2", IPPROTO_ICMPV6, 8, -1);
+	EXPECT(c, "2001:db8::1", "2001:db8::2", IPPROTO_ICMPV6, 128, 1);
+	EXPECT(c, "2001:db8::1", "2001:db8::2", IPPROTO_ICMP, 128, -1);
+	EXPECT(c, "10.0.0.2", "10.0.0.1", IPPROTO_ICMP, 0, 2);
+	EXPECT(c, "10.0.0.2", "10.0.0.1", IPPROTO_ICMP, 3, 2);
+	EXPECT(c, "10.0.0.2", "10.0.0.1", IPPROTO_ICMP, 4, -1);
+	EXPECT(c, "10.0.0.2", "10.0.0.1", IPPROTO_ICMP, 255, 2);
 	imgsec_classifier_free(c);
 	pol_free(p);
 }
@@ -738,6 +767,7 @@ int main(void)
 	RUN(test_ports);
 	RUN(test_first_match);
 	RUN(test_protocols_apart);
+	RUN(test_icmp_types);
 	RUN(test_empty_policies);
 	RUN(test_random_crosscheck);
 	RUN(test_limits);

@@ -330,9 +330,30 @@ static void test_rule_errors(void)
 	       -1, -1, 0);
 
 	p = base();
+	p->rules[0].proto = IPPROTO_SCTP;
+	expect("error: proto", p,
+	       "rule protocol must be tcp, udp, icmp or icmpv6", -1, -1, 0);
+
+	p = base();
 	p->rules[1].proto = IPPROTO_ICMP;
-	expect("error: proto", p, "rule protocol must be tcp or udp",
+	expect("error: a helper on icmp", p, "helpers need tcp or udp",
 	       -1, -1, 1);
+
+	p = base();
+	p->rules[0].proto = IPPROTO_ICMPV6;
+	p->rules[0].ports[0] = (struct imgsec_port_range){ 0, 255 };
+	expect("icmpv6 types 0-255 are valid", p, NULL, -1, -1, -1);
+
+	p = base();
+	p->rules[0].proto = IPPROTO_ICMP;
+	p->rules[0].ports[0] = (struct imgsec_port_range){ 8, 256 };
+	expect("error: icmp type 256", p, "icmp type above 255", -1, -1, 0);
+
+	p = base();
+	p->rules[0].proto = IPPROTO_ICMP;
+	p->rules[0].nports = 0;
+	expect("error: icmp rule without types", p, "rule has no icmp types",
+	       -1, -1, 0);
 
 	p = base();
 	p->rules[1].helper = __IMGSEC_HELPER_MAX;

@@ -400,11 +400,30 @@ static const struct error_case error_cases[] = {
 	{ ROLES_AB "allow a -> c tcp 1\n",
 	  "t.conf:3:12: unknown role \"c\" (roles: a, b)" },
 	{ ROLES_AB "allow a -> b\n",
-	  "t.conf:3:13: expected \"tcp\" or \"udp\", got end of line" },
-	{ ROLES_AB "allow a -> b icmp 1\n",
-	  "t.conf:3:14: expected \"tcp\" or \"udp\", got \"icmp\"" },
+	  "t.conf:3:13: expected \"tcp\", \"udp\", \"icmp\" or \"icmpv6\", got end of line" },
+	{ ROLES_AB "allow a -> b icmp6 1\n",
+	  "t.conf:3:14: expected \"tcp\", \"udp\", \"icmp\" or \"icmpv6\", got \"icmp6\"" },
 	{ ROLES_AB "allow a -> b TCP 1\n",
-	  "t.conf:3:14: expected \"tcp\" or \"udp\", got \"TCP\"" },
+	  "t.conf:3:14: expected \"tcp\", \"udp\", \"icmp\" or \"icmpv6\", got \"TCP\"" },
+	/* rules: icmp types */
+	{ ROLES_AB "allow a -> b icmp\n",
+	  "t.conf:3:18: expected an icmp type: a name, a number or a range, got end of line" },
+	{ ROLES_AB "allow a -> b icmp ehco\n",
+	  "t.conf:3:19: expected an icmp type: a name, a number or a range, got \"ehco\" (did you mean \"echo\"?)" },
+	{ ROLES_AB "allow a -> b icmp packet-too-big\n",
+	  "t.conf:3:19: expected an icmp type: a name, a number or a range, got \"packet-too-big\"" },
+	{ ROLES_AB "allow a -> b icmpv6 packet-to-big\n",
+	  "t.conf:3:21: expected an icmpv6 type: a name, a number or a range, got \"packet-to-big\" (did you mean \"packet-too-big\"?)" },
+	{ ROLES_AB "allow a -> b icmp 256\n",
+	  "t.conf:3:19: icmp type \"256\" out of range (0 to 255)" },
+	{ ROLES_AB "allow a -> b icmpv6 1-256\n",
+	  "t.conf:3:23: icmpv6 type \"256\" out of range (0 to 255)" },
+	{ ROLES_AB "allow a -> b icmp echo,8\n",
+	  "t.conf:3:24: \"8\" overlaps 8 earlier in the list" },
+	{ ROLES_AB "allow a -> b icmp echo helper rpc\n",
+	  "t.conf:3:31: a helper needs tcp or udp: icmp carries no connection to follow" },
+	{ ROLES_AB "allow a -> b icmpv6 echo helper ftp\n",
+	  "t.conf:3:33: a helper needs tcp or udp: icmpv6 carries no connection to follow" },
 	/* rules: ports */
 	{ ROLES_AB "allow a -> b tcp\n",
 	  "t.conf:3:17: expected a port, a range or a port name, got end of line" },
@@ -931,6 +950,13 @@ static const struct seed_row {
 	/* Additions the file explains: the TCP forms Linux NFS uses. */
 	{ "img", "gcems", IPPROTO_TCP, 111, 111, IMGSEC_HELPER_RPC },
 	{ "img", "gcems", IPPROTO_TCP, 2049, 2049, IMGSEC_HELPER_NONE },
+	/* Ping for monitoring and for the operators (echo-request only). */
+	{ "gcems", "img", IPPROTO_ICMP, 8, 8, IMGSEC_HELPER_NONE },
+	{ "gcems", "img", IPPROTO_ICMPV6, 128, 128, IMGSEC_HELPER_NONE },
+	{ "clientview", "gcems", IPPROTO_ICMP, 8, 8, IMGSEC_HELPER_NONE },
+	{ "clientview", "gcems", IPPROTO_ICMPV6, 128, 128, IMGSEC_HELPER_NONE },
+	{ "support", "gcems", IPPROTO_ICMP, 8, 8, IMGSEC_HELPER_NONE },
+	{ "support", "gcems", IPPROTO_ICMPV6, 128, 128, IMGSEC_HELPER_NONE },
 };
 
 static void check_seed_row(const struct imgsec_policy_desc *d,
@@ -985,7 +1011,7 @@ static void test_shipped_policy(void)
 			covered += d.rules[i].ports[j].hi -
 				   d.rules[i].ports[j].lo + 1;
 	CHECK_EQ(covered, listed);
-	CHECK_EQ(d.nrules, 25);
+	CHECK_EQ(d.nrules, 31);
 	check_round_trip(&d);
 	imgsec_policy_desc_release(&d);
 }
@@ -1020,6 +1046,41 @@ static void test_print_canonical(void)
 	int err;
 
 	REQUIRE(parse(text, &d, &diag) == 0, "%s", diag.msg);
+	out = print_to_string(&d, &err);
+	CHECK_EQ(err, 0);
+	CHECK(out && !strcmp(out, want), "got\n%s", out);
+	free(out);
+	check_round_trip(&d);
+	imgsec_policy_desc_release(&d);
+}
+
+static void test_print_icmp(void)
+{
+	static const char text[] =
+		"role a 192.0.2.1 2001:db8::1\n"
+		"allow a -> a icmp echo,timestamp-request,20-30,255\n"
+		"allow a -> a icmpv6 128,destination-unreachable,0\n";
+	static const char want[] =
+		"mode enforce\n"
+		"default drop\n"
+		"placement host\n"
+		"\n"
+		"role a 192.0.2.1 2001:db8::1\n"
+		"\n"
+		"allow a -> a icmp echo-request,timestamp-request,20-30,255\n"
+		"allow a -> a icmpv6 echo-request,destination-unreachable,0\n";
+	struct imgsec_policy_desc d;
+	struct policy_diag diag;
+	char *out;
+	int err;
+
+	REQUIRE(parse(text, &d, &diag) == 0, "%s", diag.msg);
+	CHECK(d.rules[0].proto == IPPROTO_ICMP && d.rules[0].nports == 4 &&
+	      d.rules[0].ports[0].lo == 8 && d.rules[0].ports[1].lo == 13 &&
+	      d.rules[0].ports[2].hi == 30, "icmp types");
+	CHECK(d.rules[1].proto == IPPROTO_ICMPV6 &&
+	      d.rules[1].ports[0].lo == 128 && d.rules[1].ports[1].lo == 1 &&
+	      d.rules[1].ports[2].lo == 0, "icmpv6 types");
 	out = print_to_string(&d, &err);
 	CHECK_EQ(err, 0);
 	CHECK(out && !strcmp(out, want), "got\n%s", out);
@@ -1071,7 +1132,7 @@ static void test_print_refuses_unsayable(void)
 	free(print_to_string(&d, &err));
 	CHECK_EQ(err, -EINVAL);
 	d.rules[0].to = 1;
-	d.rules[0].proto = IPPROTO_ICMP;
+	d.rules[0].proto = IPPROTO_SCTP;
 	free(print_to_string(&d, &err));
 	CHECK_EQ(err, -EINVAL);
 	d.rules[0].proto = IPPROTO_TCP;
@@ -1251,6 +1312,7 @@ int main(void)
 	RUN(test_file_ok);
 	RUN(test_shipped_policy);
 	RUN(test_print_canonical);
+	RUN(test_print_icmp);
 	RUN(test_print_wraps_long_roles);
 	RUN(test_print_refuses_unsayable);
 	RUN(test_print_write_error);

@@ -55,6 +55,7 @@
 #define IMGSEC_MAX_PREFIXES	65536	/* addresses and prefixes, all roles */
 #define IMGSEC_MAX_RULES	1024
 #define IMGSEC_MAX_PORT_RANGES	32	/* per rule */
+#define IMGSEC_MAX_ICMP_TYPE	255
 #define IMGSEC_MAX_RPC_PROGRAMS	16	/* RPC program allow-list */
 #define IMGSEC_MAX_CONFIRM_SECS	3600
 #define IMGSEC_MAX_RPC_TIMEOUT	3600	/* seconds */
@@ -166,6 +167,10 @@ enum imgsec_role_attr {
 
 #define IMGSEC_ROLE_A_MAX (__IMGSEC_ROLE_A_MAX - 1)
 
+/*
+ * Destination ports of a TCP or UDP rule; for ICMP and ICMPv6 rules,
+ * message types (0..IMGSEC_MAX_ICMP_TYPE), which the hook matches as ports.
+ */
 struct imgsec_port_range {
 	__u16 lo;		/* host order, lo <= hi, 1..65535 */
 	__u16 hi;
@@ -175,8 +180,8 @@ enum imgsec_rule_attr {
 	IMGSEC_RULE_A_UNSPEC,
 	IMGSEC_RULE_A_FROM,	/* u8: role index of the connection's source */
 	IMGSEC_RULE_A_TO,	/* u8: role index of its destination */
-	IMGSEC_RULE_A_PROTO,	/* u8: IPPROTO_TCP or IPPROTO_UDP */
-	IMGSEC_RULE_A_PORTS,	/* binary array of struct imgsec_port_range */
+	IMGSEC_RULE_A_PROTO,	/* u8: IPPROTO_TCP, _UDP, _ICMP or _ICMPV6 */
+	IMGSEC_RULE_A_PORTS,	/* binary struct imgsec_port_range[]; ICMP: types */
 	IMGSEC_RULE_A_HELPER,	/* u8: enum imgsec_helper */
 	IMGSEC_RULE_A_COMMENT,	/* string, < IMGSEC_COMMENT_LEN */
 	IMGSEC_RULE_A_INDEX,	/* u32: in dumps, position of the rule */
@@ -197,7 +202,7 @@ enum imgsec_stats_attr {
 	IMGSEC_STATS_A_DROPPED,		/* new, no rule, dropped or rejected */
 	IMGSEC_STATS_A_WOULD_DROP,	/* new, no rule, passed in monitor mode */
 	IMGSEC_STATS_A_INVALID,		/* conntrack said invalid */
-	IMGSEC_STATS_A_UNFILTERED,	/* loopback, neighbour discovery */
+	IMGSEC_STATS_A_UNFILTERED,	/* loopback, ND, MLD, IGMP */
 	IMGSEC_STATS_A_LOG_SUPPRESSED,	/* log lines over IMGSEC_LOG_RATE */
 	IMGSEC_STATS_A_EVENTS_SUPPRESSED, /* events over IMGSEC_EVENT_RATE */
 	__IMGSEC_STATS_A_MAX
