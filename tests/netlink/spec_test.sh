@@ -12,7 +12,7 @@
 # Debian's python3, with python3-yaml and python3-jsonschema (deps.list),
 # whatever python3 comes first in PATH.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 cache=${IMGSEC_CACHE:-/var/cache/imgsec}
 netlink=${IMGSEC_NETLINK_SRC:-$cache/netlink-6.12}
 py=/usr/bin/python3
