@@ -18,11 +18,16 @@
 #define _GNU_SOURCE	/* qsort_r */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <glob.h>
+#include <ifaddrs.h>
+#include <limits.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "policy_file.h"
 
@@ -31,14 +36,36 @@
 #define QUOTE_SIZE	(QUOTE_MAX * 4 + 8)
 
 struct loc {
+	unsigned int file;	/* index in parser.files */
 	unsigned int line;
 	unsigned int col;
+};
+
+/* The top file and every file it includes, kept until the parse ends. */
+struct src_file {
+	char *name;		/* as messages say it */
+	char *dir;		/* relative includes start here; NULL: none */
+	const char *buf;
+	size_t len;
+	bool owned;		/* buf and name are ours to free */
+	bool has_id;		/* dev and ino are known (not a buffer) */
+	dev_t dev;
+	ino_t ino;
+	unsigned int parent;	/* the including file, for a top file itself */
+	unsigned int parent_line;	/* 0 for the top file */
+	unsigned int depth;
 };
 
 struct parser {
 	const char *name;		/* file name for messages */
 	struct policy_diag *diag;
 	struct imgsec_policy_desc *desc;
+	const struct policy_parse_opts *opts;
+	struct src_file *files;
+	unsigned int nfiles, files_cap;
+	unsigned int cur;		/* the file being read, in files */
+	size_t total;			/* bytes in all files */
+	struct loc self_loc;		/* where built-in self was filled */
 
 	const char *line;		/* the current line, without newline */
 	size_t len;
@@ -219,13 +246,34 @@ void policy_diag_print(FILE *f, const struct policy_diag *d)
 	unsigned int i;
 
 	fprintf(f, "%s\n", d->msg);
-	if (!d->src_col)
+	if (!d->src_col) {
+		if (d->context[0])
+			fprintf(f, "  (%s)\n", d->context);
 		return;
+	}
 	fprintf(f, "  %s\n  ", d->src);
 	/* Tabs stay tabs, so that the caret lines up under them. */
 	for (i = 0; i + 1 < d->src_col && d->src[i]; i++)
 		fputc(d->src[i] == '\t' ? '\t' : ' ', f);
 	fputs("^\n", f);
+	if (d->context[0])
+		fprintf(f, "  (%s)\n", d->context);
+}
+
+/* "included from b.conf:2, from a.conf:5" for a place in an include. */
+static void include_context(const struct parser *ps, struct policy_diag *d)
+{
+	const struct src_file *f;
+	size_t o = 0;
+
+	d->context[0] = '\0';
+	if (!ps->files)
+		return;
+	for (f = &ps->files[ps->cur]; f->parent_line && o < sizeof(d->context);
+	     f = &ps->files[f->parent])
+		o += snprintf(d->context + o, sizeof(d->context) - o,
+			      "%s %s:%u", o ? ", from" : "included from",
+			      ps->files[f->parent].name, f->parent_line);
 }
 
 static int parse_error(struct parser *ps, unsigned int col,
@@ -250,12 +298,25 @@ static int parse_error(struct parser *ps, unsigned int col,
 			     ps->lineno);
 	else
 		n = snprintf(d->msg, sizeof(d->msg), "%s: ", ps->name);
+	include_context(ps, d);
 	if (n >= sizeof(d->msg))
 		return -EINVAL;
 	va_start(ap, fmt);
 	vsnprintf(d->msg + n, sizeof(d->msg) - n, fmt, ap);
 	va_end(ap);
 	return -EINVAL;
+}
+
+/* "line 3" in the file @here, else "roles.d/a.conf:3". */
+static const char *line_ref(const struct parser *ps, char *buf, size_t size,
+			    unsigned int here, struct loc ref)
+{
+	if (ref.file == here)
+		snprintf(buf, size, "line %u", ref.line);
+	else
+		snprintf(buf, size, "%s:%u", ps->files[ref.file].name,
+			 ref.line);
+	return buf;
 }
 
 static int out_of_memory(struct parser *ps)
@@ -685,27 +746,149 @@ bad:
 			   quote(q, sizeof(q), t->s, t->n));
 }
 
-static int add_prefix(struct parser *ps, u32 role, const struct token *t)
+/* Add @p to @role, written at column @col of the current line. */
+static int store_prefix(struct parser *ps, u32 role,
+			const struct imgsec_prefix *p, unsigned int col)
 {
 	struct imgsec_role_desc *r = &ps->desc->roles[role];
+
+	if (ps->nprefixes >= IMGSEC_MAX_PREFIXES)
+		return parse_error(ps, col,
+				   "too many addresses and prefixes (at most %d in all roles)",
+				   IMGSEC_MAX_PREFIXES);
+	if (grow_prefixes(ps, role))
+		return out_of_memory(ps);
+	r->prefixes[r->nprefixes] = *p;
+	ps->prefix_loc[role][r->nprefixes] =
+		(struct loc){ ps->cur, ps->lineno, col };
+	r->nprefixes++;
+	ps->nprefixes++;
+	return 0;
+}
+
+static int add_prefix(struct parser *ps, u32 role, const struct token *t)
+{
 	struct imgsec_prefix p;
 	int err;
 
 	err = parse_address(ps, t, &p);
 	if (err)
 		return err;
-	if (ps->nprefixes >= IMGSEC_MAX_PREFIXES)
-		return parse_error(ps, t->col,
-				   "too many addresses and prefixes (at most %d in all roles)",
-				   IMGSEC_MAX_PREFIXES);
-	if (grow_prefixes(ps, role))
-		return out_of_memory(ps);
-	r->prefixes[r->nprefixes] = p;
-	ps->prefix_loc[role][r->nprefixes] = (struct loc){ ps->lineno, t->col };
-	r->nprefixes++;
-	ps->nprefixes++;
+	return store_prefix(ps, role, &p, t->col);
+}
+
+/* --- role self: this host's addresses ---------------------------------- */
+
+static int cmp_host_addr(const void *a, const void *b)
+{
+	const struct imgsec_prefix *x = a, *y = b;
+
+	if (x->family != y->family)
+		return x->family - y->family;
+	return memcmp(x->addr, y->addr, sizeof(x->addr));
+}
+
+/* @sa as a whole-address prefix; false for one role self leaves out. */
+static bool host_prefix(const struct sockaddr *sa, struct imgsec_prefix *p)
+{
+	static const u8 loop6[16] = { [15] = 1 };
+
+	memset(p, 0, sizeof(*p));
+	p->family = sa->sa_family;
+	if (sa->sa_family == AF_INET) {
+		memcpy(p->addr, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+		p->plen = 32;
+		return p->addr[0] != 127;
+	}
+	if (sa->sa_family != AF_INET6)
+		return false;
+	memcpy(p->addr, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+	p->plen = 128;
+	return memcmp(p->addr, loop6, 16) && !is_v4_mapped(p->addr);
+}
+
+/* Sort @v and drop repeats (one address on two interfaces); the count. */
+static u32 sort_unique(struct imgsec_prefix *v, u32 n)
+{
+	u32 i, o = 0;
+
+	if (!n)
+		return 0;
+	qsort(v, n, sizeof(*v), cmp_host_addr);
+	for (i = 1; i < n; i++)
+		if (cmp_host_addr(&v[o], &v[i]))
+			v[++o] = v[i];
+	return o + 1;
+}
+
+int policy_host_addrs(struct imgsec_prefix **out, u32 *n)
+{
+	struct ifaddrs *ifa, *i;
+	struct imgsec_prefix *v = NULL;
+	u32 cnt = 0, cap = 0;
+	void *nv;
+
+	*out = NULL;
+	*n = 0;
+	if (getifaddrs(&ifa))
+		return -errno;
+	for (i = ifa; i; i = i->ifa_next) {
+		if (!i->ifa_addr || (i->ifa_flags & IFF_LOOPBACK))
+			continue;
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 16;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				free(v);
+				freeifaddrs(ifa);
+				return -ENOMEM;
+			}
+			v = nv;
+		}
+		if (host_prefix(i->ifa_addr, &v[cnt]))
+			cnt++;
+	}
+	freeifaddrs(ifa);
+	*n = sort_unique(v, cnt);
+	*out = v;
 	return 0;
 }
+
+/* Role "self" for the rule being read at @t: made here, from the host. */
+static int builtin_self(struct parser *ps, const struct token *t)
+{
+	const struct policy_parse_opts *o = ps->opts;
+	struct imgsec_policy_desc *d = ps->desc;
+	struct imgsec_prefix *host = NULL;
+	const struct imgsec_prefix *a;
+	u32 n, i, role;
+	int err = 0;
+
+	if (d->nroles >= IMGSEC_MAX_ROLES)
+		return parse_error(ps, t->col, "too many roles (at most %d)",
+				   IMGSEC_MAX_ROLES);
+	if (o && o->fixed_self) {
+		a = o->self_addrs;
+		n = o->nself;
+	} else {
+		err = policy_host_addrs(&host, &n);
+		if (err == -ENOMEM)
+			return out_of_memory(ps);
+		if (err)
+			return parse_error(ps, t->col, "cannot list this host's addresses for role \"self\": %s",
+					   strerror(-err));
+		a = host;
+	}
+	role = d->nroles++;
+	strcpy(d->roles[role].name, "self");
+	ps->self_loc = (struct loc){ ps->cur, ps->lineno, t->col };
+	ps->role_loc[role] = ps->self_loc;
+	for (i = 0; i < n && !err; i++)
+		err = store_prefix(ps, role, &a[i], t->col);
+	free(host);
+	return err ? err : (int)role;
+}
+
 
 static int parse_role(struct parser *ps)
 {
@@ -717,13 +900,21 @@ static int parse_role(struct parser *ps)
 	if (t.type != TOK_WORD || !role_name_ok(t.s, t.n))
 		return bad_role_name(ps, &t, "a role name after \"role\"");
 	role = find_role(d, t.s, t.n);
+	if (role >= 0 && ps->self_loc.line && token_is(&t, "self")) {
+		char ref[300];
+
+		return parse_error(ps, t.col,
+				   "role \"self\" is built in, filled with this host's addresses on %s: a \"role self\" line must come before the first rule that uses self",
+				   line_ref(ps, ref, sizeof(ref), ps->cur,
+					    ps->self_loc));
+	}
 	if (role < 0) {
 		if (d->nroles >= IMGSEC_MAX_ROLES)
 			return parse_error(ps, t.col, "too many roles (at most %d)",
 					   IMGSEC_MAX_ROLES);
 		role = d->nroles++;
 		memcpy(d->roles[role].name, t.s, t.n);
-		ps->role_loc[role] = (struct loc){ ps->lineno, t.col };
+		ps->role_loc[role] = (struct loc){ ps->cur, ps->lineno, t.col };
 	}
 	for (;;) {
 		next_token(ps, &t);
@@ -751,8 +942,13 @@ static int rule_role(struct parser *ps, const char *what, u8 *index)
 	if (t.type != TOK_WORD || !role_name_ok(t.s, t.n))
 		return bad_role_name(ps, &t, what);
 	role = find_role(ps->desc, t.s, t.n);
-	if (role < 0)
+	if (role < 0 && !token_is(&t, "self"))
 		return unknown_role(ps, &t);
+	if (role < 0) {
+		role = builtin_self(ps, &t);
+		if (role < 0)
+			return role;
+	}
 	*index = role;
 	return 0;
 }
@@ -1086,8 +1282,283 @@ static int parse_rule(struct parser *ps, const struct token *kw)
 		err = parse_rule_tail(ps, rule);
 	if (err)
 		return err;
-	ps->rule_loc[d->nrules++] = (struct loc){ ps->lineno, kw->col };
+	ps->rule_loc[d->nrules++] = (struct loc){ ps->cur, ps->lineno, kw->col };
 	return 0;
+}
+
+/* --- include ----------------------------------------------------------- */
+
+static int parse_lines(struct parser *ps, const char *buf, size_t len);
+
+/* A word, or a quoted string with \", \\ and \xHH, into @out. */
+static int include_path(struct parser *ps, const struct token *t, char *out,
+			size_t size)
+{
+	char q[QUOTE_SIZE];
+	size_t i, o = 0, n;
+	int v;
+
+	if (t->type == TOK_WORD) {
+		if (t->n >= size)
+			return parse_error(ps, t->col, "path longer than %zu bytes",
+					   size - 1);
+		memcpy(out, t->s, t->n);
+		out[t->n] = '\0';
+		return 0;
+	}
+	if (t->type != TOK_STRING)
+		return parse_error(ps, t->col, "expected a file name after \"include\", got %s",
+				   describe(q, sizeof(q), t));
+	if (t->open)
+		return parse_error(ps, t->col, "file name has no closing '\"'");
+	n = t->n - 1;
+	for (i = 1; i < n; o++) {
+		v = (unsigned char)t->s[i];
+		if (v == '\\') {
+			v = unescape(t->s, n, &i);
+			if (v < 0)
+				return parse_error(ps, t->col + i,
+						   "invalid escape in the file name: use \\\", \\\\ or \\xHH (not \\x00)");
+		} else {
+			i++;
+		}
+		if (o + 1 >= size)
+			return parse_error(ps, t->col, "path longer than %zu bytes",
+					   size - 1);
+		out[o] = v;
+	}
+	out[o] = '\0';
+	if (!o)
+		return parse_error(ps, t->col, "empty file name after \"include\"");
+	return 0;
+}
+
+/* @dir/@path, or @path if absolute or @dir is ".". NULL if no memory. */
+static char *join_path(const char *dir, const char *path)
+{
+	char *s;
+
+	if (path[0] == '/' || !strcmp(dir, "."))
+		return strdup(path);
+	if (asprintf(&s, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/",
+		     path) < 0)
+		return NULL;
+	return s;
+}
+
+/* The directory of @path: "." if it has none. NULL if no memory. */
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return strdup(".");
+	if (slash == path)
+		return strdup("/");
+	return strndup(path, slash - path);
+}
+
+static bool has_wildcard(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] == '*' || s[i] == '?' || s[i] == '[')
+			return true;
+	return false;
+}
+
+/* Whether @st is a file being read now: @ps->cur or one that includes it. */
+static bool in_include_chain(const struct parser *ps, const struct stat *st)
+{
+	const struct src_file *f = &ps->files[ps->cur];
+
+	for (;;) {
+		if (f->has_id && f->dev == st->st_dev && f->ino == st->st_ino)
+			return true;
+		if (!f->parent_line)
+			return false;
+		f = &ps->files[f->parent];
+	}
+}
+
+static int add_file(struct parser *ps, struct src_file *sf)
+{
+	void *n;
+
+	if (ps->nfiles == ps->files_cap) {
+		unsigned int cap = ps->files_cap ? ps->files_cap * 2 : 4;
+
+		n = realloc(ps->files, cap * sizeof(*ps->files));
+		if (!n)
+			return -ENOMEM;
+		ps->files = n;
+		ps->files_cap = cap;
+	}
+	ps->files[ps->nfiles++] = *sf;
+	return 0;
+}
+
+static int read_all(FILE *f, char **buf, size_t *len);
+
+/* Open and read @path for the include at @col into @sf. */
+static int read_include(struct parser *ps, const char *path,
+			unsigned int col, struct src_file *sf)
+{
+	struct stat st;
+	char q[QUOTE_SIZE];
+	FILE *f = fopen(path, "r");
+	int err;
+
+	quote(q, sizeof(q), path, strlen(path));
+	if (!f)
+		return parse_error(ps, col, "cannot read %s: %s", q,
+				   strerror(errno));
+	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
+		fclose(f);
+		return parse_error(ps, col, "%s is not a file%s", q,
+				   S_ISDIR(st.st_mode) ?
+				   " (a directory: include DIR/*.conf)" : "");
+	}
+	if (in_include_chain(ps, &st)) {
+		fclose(f);
+		return parse_error(ps, col, "%s includes itself (an include loop)",
+				   q);
+	}
+	err = read_all(f, (char **)&sf->buf, &sf->len);
+	fclose(f);
+	if (err == -ENOMEM)
+		return out_of_memory(ps);
+	if (!err && ps->total + sf->len > POLICY_FILE_MAX)
+		err = -EFBIG;
+	if (err == -EFBIG) {
+		free((char *)sf->buf);
+		return parse_error(ps, col, "with %s the policy is larger than %d MiB",
+				   q, POLICY_FILE_MAX >> 20);
+	}
+	if (err)
+		return parse_error(ps, col, "cannot read %s: %s", q,
+				   strerror(-err));
+	sf->has_id = true;
+	sf->dev = st.st_dev;
+	sf->ino = st.st_ino;
+	return 0;
+}
+
+/* Read @path, included at @col of the current line, as if it were here. */
+static int include_one(struct parser *ps, const char *path, unsigned int col)
+{
+	struct parser saved = *ps;
+	struct src_file sf = { .owned = true };
+	int err;
+
+	if (ps->files[ps->cur].depth >= POLICY_INCLUDE_DEPTH)
+		return parse_error(ps, col, "includes nested more than %d deep",
+				   POLICY_INCLUDE_DEPTH);
+	err = read_include(ps, path, col, &sf);
+	if (err)
+		return err;
+	sf.name = strdup(path);
+	sf.dir = dir_of(path);
+	sf.parent = ps->cur;
+	sf.parent_line = ps->lineno;
+	sf.depth = ps->files[ps->cur].depth + 1;
+	if (!sf.name || !sf.dir || add_file(ps, &sf)) {
+		free(sf.name);
+		free(sf.dir);
+		free((char *)sf.buf);
+		return out_of_memory(ps);
+	}
+	ps->total += sf.len;
+	ps->cur = ps->nfiles - 1;
+	ps->name = sf.name;
+	ps->lineno = 0;
+	err = parse_lines(ps, sf.buf, sf.len);
+	if (err)
+		return err;	/* the error's place stays */
+	ps->cur = saved.cur;
+	ps->name = saved.name;
+	ps->line = saved.line;
+	ps->len = saved.len;
+	ps->pos = saved.pos;
+	ps->lineno = saved.lineno;
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every file @pattern matches, in strcmp() order; none is fine. */
+static int include_glob(struct parser *ps, const char *pattern,
+			unsigned int col)
+{
+	glob_t g;
+	size_t i;
+	int err = 0, ret;
+
+	ret = glob(pattern, GLOB_NOSORT | GLOB_MARK, NULL, &g);
+	if (ret == GLOB_NOMATCH)
+		return 0;
+	if (ret == GLOB_NOSPACE)
+		return out_of_memory(ps);
+	if (ret)
+		return parse_error(ps, col, "cannot read the directory of \"%s\"",
+				   pattern);
+	qsort(g.gl_pathv, g.gl_pathc, sizeof(*g.gl_pathv), cmp_str);
+	for (i = 0; i < g.gl_pathc && !err; i++) {
+		const char *p = g.gl_pathv[i];
+
+		if (p[strlen(p) - 1] != '/')	/* skip directories */
+			err = include_one(ps, p, col);
+	}
+	globfree(&g);
+	return err;
+}
+
+/* include PATH: a file, or DIR/PATTERN for the files that match it. */
+static int parse_include(struct parser *ps, const struct token *kw)
+{
+	const char *dir = ps->files[ps->cur].dir, *last;
+	char path[PATH_MAX], *full;
+	struct token t;
+	int err;
+
+	if (!dir)
+		return parse_error(ps, kw->col,
+				   "include works in a policy file, not here");
+	next_token(ps, &t);
+	err = include_path(ps, &t, path, sizeof(path));
+	if (!err)
+		err = expect_end(ps, "the file name");
+	if (err)
+		return err;
+	last = strrchr(path, '/');
+	last = last ? last + 1 : path;
+	if (has_wildcard(path, last - path))
+		return parse_error(ps, t.col,
+				   "a wildcard may only be in the last part of the path");
+	full = join_path(dir, path);
+	if (!full)
+		return out_of_memory(ps);
+	if (has_wildcard(last, strlen(last)))
+		err = include_glob(ps, full, t.col);
+	else
+		err = include_one(ps, full, t.col);
+	free(full);
+	return err;
+}
+
+/* A setting: only in the top file, once. */
+static int setting(struct parser *ps, const struct token *kw,
+		   unsigned int *where, const char *const choice[2], u8 *value)
+{
+	if (ps->files[ps->cur].parent_line)
+		return parse_error(ps, kw->col,
+				   "\"%.*s\" may only be set in the top file, %s, not in an included one",
+				   (int)kw->n, kw->s, ps->files[0].name);
+	return parse_setting(ps, kw, where, choice, value);
 }
 
 static const char *const mode_words[2] = { "enforce", "monitor" };
@@ -1095,7 +1566,7 @@ static const char *const action_words[2] = { "drop", "reject" };
 static const char *const placement_words[2] = { "host", "gateway" };
 
 static const char *const statements[] = {
-	"mode", "default", "placement", "role", "allow",
+	"mode", "default", "placement", "role", "allow", "include",
 };
 
 static int parse_statement(struct parser *ps)
@@ -1111,16 +1582,17 @@ static int parse_statement(struct parser *ps)
 		return parse_rule(ps, &t);
 	if (token_is(&t, "role"))
 		return parse_role(ps);
+	if (token_is(&t, "include"))
+		return parse_include(ps, &t);
 	if (token_is(&t, "mode"))
-		return parse_setting(ps, &t, &ps->mode_line, mode_words,
-				     &d->mode);
+		return setting(ps, &t, &ps->mode_line, mode_words, &d->mode);
 	if (token_is(&t, "default"))
-		return parse_setting(ps, &t, &ps->default_line, action_words,
-				     &d->default_action);
+		return setting(ps, &t, &ps->default_line, action_words,
+			       &d->default_action);
 	if (token_is(&t, "placement"))
-		return parse_setting(ps, &t, &ps->placement_line,
-				     placement_words, &d->placement);
-	return parse_error(ps, t.col, "expected mode, default, placement, role or allow, got %s%s",
+		return setting(ps, &t, &ps->placement_line, placement_words,
+			       &d->placement);
+	return parse_error(ps, t.col, "expected mode, default, placement, role, allow or include, got %s%s",
 			   describe(q, sizeof(q), &t),
 			   t.type != TOK_WORD ? "" :
 			   did_you_mean(hint, sizeof(hint), t.s, t.n, statements,
@@ -1172,19 +1644,46 @@ static int parse_lines(struct parser *ps, const char *buf, size_t len)
 	return 0;
 }
 
+/* Make @at the current place: its file, line and the text of that line. */
+static void set_place(struct parser *ps, struct loc at)
+{
+	const struct src_file *f = &ps->files[at.file];
+	const char *p = f->buf, *end = f->buf + f->len, *nl;
+	unsigned int n;
+
+	ps->cur = at.file;
+	ps->name = f->name;
+	ps->lineno = at.line;
+	ps->line = NULL;
+	ps->len = 0;
+	for (n = 1; at.line && p <= end; n++) {
+		nl = memchr(p, '\n', end - p);
+		if (n == at.line) {
+			ps->line = p;
+			ps->len = (nl ? nl : end) - p;
+			return;
+		}
+		if (!nl)
+			return;
+		p = nl + 1;
+	}
+}
+
 /* A verdict on one address: name it, and the same one written before. */
 static int prefix_error(struct parser *ps, const struct imgsec_policy_error *e,
 			unsigned int col)
 {
 	const struct imgsec_role_desc *r = &ps->desc->roles[e->role];
 	const struct imgsec_prefix *p = &r->prefixes[e->prefix];
+	char ref[300];
 	int i;
 
 	for (i = 0; i < e->prefix; i++)
 		if (!memcmp(&r->prefixes[i], p, sizeof(*p)))
-			return parse_error(ps, col, "%s \"%s\" (first on line %u)",
+			return parse_error(ps, col, "%s \"%s\" (first on %s)",
 					   e->msg, r->name,
-					   ps->prefix_loc[e->role][i].line);
+					   line_ref(ps, ref, sizeof(ref), ps->cur,
+						    ps->prefix_loc[e->role][i]));
 	return parse_error(ps, col, "%s \"%s\"", e->msg, r->name);
 }
 
@@ -1195,14 +1694,14 @@ static int validate(struct parser *ps)
 	struct imgsec_policy_error e = {
 		.msg = NULL, .role = -1, .prefix = -1, .rule = -1,
 	};
-	struct loc at = { 0, 0 };
+	struct loc at = { 0, 0, 0 };
 	int ret;
 
 	ret = imgsec_policy_validate(d, &e);
 	if (!ret)
 		return 0;
 	if (ret == -ENOMEM) {
-		ps->lineno = 0;
+		set_place(ps, at);
 		return out_of_memory(ps);
 	}
 	if (e.rule >= 0 && (u32)e.rule < d->nrules)
@@ -1212,7 +1711,7 @@ static int validate(struct parser *ps)
 		at = ps->prefix_loc[e.role][e.prefix];
 	else if (e.role >= 0 && (u32)e.role < d->nroles)
 		at = ps->role_loc[e.role];
-	ps->lineno = at.line;
+	set_place(ps, at);
 	if (e.rule < 0 && e.role >= 0 && e.prefix >= 0 && at.line)
 		return prefix_error(ps, &e, at.col);
 	return parse_error(ps, at.col, "%s", e.msg ? e.msg : "invalid policy");
@@ -1235,8 +1734,8 @@ static void warn(struct parser *ps, struct loc at, const char *fmt, ...)
 		return;
 	}
 	w = d->warnings[d->nwarnings++];
-	n = snprintf(w, POLICY_WARN_LEN, "%s:%u:%u: ", ps->name, at.line,
-		     at.col);
+	n = snprintf(w, POLICY_WARN_LEN, "%s:%u:%u: ", ps->files[at.file].name,
+		     at.line, at.col);
 	if (n < 0 || n >= POLICY_WARN_LEN)
 		return;
 	va_start(ap, fmt);
@@ -1300,6 +1799,7 @@ static void warn_nested_prefixes(struct parser *ps, u32 role, u32 *order)
 	const struct imgsec_role_desc *r = &ps->desc->roles[role];
 	char in[INET6_ADDRSTRLEN + 4], out[INET6_ADDRSTRLEN + 4];
 	u8 far[16], end[16];
+	char ref[300];
 	u32 i, wide = 0;
 
 	for (i = 0; i < r->nprefixes; i++)
@@ -1316,8 +1816,10 @@ static void warn_nested_prefixes(struct parser *ps, u32 role, u32 *order)
 			format_prefix(in, sizeof(in), p);
 			format_prefix(out, sizeof(out), w);
 			warn(ps, ps->prefix_loc[role][order[i]],
-			     "%s is inside %s (line %u) of role \"%s\"", in,
-			     out, ps->prefix_loc[role][order[wide]].line,
+			     "%s is inside %s (%s) of role \"%s\"", in, out,
+			     line_ref(ps, ref, sizeof(ref),
+				      ps->prefix_loc[role][order[i]].file,
+				      ps->prefix_loc[role][order[wide]]),
 			     r->name);
 			continue;
 		}
@@ -1350,6 +1852,7 @@ static int cmp_rule_key(const void *a, const void *b)
 static void warn_repeated_rules(struct parser *ps, struct rule_key *keys)
 {
 	const struct imgsec_policy_desc *d = ps->desc;
+	char ref[300];
 	u32 i;
 
 	for (i = 0; i < d->nrules; i++) {
@@ -1371,8 +1874,10 @@ static void warn_repeated_rules(struct parser *ps, struct rule_key *keys)
 		if (!memcmp(&keys[i].rule, &keys[i - 1].rule,
 			    sizeof(keys[i].rule)))
 			warn(ps, ps->rule_loc[keys[i].index],
-			     "the same rule as line %u",
-			     ps->rule_loc[keys[i - 1].index].line);
+			     "the same rule as %s",
+			     line_ref(ps, ref, sizeof(ref),
+				      ps->rule_loc[keys[i].index].file,
+				      ps->rule_loc[keys[i - 1].index]));
 }
 
 /* After a valid parse; a warning that cannot be computed is left out. */
@@ -1386,6 +1891,10 @@ static void find_warnings(struct parser *ps)
 	if (keys)
 		warn_repeated_rules(ps, keys);
 	free(keys);
+	i = ps->self_loc.line ? (u32)find_role(d, "self", 4) : 0;
+	if (ps->self_loc.line && !d->roles[i].nprefixes)
+		warn(ps, ps->self_loc,
+		     "role \"self\" is empty: this host has no addresses but loopback ones");
 	for (i = 0; i < d->nroles; i++) {
 		order = calloc(d->roles[i].nprefixes ?: 1, sizeof(*order));
 		if (order)
@@ -1401,11 +1910,46 @@ static void free_locations(struct parser *ps)
 	for (i = 0; i < IMGSEC_MAX_ROLES; i++)
 		free(ps->prefix_loc[i]);
 	free(ps->rule_loc);
+	for (i = 0; i < ps->nfiles; i++) {
+		free(ps->files[i].dir);
+		if (ps->files[i].owned) {
+			free(ps->files[i].name);
+			free((char *)ps->files[i].buf);
+		}
+	}
+	free(ps->files);
 }
 
-int policy_parse_buffer(const char *name, const char *buf, size_t len,
-			struct imgsec_policy_desc *out,
-			struct policy_diag *diag)
+/* The top file is files[0]: @dir for its includes, @st its identity. */
+static int start_parse(struct parser *ps, const char *name, const char *buf,
+		       size_t len, const char *dir, const struct stat *st)
+{
+	struct src_file top = {
+		.name = (char *)name, .buf = buf, .len = len,
+		.has_id = st != NULL,
+	};
+
+	if (dir) {
+		top.dir = strdup(dir);
+		if (!top.dir)
+			return -ENOMEM;
+	}
+	if (st) {
+		top.dev = st->st_dev;
+		top.ino = st->st_ino;
+	}
+	if (add_file(ps, &top)) {
+		free(top.dir);
+		return -ENOMEM;
+	}
+	ps->total = len;
+	return 0;
+}
+
+static int parse_top(const char *name, const char *buf, size_t len,
+		     const struct policy_parse_opts *opts, const char *dir,
+		     const struct stat *st, struct imgsec_policy_desc *out,
+		     struct policy_diag *diag)
 {
 	struct parser *ps;
 	int err;
@@ -1413,7 +1957,8 @@ int policy_parse_buffer(const char *name, const char *buf, size_t len,
 	memset(out, 0, sizeof(*out));
 	memset(diag, 0, sizeof(*diag));
 	ps = calloc(1, sizeof(*ps));
-	if (!ps) {
+	if (!ps || start_parse(ps, name, buf, len, dir, st)) {
+		free(ps);
 		snprintf(diag->msg, sizeof(diag->msg), "%s: out of memory",
 			 name);
 		return -ENOMEM;
@@ -1421,6 +1966,7 @@ int policy_parse_buffer(const char *name, const char *buf, size_t len,
 	ps->name = name;
 	ps->diag = diag;
 	ps->desc = out;
+	ps->opts = opts;
 	err = parse_lines(ps, buf, len);
 	if (!err)
 		err = validate(ps);
@@ -1431,6 +1977,22 @@ int policy_parse_buffer(const char *name, const char *buf, size_t len,
 	if (err)
 		imgsec_policy_desc_release(out);
 	return err;
+}
+
+int policy_parse_buffer_opts(const char *name, const char *buf, size_t len,
+			     const struct policy_parse_opts *opts,
+			     struct imgsec_policy_desc *out,
+			     struct policy_diag *diag)
+{
+	return parse_top(name, buf, len, opts, opts ? opts->include_dir : NULL,
+			 NULL, out, diag);
+}
+
+int policy_parse_buffer(const char *name, const char *buf, size_t len,
+			struct imgsec_policy_desc *out,
+			struct policy_diag *diag)
+{
+	return policy_parse_buffer_opts(name, buf, len, NULL, out, diag);
 }
 
 /* All of @f, up to POLICY_FILE_MAX bytes, into a malloc'ed buffer. */
@@ -1470,10 +2032,20 @@ static int read_all(FILE *f, char **buf, size_t *len)
 int policy_parse_file(const char *path, struct imgsec_policy_desc *out,
 		      struct policy_diag *diag)
 {
+	return policy_parse_file_opts(path, NULL, out, diag);
+}
+
+int policy_parse_file_opts(const char *path,
+			   const struct policy_parse_opts *opts,
+			   struct imgsec_policy_desc *out,
+			   struct policy_diag *diag)
+{
 	bool is_stdin = !strcmp(path, "-");
 	const char *name = is_stdin ? "<stdin>" : path;
 	FILE *f = is_stdin ? stdin : fopen(path, "r");
-	char *buf = NULL;
+	char *buf = NULL, *dir;
+	struct stat st;
+	bool have_st;
 	size_t len = 0;
 	int err;
 
@@ -1485,6 +2057,7 @@ int policy_parse_file(const char *path, struct imgsec_policy_desc *out,
 			 strerror(-err));
 		return err;
 	}
+	have_st = !is_stdin && !fstat(fileno(f), &st);
 	err = read_all(f, &buf, &len);
 	if (!is_stdin)
 		fclose(f);
@@ -1498,7 +2071,15 @@ int policy_parse_file(const char *path, struct imgsec_policy_desc *out,
 			 strerror(-err));
 		return err;
 	}
-	err = policy_parse_buffer(name, buf, len, out, diag);
+	dir = is_stdin ? strdup(".") : dir_of(path);
+	if (!dir) {
+		free(buf);
+		snprintf(diag->msg, sizeof(diag->msg), "%s: out of memory", name);
+		return -ENOMEM;
+	}
+	err = parse_top(name, buf, len, opts, dir, have_st ? &st : NULL, out,
+			diag);
+	free(dir);
 	free(buf);
 	return err;
 }

@@ -19,8 +19,10 @@
 
 /* Longest line, in bytes, not counting its newline. */
 #define POLICY_LINE_MAX		4096
-/* Largest file policy_parse_file() reads. */
+/* Largest file policy_parse_file() reads: a file and all it includes. */
 #define POLICY_FILE_MAX		(16 << 20)
+/* Files included in files included in... the top file, at most. */
+#define POLICY_INCLUDE_DEPTH	8
 
 /* Bytes of the offending line a diagnostic shows, around its column. */
 #define POLICY_SRC_MAX		100
@@ -48,6 +50,32 @@ struct policy_diag {
 	char warnings[POLICY_WARN_MAX][POLICY_WARN_LEN];
 	unsigned int nwarnings;
 	unsigned int more_warnings;
+	/*
+	 * An error in an included file: which include lines led there,
+	 * "included from roles.d/a.conf:2, from imgsec.conf:5"; else "".
+	 */
+	char context[256];
+};
+
+/*
+ * How to parse. Zeroed (or a NULL pointer), the defaults of
+ * policy_parse_buffer(): "include" is an error and the built-in role
+ * "self" holds this host's addresses.
+ */
+struct policy_parse_opts {
+	/*
+	 * policy_parse_buffer_opts(): the directory that relative include
+	 * paths of the top file start from ("." for the current one), or
+	 * NULL for no includes. The _file functions set it themselves.
+	 */
+	const char *include_dir;
+	/*
+	 * Role "self" holds @self_addrs[0..@nself) (host addresses, /32 or
+	 * /128) instead of what getifaddrs() says: for tests and fuzzing.
+	 */
+	bool fixed_self;
+	const struct imgsec_prefix *self_addrs;
+	u32 nself;
 };
 
 /* @d's message, then its line and a caret under its column, if any. */
@@ -68,6 +96,28 @@ int policy_parse_buffer(const char *name, const char *buf, size_t len,
 /* The same for a file; @path "-" reads standard input. */
 int policy_parse_file(const char *path, struct imgsec_policy_desc *out,
 		      struct policy_diag *diag);
+
+/*
+ * The same with options (@opts may be NULL). A file's includes are
+ * relative to its directory; those of standard input ("-"), to the
+ * current directory.
+ */
+int policy_parse_buffer_opts(const char *name, const char *buf, size_t len,
+			     const struct policy_parse_opts *opts,
+			     struct imgsec_policy_desc *out,
+			     struct policy_diag *diag);
+int policy_parse_file_opts(const char *path,
+			   const struct policy_parse_opts *opts,
+			   struct imgsec_policy_desc *out,
+			   struct policy_diag *diag);
+
+/*
+ * This host's addresses, as role "self" gets them: every IPv4 and IPv6
+ * address of every interface but loopback ones, IPv6 link-local included,
+ * each as a /32 or /128, sorted, no repeats. Returns 0 with @out
+ * malloc'ed (NULL if none), or a negative errno.
+ */
+int policy_host_addrs(struct imgsec_prefix **out, u32 *n);
 
 /*
  * Write @p in canonical form: mode, default, placement, the roles in order
