@@ -20,13 +20,14 @@ struct cmd_info {
 static const struct cmd_info commands[] = {
 	{ "status",	CTL_CMD_STATUS,		true,	false },
 	{ "set-policy",	CTL_CMD_SET_POLICY,	false,	true },
-	{ "check",	CTL_CMD_CHECK,		false,	true },
+	{ "check",	CTL_CMD_CHECK,		true,	true },
 	{ "show",	CTL_CMD_SHOW,		true,	false },
 	{ "stats",	CTL_CMD_STATS,		true,	false },
 	{ "monitor",	CTL_CMD_MONITOR,	true,	false },
 	{ "flush",	CTL_CMD_FLUSH,		false,	false },
 	{ "confirm",	CTL_CMD_CONFIRM,	false,	false },
 	{ "rpc",	CTL_CMD_RPC,		true,	false },
+	{ "diff",	CTL_CMD_DIFF,		false,	true },
 };
 
 static const struct {
@@ -185,6 +186,10 @@ static int parse_option(const struct cmd_info *ci, int argc,
 		a->force = true;
 		goto flag;
 	}
+	if (ci->cmd == CTL_CMD_CHECK && !strcmp(name, "--print")) {
+		a->print = true;
+		goto flag;
+	}
 
 	if (!((ci->cmd == CTL_CMD_SET_POLICY && !strcmp(name, "--confirm")) ||
 	      (ci->cmd == CTL_CMD_RPC && (!strcmp(name, "--timeout") ||
@@ -297,6 +302,9 @@ int ctl_parse_args(int argc, char *const argv[], struct ctl_args *a,
 	if (a->json && !ci->json)
 		return usage(err, errlen, "%s: no JSON output (-j, --json)",
 			     ci->name);
+	if (a->json && a->print)
+		return usage(err, errlen,
+			     "check: --print and --json do not go together");
 	if (ci->file && !a->file)
 		return usage(err, errlen,
 			     "%s: missing FILE (use - for standard input)",

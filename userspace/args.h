@@ -32,6 +32,7 @@ enum ctl_cmd {
 	CTL_CMD_FLUSH,
 	CTL_CMD_CONFIRM,
 	CTL_CMD_RPC,
+	CTL_CMD_DIFF,
 	__CTL_CMD_COUNT
 };
 
@@ -40,8 +41,9 @@ struct ctl_args {
 	bool help;		/* print the help of cmd (or the global one) */
 	bool version;
 	bool json;
-	const char *file;	/* set-policy, check: a path or "-" */
+	const char *file;	/* set-policy, check, diff: a path or "-" */
 	bool force;		/* set-policy: even if it may lock us out */
+	bool print;		/* check: print the canonical form */
 	bool has_confirm;
 	uint32_t confirm_secs;	/* 1..IMGSEC_MAX_CONFIRM_SECS */
 	bool has_timeout;

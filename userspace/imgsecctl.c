@@ -13,7 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <linux/genetlink.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 
 #include "args.h"
 #include "genl.h"
@@ -35,7 +38,8 @@ static const char usage_text[] =
 	"  status [--json]                  module, namespaces, policy, pending revert\n"
 	"  set-policy [--confirm SECS] [--force] FILE\n"
 	"                                   apply the policy in FILE (- for stdin)\n"
-	"  check FILE                       parse and validate FILE only\n"
+	"  check [--print|--json] FILE      parse and validate FILE only\n"
+	"  diff FILE                        exit 1 and show how the loaded policy differs\n"
 	"  show [--json]                    the active policy, in the file format\n"
 	"  stats [--json]                   hook, rpc helper and per-rule counters\n"
 	"  monitor [--json]                 print drops and expectations as they happen\n"
@@ -65,10 +69,12 @@ static const char *const cmd_help[__CTL_CMD_COUNT] = {
 	"from the peer of this SSH session to this host's SSH port, is\n"
 	"refused unless --force is given.\n",
 	[CTL_CMD_CHECK] =
-	"Usage: imgsecctl check FILE\n"
+	"Usage: imgsecctl check [--print|--json] FILE\n"
 	"Parse and validate FILE (- for standard input) without the kernel.\n"
 	"Exit status 0 if it is a valid policy, 3 if not. Warns about what\n"
-	"set-policy would refuse without --force.\n",
+	"set-policy would refuse without --force. --print writes the policy\n"
+	"in canonical form (what 'show' prints once it is loaded); --json\n"
+	"the verdict, error, warnings and lockouts as one JSON document.\n",
 	[CTL_CMD_SHOW] =
 	"Usage: imgsecctl show [--json]\n"
 	"Print the active policy in the policy file format (it can be given\n"
@@ -90,6 +96,12 @@ static const char *const cmd_help[__CTL_CMD_COUNT] = {
 	[CTL_CMD_CONFIRM] =
 	"Usage: imgsecctl confirm\n"
 	"Keep the policy set with 'set-policy --confirm'; it is not reverted.\n",
+	[CTL_CMD_DIFF] =
+	"Usage: imgsecctl diff FILE\n"
+	"Compare the loaded policy with FILE (- for standard input): exit 0\n"
+	"if they are the same policy, 1 if not, with a unified diff of their\n"
+	"canonical forms (- loaded, + FILE). For drift detection from cron\n"
+	"or configuration management.\n",
 	[CTL_CMD_RPC] =
 	"Usage: imgsecctl rpc [--json] [--timeout SECONDS] [--programs LIST]\n"
 	"Without --timeout or --programs, show the imgsec-rpc helper's\n"
@@ -278,20 +290,168 @@ static int cmd_status(const struct ctl_args *a)
 	return ret;
 }
 
+/* check --json: the verdict, warnings and lockouts as one document. */
+static int check_json(const char *file)
+{
+	struct imgsec_policy_desc p;
+	struct lockout_report lr;
+	struct policy_diag diag;
+	char ssh[128];
+	int ret;
+
+	memset(&diag, 0, sizeof(diag));
+	ret = policy_parse_file(file, &p, &diag);
+	if (ret == -ENOMEM) {
+		error("check: out of memory");
+		return CTL_EXIT_FAILED;
+	}
+	if (ret) {
+		if (!diag.msg[0])
+			snprintf(diag.msg, sizeof(diag.msg), "%s: %s", file,
+				 strerror(-ret));
+		output_check_json(stdout, file, NULL, &diag, NULL);
+		return CTL_EXIT_INVALID;
+	}
+	if (lockout_check(&p, lockout_ssh_connection(ssh, sizeof(ssh)), &lr)) {
+		imgsec_policy_desc_release(&p);
+		error("check: out of memory");
+		return CTL_EXIT_FAILED;
+	}
+	output_check_json(stdout, file, &p, &diag, &lr);
+	imgsec_policy_desc_release(&p);
+	return CTL_EXIT_OK;
+}
+
 static int cmd_check(const struct ctl_args *a)
 {
 	struct imgsec_policy_desc p;
 	int ret;
 
+	if (a->json)
+		return check_json(a->file);
 	ret = load_policy("check", a->file, &p);
 	if (ret)
 		return ret;
 	check_lockout("check", &p, "warning: ");
-	printf("%s: valid policy: ",
-	       strcmp(a->file, "-") ? a->file : "<stdin>");
-	print_size(&p);
+	if (a->print) {
+		ret = policy_print(stdout, &p) ? CTL_EXIT_FAILED : CTL_EXIT_OK;
+	} else {
+		printf("%s: valid policy: ",
+		       strcmp(a->file, "-") ? a->file : "<stdin>");
+		print_size(&p);
+	}
 	imgsec_policy_desc_release(&p);
-	return CTL_EXIT_OK;
+	return ret;
+}
+
+/* @p in canonical form, in memory (malloc'ed), or NULL. */
+static char *policy_text(const struct imgsec_policy_desc *p)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int ret;
+
+	if (!f)
+		return NULL;
+	ret = p ? policy_print(f, p) : 0;
+	if (fclose(f) || ret) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/* A memfd holding @text, for diff(1) to read as /proc/self/fd/N. */
+static int text_fd(const char *name, const char *text)
+{
+	size_t len = strlen(text), off = 0;
+	ssize_t n;
+	int fd = memfd_create(name, 0);
+
+	while (fd >= 0 && off < len) {
+		n = write(fd, text + off, len - off);
+		if (n <= 0) {
+			close(fd);
+			return -1;
+		}
+		off += n;
+	}
+	return fd;
+}
+
+/*
+ * "diff -u" of the loaded policy's canonical text against the file's, by
+ * diff(1) (Essential in Debian); without it, only that they differ.
+ */
+static void print_differences(const char *file, const char *loaded,
+			      const char *wanted)
+{
+	char a[32], b[32];
+	int fa = text_fd("loaded", loaded), fb = text_fd("file", wanted);
+	int status = -1;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fa >= 0 && fb >= 0 ? fork() : -1;
+	if (pid == 0) {
+		snprintf(a, sizeof(a), "/proc/self/fd/%d", fa);
+		snprintf(b, sizeof(b), "/proc/self/fd/%d", fb);
+		execlp("diff", "diff", "-u", "-L", "loaded policy", "-L", file,
+		       a, b, (char *)NULL);
+		_exit(127);
+	}
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 1)
+		printf("the loaded policy differs from %s (no diff(1) to show how)\n",
+		       file);
+	if (fa >= 0)
+		close(fa);
+	if (fb >= 0)
+		close(fb);
+}
+
+/* Exit 0 if the loaded policy is the file's, 1 (and how) if not. */
+static int cmd_diff(const struct ctl_args *a)
+{
+	struct imgsec_policy_desc p;
+	char *loaded = NULL, *wanted = NULL;
+	struct policy_dump d;
+	struct genl g;
+	int ret;
+
+	ret = load_policy("diff", a->file, &p);
+	if (ret)
+		return ret;
+	ret = open_module(&g, "diff");
+	if (ret) {
+		imgsec_policy_desc_release(&p);
+		return ret;
+	}
+	policy_dump_init(&d);
+	ret = fetch_policy(&g, &d, "diff");
+	if (ret || (d.active && policy_desc_equal(&d.desc, &p)))
+		goto out;
+	loaded = policy_text(d.active ? &d.desc : NULL);
+	wanted = policy_text(&p);
+	if (!loaded || !wanted) {
+		error("diff: out of memory");
+		ret = CTL_EXIT_FAILED;
+		goto out;
+	}
+	if (!d.active)
+		printf("no policy is loaded: all traffic passes\n");
+	print_differences(strcmp(a->file, "-") ? a->file : "<stdin>", loaded,
+			  wanted);
+	ret = CTL_EXIT_FAILED;
+out:
+	free(loaded);
+	free(wanted);
+	policy_dump_release(&d);
+	genl_close(&g);
+	imgsec_policy_desc_release(&p);
+	return ret;
 }
 
 static int cmd_set_policy(const struct ctl_args *a)
@@ -734,6 +894,7 @@ static int (*const run_cmd[__CTL_CMD_COUNT])(const struct ctl_args *) = {
 	[CTL_CMD_FLUSH] = cmd_flush,
 	[CTL_CMD_CONFIRM] = cmd_confirm,
 	[CTL_CMD_RPC] = cmd_rpc,
+	[CTL_CMD_DIFF] = cmd_diff,
 };
 
 int main(int argc, char **argv)

@@ -8,11 +8,13 @@
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 
 #include "args.h"
+#include "lockout.h"
 #include "output.h"
 #include "policy_file.h"
 
@@ -294,6 +296,61 @@ static void j_rule(struct json *j, const struct imgsec_policy_desc *p,
 	j_u64(j, "packets", cnt ? cnt->packets : 0);
 	j_u64(j, "bytes", cnt ? cnt->bytes : 0);
 	j_close(j, '}');
+}
+
+/* Each line of what lockout_print() says, as a string of array @key. */
+static void j_lockouts(struct json *j, const struct lockout_report *lr)
+{
+	char *text = NULL, *line, *save;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+
+	j_open(j, "lockouts", '[');
+	if (m) {
+		lockout_print(m, lr, "");
+		fclose(m);
+		for (line = strtok_r(text, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save))
+			j_str(j, NULL, line);
+	}
+	free(text);
+	j_close(j, ']');
+}
+
+void output_check_json(FILE *f, const char *file,
+		       const struct imgsec_policy_desc *p,
+		       const struct policy_diag *diag,
+		       const struct lockout_report *lr)
+{
+	struct json j;
+	unsigned int i;
+	uint64_t n = 0;
+
+	j_begin(&j, f);
+	j_str(&j, "file", strcmp(file, "-") ? file : "<stdin>");
+	j_bool(&j, "valid", p);
+	if (!p) {
+		j_open(&j, "error", '{');
+		j_str(&j, "message", diag->msg);
+		j_u64(&j, "line", diag->line);
+		j_u64(&j, "column", diag->col);
+		j_close(&j, '}');
+		j_finish(&j);
+		return;
+	}
+	for (i = 0; i < p->nroles; i++)
+		n += p->roles[i].nprefixes;
+	j_u64(&j, "roles", p->nroles);
+	j_u64(&j, "addresses", n);
+	j_u64(&j, "rules", p->nrules);
+	j_open(&j, "warnings", '[');
+	for (i = 0; i < diag->nwarnings && i < POLICY_WARN_MAX; i++)
+		j_str(&j, NULL, diag->warnings[i]);
+	j_close(&j, ']');
+	j_u64(&j, "more_warnings", diag->more_warnings);
+	if (lr)
+		j_lockouts(&j, lr);
+	j_finish(&j);
 }
 
 void output_policy_json(FILE *f, const struct policy_dump *d)

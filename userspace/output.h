@@ -21,6 +21,19 @@ void format_prefix(const struct imgsec_prefix *p, char *buf, size_t len);
 void format_port_range(const struct imgsec_port_range *r, char *buf,
 		       size_t len);
 
+struct lockout_report;
+struct policy_diag;
+
+/*
+ * check --json: {"file", "valid", then "roles", "addresses", "rules",
+ * "warnings" and "lockouts" for a valid policy (@p), or "error" with its
+ * "message", "line" and "column" (@p NULL).
+ */
+void output_check_json(FILE *f, const char *file,
+		       const struct imgsec_policy_desc *p,
+		       const struct policy_diag *diag,
+		       const struct lockout_report *lr);
+
 /* @family_version: the genl family version the kernel announced. */
 void output_status(FILE *f, const struct imgsec_status *st,
 		   uint32_t family_version, bool json);

@@ -281,6 +281,34 @@ test_lockout() {
 		sh -c "$IP netns exec gcems imgsecctl check /tmp/norule.conf >/tmp/lock.out 2>&1 && grep -q '^warning: the policy has no rule' /tmp/lock.out"
 }
 
+# Drift detection: diff says whether the loaded policy is the file's, and
+# how not; check --print is the canonical form show prints once loaded.
+test_diff() {
+	local rc
+	must ctl set-policy "$CONF"
+	ctl diff "$CONF" >/tmp/diff.out 2>&1
+	rc=$?
+	check "diff: the loaded file is no drift (exit $rc, no output)" \
+		sh -c "test $rc = 0 && ! test -s /tmp/diff.out"
+	grep -v '"Telnet: IMG debug access"' "$CONF" >/tmp/drift.conf
+	ctl diff /tmp/drift.conf >/tmp/diff.out 2>&1
+	rc=$?
+	check "diff: a rule gone from the file is drift (exit $rc)" test $rc = 1
+	check "diff: ... shown as a removed line of a unified diff" \
+		sh -c "grep -q '^--- loaded policy' /tmp/diff.out && grep -q '^-allow gcems -> img .*tcp 23 .*Telnet' /tmp/diff.out && ! grep -q '^+allow' /tmp/diff.out"
+	check "check --print is what show prints once loaded" \
+		sh -c "$IP netns exec gcems imgsecctl check --print $CONF >/tmp/print.out && $IP netns exec gcems imgsecctl show | cmp -s - /tmp/print.out"
+	must ctl flush
+	ctl diff "$CONF" >/tmp/diff.out 2>&1
+	rc=$?
+	check "diff: no policy loaded is drift, said so (exit $rc)" \
+		sh -c "test $rc = 1 && grep -q 'no policy is loaded' /tmp/diff.out && grep -q '^+allow' /tmp/diff.out"
+	ctl diff /tmp/nonexistent.conf >/dev/null 2>&1
+	rc=$?
+	check "diff: a file that cannot be read is exit 3 (got $rc)" test $rc = 3
+	must ctl set-policy "$CONF"
+}
+
 # As the unprivileged user nobody, in gcems.
 as_nobody() { run_in gcems setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 
@@ -340,6 +368,7 @@ test_icmp
 test_monitor
 test_bad_input
 test_lockout
+test_diff
 test_non_admin
 test_confirm
 test_flush

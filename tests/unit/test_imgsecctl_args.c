@@ -66,6 +66,10 @@ static const struct ok_case ok_cases[] = {
 	{ "--json stats", CTL_CMD_STATS, false, false, true, NULL },
 	{ "help help", CTL_CMD_NONE, true, false, false, NULL },
 	{ "-j check --help", CTL_CMD_CHECK, true, false, true, NULL },
+	{ "check --json p.conf", CTL_CMD_CHECK, false, false, true, "p.conf" },
+	{ "-j check -", CTL_CMD_CHECK, false, false, true, "-" },
+	{ "diff /etc/imgsec/imgsec.conf", CTL_CMD_DIFF, false, false, false,
+	  "/etc/imgsec/imgsec.conf" },
 };
 
 static void test_ok_cases(void)
@@ -116,6 +120,10 @@ static void test_confirm(void)
 		 CTL_EXIT_OK);
 	CHECK(a.confirm_secs == 1 && !strcmp(a.file, "-"), "confirm 1 -");
 	CHECK(!a.force, "no --force unless given");
+
+	CHECK_EQ(parse("check --print p.conf", &a, err, sizeof(err)),
+		 CTL_EXIT_OK);
+	CHECK(a.print && a.cmd == CTL_CMD_CHECK, "check --print");
 
 	CHECK_EQ(parse("set-policy --force --confirm 5 p.conf", &a, err,
 		       sizeof(err)), CTL_EXIT_OK);
@@ -190,7 +198,14 @@ static const struct bad_case bad_cases[] = {
 	{ "set-policy", "set-policy: missing FILE (use - for standard input)" },
 	{ "check", "check: missing FILE (use - for standard input)" },
 	{ "check a b", "check: unexpected argument 'b'" },
-	{ "check --json a", "check: unknown option '--json'" },
+	{ "check --print --json a",
+	  "check: --print and --json do not go together" },
+	{ "-j check --print a",
+	  "check: --print and --json do not go together" },
+	{ "diff", "diff: missing FILE (use - for standard input)" },
+	{ "diff --json a", "diff: unknown option '--json'" },
+	{ "diff a b", "diff: unexpected argument 'b'" },
+	{ "set-policy --print a", "set-policy: unknown option '--print'" },
 	{ "set-policy --json a", "set-policy: unknown option '--json'" },
 	{ "set-policy a --confirm",
 	  "set-policy: --confirm needs a value" },
@@ -244,7 +259,6 @@ static const struct bad_case bad_cases[] = {
 	  "rpc: --programs: unknown program 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' (use a number or mount, nfs, nlockmgr, status, nfs_acl, rquotad)" },
 	{ "rpc 5", "rpc: unexpected argument '5'" },
 	{ "monitor --follow", "monitor: unknown option '--follow'" },
-	{ "-j check p.conf", "check: no JSON output (-j, --json)" },
 	{ "--json flush", "flush: no JSON output (-j, --json)" },
 	{ "help help status", "help: unexpected argument 'status'" },
 	{ "stats --aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",

@@ -1,4 +1,4 @@
-// sources: userspace/output.c userspace/args.c userspace/policy_file.c userspace/policy_print.c module/policy_desc.c
+// sources: userspace/output.c userspace/args.c userspace/lockout.c userspace/policy_file.c userspace/policy_print.c module/classify.c module/policy_desc.c
 // SPDX-License-Identifier: GPL-2.0
 /*
  * imgsecctl's output (userspace/output.c): JSON string escaping, and the
@@ -10,7 +10,9 @@
 #include <time.h>
 
 #include "test.h"
+#include "../../userspace/lockout.h"
 #include "../../userspace/output.h"
+#include "../../userspace/policy_file.h"
 
 static char *out;
 static size_t outlen;
@@ -353,6 +355,37 @@ static void test_show_json(void)
 	CHECK_OUT("{\"generation\":null,\"policy\":null}\n");
 }
 
+/* check --json: a valid policy with a warning and both lockouts, then an error. */
+static void test_check_json(void)
+{
+	static const char text[] =
+		"role a 10.0.0.1\nrole a 10.0.0.0/24\nrole b 10.0.0.2\n";
+	struct imgsec_policy_desc p;
+	struct lockout_report lr;
+	struct policy_diag diag;
+	FILE *f;
+
+	memset(&diag, 0, sizeof(diag));
+	REQUIRE(policy_parse_buffer("t.conf", text, strlen(text), &p,
+				    &diag) == 0, "%s", diag.msg);
+	CHECK_EQ(lockout_check(&p, "10.9.9.9 1 10.0.0.2 22", &lr), 0);
+	f = open_out();
+	output_check_json(f, "t.conf", &p, &diag, &lr);
+	fclose(f);
+	CHECK_OUT("{\"file\":\"t.conf\",\"valid\":true,\"roles\":2,\"addresses\":3,\"rules\":0,"
+		  "\"warnings\":[\"t.conf:1:8: 10.0.0.1 is inside 10.0.0.0/24 (line 2) of role \\\"a\\\"\"],\"more_warnings\":0,"
+		  "\"lockouts\":[\"the policy has no rule: in enforce mode it drops every new connection, SSH included\","
+		  "\"the policy drops new SSH connections from 10.9.9.9, the peer of this session (SSH_CONNECTION), to 10.0.0.2 port 22: put 10.9.9.9 in a role and allow it to 10.0.0.2 port 22\"]}\n");
+	imgsec_policy_desc_release(&p);
+
+	REQUIRE(policy_parse_buffer("t.conf", "mode x\n", 7, &p, &diag) != 0,
+		"accepted");
+	f = open_out();
+	output_check_json(f, "-", NULL, &diag, NULL);
+	fclose(f);
+	CHECK_OUT("{\"file\":\"<stdin>\",\"valid\":false,\"error\":{\"message\":\"t.conf:1:6: expected \\\"enforce\\\" or \\\"monitor\\\" after \\\"mode\\\", got \\\"x\\\"\",\"line\":1,\"column\":6}}\n");
+}
+
 static void test_stats(void)
 {
 	struct imgsec_stats s;
@@ -429,6 +462,7 @@ int main(void)
 	RUN(test_monitor_notes);
 	RUN(test_status);
 	RUN(test_show_json);
+	RUN(test_check_json);
 	RUN(test_stats);
 	RUN(test_rpc);
 	free(out);
