@@ -1414,7 +1414,13 @@ static int read_include(struct parser *ps, const char *path,
 	if (!f)
 		return parse_error(ps, col, "cannot read %s: %s", q,
 				   strerror(errno));
-	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
+	if (fstat(fileno(f), &st)) {
+		err = errno;
+		fclose(f);
+		return parse_error(ps, col, "cannot read %s: %s", q,
+				   strerror(err));
+	}
+	if (!S_ISREG(st.st_mode)) {
 		fclose(f);
 		return parse_error(ps, col, "%s is not a file%s", q,
 				   S_ISDIR(st.st_mode) ?
