@@ -90,15 +90,16 @@ struct rules_scratch {
 	u64 *bits;		/* interval starts of one group */
 };
 
-static int proto_slot(u8 proto)
+/* A packet's group; @family 0 for a rule's, which holds either family. */
+static int proto_slot(u8 proto, u8 family)
 {
 	if (proto == IPPROTO_TCP)
 		return 0;
 	if (proto == IPPROTO_UDP)
 		return 1;
-	if (proto == IPPROTO_ICMP)
+	if (proto == IPPROTO_ICMP && family != 6)
 		return 2;
-	if (proto == IPPROTO_ICMPV6)
+	if (proto == IPPROTO_ICMPV6 && family != 4)
 		return 3;
 	return -1;
 }
@@ -261,7 +262,8 @@ static u32 group_index(const struct imgsec_classifier *c, int proto,
 static u32 rule_group_index(const struct imgsec_classifier *c,
 			    const struct imgsec_rule_desc *rule)
 {
-	return group_index(c, proto_slot(rule->proto), rule->from, rule->to);
+	return group_index(c, proto_slot(rule->proto, 0), rule->from,
+			   rule->to);
 }
 
 /*
@@ -470,7 +472,7 @@ static u32 group_lookup(const struct imgsec_classifier *c,
 int imgsec_classify(const struct imgsec_classifier *c, u8 family,
 		    const u8 *saddr, const u8 *daddr, u8 proto, u16 dport)
 {
-	int p = proto_slot(proto);
+	int p = proto_slot(proto, family);
 	const struct addr_map *m;
 	u64 src, dst, to;
 	u32 from, best = RULE_NONE, g;

@@ -15,6 +15,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
+#include <linux/tcp.h>
 #include <net/ipv6.h>
 #include <net/ndisc.h>
 #include <net/netfilter/ipv4/nf_reject.h>
@@ -41,13 +42,29 @@ static void imgsec_read_icmp_type(const struct sk_buff *skb,
 	pkt->has_ports = true;
 }
 
+/*
+ * A TCP segment other than a connection's first SYN: conntrack, loose by
+ * default, picks such a connection up in the middle (one open before the
+ * first policy), with this packet's direction as the original one.
+ */
+static void imgsec_read_tcp_flags(const struct sk_buff *skb,
+				  unsigned int thoff, struct imgsec_pkt *pkt)
+{
+	const struct tcphdr *th;
+	struct tcphdr _th;
+
+	th = skb_header_pointer(skb, thoff, sizeof(_th), &_th);
+	pkt->tcp_midstream = th && (!th->syn || th->ack);
+}
+
 static void imgsec_read_ports(const struct sk_buff *skb, unsigned int thoff,
 			      struct imgsec_pkt *pkt)
 {
 	__be16 _ports[2];
 	const __be16 *ports;
 
-	if (pkt->proto == IPPROTO_ICMP || pkt->proto == IPPROTO_ICMPV6) {
+	/* ICMP over IPv6 or ICMPv6 over IPv4 is no message of either. */
+	if (pkt->proto == (pkt->family == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6)) {
 		imgsec_read_icmp_type(skb, thoff, pkt);
 		return;
 	}
@@ -59,6 +76,8 @@ static void imgsec_read_ports(const struct sk_buff *skb, unsigned int thoff,
 	pkt->sport = ntohs(ports[0]);
 	pkt->dport = ntohs(ports[1]);
 	pkt->has_ports = true;
+	if (pkt->proto == IPPROTO_TCP)
+		imgsec_read_tcp_flags(skb, thoff, pkt);
 }
 
 /*
@@ -244,6 +263,32 @@ static void imgsec_rule_hit(const struct imgsec_policy *p, int rule,
 	this_cpu_add(p->counters[rule].bytes, skb->len);
 }
 
+/*
+ * A connection picked up in the middle that no rule allows this way. This
+ * host's own segment may be the server's side of a connection a rule
+ * allows the other way (an SSH session open before the first policy, the
+ * server speaking first): it passes, and the entry then knows the flow.
+ * Anything else is dropped, never reset: the session may be one the
+ * policy allows, whose client's next segment sets the entry right.
+ */
+static unsigned int imgsec_midstream(struct imgsec_net *in,
+				     const struct imgsec_policy *p,
+				     struct sk_buff *skb,
+				     const struct imgsec_pkt *pkt,
+				     const struct nf_hook_state *state)
+{
+	int rule = -1;
+
+	if (state->hook == NF_INET_LOCAL_OUT)
+		rule = imgsec_classify(p->cls, pkt->family, pkt->daddr,
+				       pkt->saddr, pkt->proto, pkt->sport);
+	if (rule < 0)
+		return imgsec_refuse(in, p, skb, pkt, state, false);
+	imgsec_count(in, IMGSEC_STATS_A_ACCEPTED);
+	imgsec_rule_hit(p, rule, skb);
+	return NF_ACCEPT;
+}
+
 static unsigned int imgsec_hook(void *priv, struct sk_buff *skb,
 				const struct nf_hook_state *state)
 {
@@ -278,6 +323,8 @@ static unsigned int imgsec_hook(void *priv, struct sk_buff *skb,
 	if (pkt.has_ports)
 		rule = imgsec_classify(p->cls, pkt.family, pkt.saddr,
 				       pkt.daddr, pkt.proto, pkt.dport);
+	if (rule < 0 && ct && pkt.tcp_midstream)
+		return imgsec_midstream(in, p, skb, &pkt, state);
 	if (rule < 0)
 		return imgsec_refuse(in, p, skb, &pkt, state, true);
 	/*
@@ -311,24 +358,35 @@ static const struct nf_hook_ops imgsec_hook_ops[] = {
 	IMGSEC_HOOK(NFPROTO_IPV6, NF_INET_FORWARD),
 };
 
-/* Conntrack first: the hook decides on connection state. */
+/*
+ * Conntrack first: the hook decides on connection state. Once on, it stays
+ * on until the namespace or the module goes (imgsec_conntrack_release()),
+ * also while no policy is set: entries keep following their flows, so a
+ * later policy finds them in their windows, not stale and invalid.
+ */
 int imgsec_hooks_register(struct imgsec_net *in)
 {
 	int ret;
 
-	ret = nf_ct_netns_get(in->net, NFPROTO_INET);
-	if (ret < 0)
-		return ret;
-	ret = nf_register_net_hooks(in->net, imgsec_hook_ops,
-				    ARRAY_SIZE(imgsec_hook_ops));
-	if (ret < 0)
-		nf_ct_netns_put(in->net, NFPROTO_INET);
-	return ret;
+	if (!in->conntrack_held) {
+		ret = nf_ct_netns_get(in->net, NFPROTO_INET);
+		if (ret < 0)
+			return ret;
+		in->conntrack_held = true;
+	}
+	return nf_register_net_hooks(in->net, imgsec_hook_ops,
+				     ARRAY_SIZE(imgsec_hook_ops));
 }
 
 void imgsec_hooks_unregister(struct imgsec_net *in)
 {
 	nf_unregister_net_hooks(in->net, imgsec_hook_ops,
 				ARRAY_SIZE(imgsec_hook_ops));
-	nf_ct_netns_put(in->net, NFPROTO_INET);
+}
+
+void imgsec_conntrack_release(struct imgsec_net *in)
+{
+	if (in->conntrack_held)
+		nf_ct_netns_put(in->net, NFPROTO_INET);
+	in->conntrack_held = false;
 }

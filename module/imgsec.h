@@ -89,6 +89,7 @@ struct imgsec_net {
 	unsigned long revert_at;		/* jiffies: when */
 	u32 generation;
 	bool hooks_registered;
+	bool conntrack_held;			/* from the first policy on */
 	struct imgsec_counters __percpu *stats;
 	struct imgsec_rpc_counters __percpu *rpc_stats;
 	struct imgsec_rpc_net rpc;
@@ -130,6 +131,7 @@ void imgsec_policy_rule_counter(const struct imgsec_policy *p, u32 rule,
 /* hook.c */
 int imgsec_hooks_register(struct imgsec_net *in);
 void imgsec_hooks_unregister(struct imgsec_net *in);
+void imgsec_conntrack_release(struct imgsec_net *in);
 
 /* helper.c */
 int imgsec_rpc_helper_init(void);
@@ -154,6 +156,7 @@ struct imgsec_pkt {
 	u8 family;		/* 4 or 6 */
 	u8 proto;
 	bool has_ports;
+	bool tcp_midstream;	/* not a connection's first SYN */
 	const u8 *saddr;
 	const u8 *daddr;
 	u16 sport;

@@ -205,6 +205,7 @@ static void __net_exit imgsec_net_exit(struct net *net)
 
 	cancel_delayed_work_sync(&in->revert_work);
 	imgsec_flush_policy(in);
+	imgsec_conntrack_release(in);
 	imgsec_rpc_net_exit(&in->rpc);
 	free_percpu(in->stats);
 	free_percpu(in->rpc_stats);

@@ -76,6 +76,8 @@ static void imgsec_swap_replaces_and_flushes(struct kunit *test)
 	imgsec_flush_policy(in);
 	KUNIT_EXPECT_NULL(test, active(in));
 	KUNIT_EXPECT_FALSE(test, in->hooks_registered);
+	/* Conntrack stays on: a later policy finds entries up to date. */
+	KUNIT_EXPECT_TRUE(test, in->conntrack_held);
 	KUNIT_EXPECT_EQ(test, in->generation, gen + 3);
 }
 

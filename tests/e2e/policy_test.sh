@@ -180,6 +180,105 @@ test_icmp() {
 	must run_in gcems "$IP" addr del 239.1.2.3/32 dev eth0
 }
 
+# ICMP is matched per family: protocol 1 over IPv6 or 58 over IPv4 carries
+# no message of either (conntrack gives it no entry) and no icmp or icmpv6
+# rule may let it through. A raw listener on gcems would see it.
+cat >/tmp/rawrecv.py <<'PY'
+import select, socket, sys, time
+s = socket.socket(int(sys.argv[1]), socket.SOCK_RAW, int(sys.argv[2]))
+end = time.time() + float(sys.argv[4])
+with open(sys.argv[3], "w") as out:
+    while time.time() < end:
+        if select.select([s], [], [], 0.2)[0]:
+            out.write(repr(s.recv(4096)) + "\n")
+            out.flush()
+PY
+cat >/tmp/rawsend.py <<'PY'
+import socket, sys
+s = socket.socket(int(sys.argv[1]), socket.SOCK_RAW, int(sys.argv[2]))
+s.sendto(bytes([int(sys.argv[4]), 0, 0, 0, 0, 1, 0, 1]) + b"imgsec-raw",
+         (sys.argv[3], 0))
+PY
+
+raw_reaches() { # FAMILY(2|10) PROTO ADDR TYPE
+	rm -f /tmp/raw.out
+	run_in gcems timeout 10 python3 /tmp/rawrecv.py "$1" "$2" /tmp/raw.out 4 &
+	sleep 1.5
+	run_in clientview python3 /tmp/rawsend.py "$1" "$2" "$3" "$4"
+	wait $!
+	grep -q imgsec-raw /tmp/raw.out
+}
+
+test_icmp_families() {
+	must ctl set-policy "$CONF"
+	check "icmp: a real echo over IPv4 still reaches the raw listener" \
+		raw_reaches 2 1 "$G4" 8
+	check_not "icmp: protocol 1 (type 8) over IPv6 matches no icmp rule" \
+		raw_reaches 10 1 "$G6" 8
+	check_not "icmp: protocol 58 (type 128) over IPv4 matches no icmpv6 rule" \
+		raw_reaches 2 58 "$G4" 128
+}
+
+# A TCP connection open before the first policy is picked up by conntrack
+# in the middle, from whichever side speaks first. The server speaking
+# first (sshd printing "policy applied") must neither freeze nor, with
+# default reject, be reset. Each case in a namespace conntrack has never
+# followed: gcems before its first policy, img2 before its own.
+cat >/tmp/pick_srv.py <<'PY'
+import os, socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", int(sys.argv[1])))
+s.listen(1)
+c, _ = s.accept()
+s.close()
+open(sys.argv[2], "w").write("accepted\n")
+while not os.path.exists(sys.argv[3]):
+    time.sleep(0.05)
+c.sendall(b"server-first\n")
+time.sleep(7)
+PY
+cat >/tmp/pick_cli.py <<'PY'
+import socket, sys
+c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+c.connect((sys.argv[1], int(sys.argv[2])))
+c.settimeout(6)
+try:
+    print("got %r" % c.recv(100))
+except Exception as e:
+    print("error %r" % e)
+PY
+
+pickup() { # NAME SERVER-NS ADDR PORT POLICY
+	local name=$1 ns=$2 addr=$3 port=$4 conf=$5 cpid
+	rm -f /tmp/go.$port /tmp/srv.$port.log
+	run_in "$ns" timeout 20 python3 /tmp/pick_srv.py "$port" \
+		/tmp/srv.$port.log /tmp/go.$port &
+	sleep 1
+	run_in clientview timeout 15 python3 /tmp/pick_cli.py "$addr" "$port" \
+		>/tmp/cli.$port.log 2>&1 &
+	cpid=$!
+	busywait 5000 grep -q accepted /tmp/srv.$port.log
+	must run_in "$ns" imgsecctl set-policy "$conf"
+	touch /tmp/go.$port
+	wait $cpid
+	check "$name: the server's first data reaches the client, no reset ($(cat /tmp/cli.$port.log))" \
+		grep -q "got b'server-first" /tmp/cli.$port.log
+}
+
+test_pickup() {
+	pickup "pickup (default drop)" gcems "$G4" 22 "$CONF"
+	cat >/tmp/pick_reject.conf <<-EOF
+	default reject
+	role srv $(addr4 img2)
+	role cv $(addr4 clientview)
+	allow cv -> srv tcp 2222
+	EOF
+	pickup "pickup (default reject)" img2 "$(addr4 img2)" 2222 \
+		/tmp/pick_reject.conf
+	must run_in img2 imgsecctl flush
+}
+
 test_monitor() {
 	local before after
 	must sh -c "sed 's/^mode enforce/mode monitor/' $CONF >/tmp/monitor.conf"
@@ -358,6 +457,7 @@ setup_topology
 start_nfs_server
 must modprobe imgsec
 check "policy file checks" ctl check "$CONF"
+test_pickup
 must ctl set-policy "$CONF"
 ctl show | head -n 5
 test_rows
@@ -365,6 +465,7 @@ test_ipv6
 test_nfs_through_portmap
 test_ss7
 test_icmp
+test_icmp_families
 test_monitor
 test_bad_input
 test_lockout

@@ -398,6 +398,9 @@ static void test_icmp_types(void)
 	EXPECT(c, "10.0.0.1", "10.0.0.2", IPPROTO_ICMPV6, 8, -1);
 	EXPECT(c, "2001:db8::1", "2001:db8::2", IPPROTO_ICMPV6, 128, 1);
 	EXPECT(c, "2001:db8::1", "2001:db8::2", IPPROTO_ICMP, 128, -1);
+	/* Protocol 1 over IPv6, 58 over IPv4: neither family's messages. */
+	EXPECT(c, "2001:db8::1", "2001:db8::2", IPPROTO_ICMP, 8, -1);
+	EXPECT(c, "10.0.0.1", "10.0.0.2", IPPROTO_ICMPV6, 128, -1);
 	EXPECT(c, "10.0.0.2", "10.0.0.1", IPPROTO_ICMP, 0, 2);
 	EXPECT(c, "10.0.0.2", "10.0.0.1", IPPROTO_ICMP, 3, 2);
 	EXPECT(c, "10.0.0.2", "10.0.0.1", IPPROTO_ICMP, 4, -1);
