@@ -251,19 +251,40 @@ static int load_policy(const char *cmd, const char *file,
 	return ret == -ENOMEM ? CTL_EXIT_FAILED : CTL_EXIT_INVALID;
 }
 
+#define LOCKOUT_SESSIONS_MAX	256	/* open SSH sessions checked */
+
+/*
+ * @r for @p as loaded on this host: the SSH session this runs in, and
+ * every SSH session open to this host (systemctl reload runs with no
+ * SSH_CONNECTION; a stale one in tmux names an old peer). 0 or -ENOMEM.
+ */
+static int lockout_here(const struct imgsec_policy_desc *p,
+			struct lockout_report *r)
+{
+	struct lockout_session open[LOCKOUT_SESSIONS_MAX], own;
+	const char *ssh;
+	char buf[128];
+	size_t n;
+
+	ssh = lockout_ssh_connection(buf, sizeof(buf));
+	if (!ssh || !lockout_parse_ssh_connection(ssh, &own))
+		own.port = 22;
+	n = lockout_open_sessions(own.port, open, LOCKOUT_SESSIONS_MAX);
+	return lockout_check(p, ssh, open, n, r);
+}
+
 /*
  * Whether @p, loaded on this host, would cut the operator off: no rule at
- * all, or no way back for the SSH session this runs in. @lead starts each
- * finding's line. CTL_EXIT_OK with nothing found, CTL_EXIT_FAILED if
- * something was (or memory ran out).
+ * all, or no way back for an SSH session. @lead starts each finding's
+ * line. CTL_EXIT_OK with nothing found, CTL_EXIT_FAILED if something was
+ * (or memory ran out).
  */
 static int check_lockout(const char *cmd, const struct imgsec_policy_desc *p,
 			 const char *lead)
 {
 	struct lockout_report r;
-	char ssh[128];
 
-	if (lockout_check(p, lockout_ssh_connection(ssh, sizeof(ssh)), &r)) {
+	if (lockout_here(p, &r)) {
 		error("%s: out of memory", cmd);
 		return CTL_EXIT_FAILED;
 	}
@@ -296,7 +317,6 @@ static int check_json(const char *file)
 	struct imgsec_policy_desc p;
 	struct lockout_report lr;
 	struct policy_diag diag;
-	char ssh[128];
 	int ret;
 
 	memset(&diag, 0, sizeof(diag));
@@ -312,7 +332,7 @@ static int check_json(const char *file)
 		output_check_json(stdout, file, NULL, &diag, NULL);
 		return CTL_EXIT_INVALID;
 	}
-	if (lockout_check(&p, lockout_ssh_connection(ssh, sizeof(ssh)), &lr)) {
+	if (lockout_here(&p, &lr)) {
 		imgsec_policy_desc_release(&p);
 		error("check: out of memory");
 		return CTL_EXIT_FAILED;

@@ -4,6 +4,7 @@
  * The lockout checks behind "set-policy refuses without --force": each case
  * a policy and an SSH_CONNECTION, and what the check must find.
  */
+#include <arpa/inet.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -61,6 +62,8 @@ static const struct lockout_case cases[] = {
 	  false, true, false, "allow img -> gcems tcp 22" },
 	{ "link-local peer with a scope: parsed, cut", tiny,
 	  "fe80::1%eth0 51000 fe80::2%eth0 22", false, true, false, "" },
+	{ "SSH to this host's own address goes over lo: never filtered",
+	  tiny, "192.0.2.1 51000 192.0.2.1 22", false, false, false, NULL },
 	{ "loopback peer is never filtered", tiny,
 	  "127.0.0.1 51000 127.0.0.1 22", false, false, false, NULL },
 	{ "IPv6 loopback peer is never filtered", tiny,
@@ -124,13 +127,13 @@ static void run_case(const struct lockout_case *c)
 		test_end();
 		return;
 	}
-	CHECK_EQ(lockout_check(&p, c->ssh, &r), 0);
+	CHECK_EQ(lockout_check(&p, c->ssh, NULL, 0, &r), 0);
 	CHECK(r.no_rules == c->no_rules, "no_rules %d", r.no_rules);
 	CHECK(r.ssh_cut == c->cut, "ssh_cut %d", r.ssh_cut);
 	CHECK(r.ssh_unknown == c->unknown, "ssh_unknown %d", r.ssh_unknown);
 	CHECK(lockout_found(&r) == (c->no_rules || c->cut), "found");
 	if (c->cut)
-		CHECK(!strcmp(r.ssh_hint, c->hint), "hint '%s'", r.ssh_hint);
+		CHECK(!strcmp(r.ssh.hint, c->hint), "hint '%s'", r.ssh.hint);
 	imgsec_policy_desc_release(&p);
 	test_end();
 }
@@ -146,13 +149,75 @@ static void test_message(void)
 
 	CHECK_EQ(policy_parse_buffer("t.conf", tiny, strlen(tiny), &p, &diag),
 		 0);
-	CHECK_EQ(lockout_check(&p, "192.0.2.11 5 192.0.2.1 22", &r), 0);
+	CHECK_EQ(lockout_check(&p, "192.0.2.11 5 192.0.2.1 22", NULL, 0, &r),
+		 0);
 	f = fmemopen(out, sizeof(out) - 1, "w");
 	lockout_print(f, &r, "E: ");
 	fclose(f);
 	CHECK(!strcmp(out, "E: the policy drops new SSH connections from 192.0.2.11, the peer of this session (SSH_CONNECTION), to 192.0.2.1 port 22: add a rule such as \"allow img -> gcems tcp 22\"\n"),
 	      "got '%s'", out);
 	imgsec_policy_desc_release(&p);
+}
+
+/*
+ * The sessions open to sshd, from /proc/net/tcp and tcp6 lines as the
+ * kernel writes them (addresses as native-endian words).
+ */
+static void test_open_sessions(void)
+{
+	static const char tcp4[] =
+		"  sl  local_address rem_address   st tx_queue rx_queue ...\n"
+		/* 192.0.2.1:22 <- 198.51.100.9:40000, established */
+		"   0: %08X:0016 %08X:9C40 01 00000000:00000000 00:00000000\n"
+		/* the same but listening, and one to port 80 */
+		"   1: %08X:0016 00000000:0000 0A 00000000:00000000 00:00000000\n"
+		"   2: %08X:0050 %08X:9C41 01 00000000:00000000 00:00000000\n"
+		/* 192.0.2.1:22 <- 192.0.2.11:40002 (an img), established */
+		"   3: %08X:0016 %08X:9C42 01 00000000:00000000 00:00000000\n"
+		"garbage\n";
+	struct lockout_session s[8];
+	struct imgsec_policy_desc p;
+	struct lockout_report r;
+	struct policy_diag diag;
+	uint32_t g, a, i;
+	char text[1024];
+	size_t n;
+	FILE *f;
+
+	inet_pton(AF_INET, "192.0.2.1", &g);
+	inet_pton(AF_INET, "198.51.100.9", &a);
+	inet_pton(AF_INET, "192.0.2.11", &i);
+	snprintf(text, sizeof(text), tcp4, g, a, g, g, a, g, i);
+	f = fmemopen(text, strlen(text), "r");
+	n = lockout_read_sessions(f, false, 22, s, 8);
+	fclose(f);
+	CHECK_EQ(n, 2);
+	CHECK(s[0].family == 4 && s[0].port == 22 &&
+	      !memcmp(s[0].peer, &a, 4) && !memcmp(s[0].local, &g, 4),
+	      "first session");
+	CHECK(n == 2 && !memcmp(s[1].peer, &i, 4), "second session");
+
+	CHECK_EQ(policy_parse_buffer("t.conf", tiny, strlen(tiny), &p, &diag),
+		 0);
+	/* No SSH_CONNECTION (systemctl reload): the img session is cut. */
+	CHECK_EQ(lockout_check(&p, NULL, s, n, &r), 0);
+	CHECK(r.open_cut == 1 && !strcmp(r.open.peer, "192.0.2.11") &&
+	      !strcmp(r.open.hint, "allow img -> gcems tcp 22"),
+	      "open_cut %u peer %s", r.open_cut, r.open.peer);
+	CHECK(lockout_found(&r), "found");
+	CHECK_EQ(lockout_check(&p, NULL, s, 1, &r), 0);
+	CHECK(!lockout_found(&r), "the admin session alone is let back");
+	imgsec_policy_desc_release(&p);
+
+	/* tcp6: a v4-mapped session counts as IPv4. */
+	snprintf(text, sizeof(text),
+		 "   0: 0000000000000000FFFF0000%08X:0016 0000000000000000FFFF0000%08X:9C40 01 0\n",
+		 g, i);
+	f = fmemopen(text, strlen(text), "r");
+	n = lockout_read_sessions(f, true, 22, s, 8);
+	fclose(f);
+	CHECK(n == 1 && s[0].family == 4 && !memcmp(s[0].peer, &i, 4),
+	      "mapped: n %zu family %u", n, n ? s[0].family : 0);
 }
 
 /*
@@ -183,12 +248,16 @@ static int ancestor_main(void)
 static void test_ancestor(void)
 {
 	char *const argv[] = { "test_lockout", "ancestor", NULL };
-	char *const envp[] = { "SSH_CONNECTION=192.0.2.9 1 192.0.2.1 22",
+	static char pad[100000];
+	char *const envp[] = { pad, "SSH_CONNECTION=192.0.2.9 1 192.0.2.1 22",
 			       NULL };
 	char buf[128];
 	int status;
 	pid_t pid;
 
+	/* Past the first 64 KiB of the environment: read whole. */
+	memset(pad, 'x', sizeof(pad) - 1);
+	memcpy(pad, "PAD=", 4);
 	unsetenv("SSH_CONNECTION");
 	pid = fork();
 	if (!pid) {
@@ -214,6 +283,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		run_case(&cases[i]);
 	RUN(test_message);
+	RUN(test_open_sessions);
 	RUN(test_ancestor);
 	return test_summary();
 }

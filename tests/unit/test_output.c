@@ -368,7 +368,7 @@ static void test_check_json(void)
 	memset(&diag, 0, sizeof(diag));
 	REQUIRE(policy_parse_buffer("t.conf", text, strlen(text), &p,
 				    &diag) == 0, "%s", diag.msg);
-	CHECK_EQ(lockout_check(&p, "10.9.9.9 1 10.0.0.2 22", &lr), 0);
+	CHECK_EQ(lockout_check(&p, "10.9.9.9 1 10.0.0.2 22", NULL, 0, &lr), 0);
 	f = open_out();
 	output_check_json(f, "t.conf", &p, &diag, &lr);
 	fclose(f);
