@@ -93,8 +93,12 @@ static int imgsec_event_fill(struct sk_buff *msg, u8 type,
 			     const struct net_device *dev, u32 generation)
 {
 	int alen = pkt->family == 6 ? 16 : 4;
+	char ifname[IFNAMSIZ] = "";
 	struct nlattr *nest;
 
+	/* A rename may be under way: a copy is terminated whatever it reads. */
+	if (dev)
+		strscpy(ifname, dev->name, sizeof(ifname));
 	nest = nla_nest_start(msg, IMGSEC_A_EVENT);
 	if (!nest ||
 	    nla_put_u8(msg, IMGSEC_EVENT_A_TYPE, type) ||
@@ -112,7 +116,7 @@ static int imgsec_event_fill(struct sk_buff *msg, u8 type,
 	    nla_put_u64_64bit(msg, IMGSEC_EVENT_A_TIME_NS,
 			      ktime_get_real_ns(), IMGSEC_EVENT_A_PAD) ||
 	    (dev && (nla_put_u32(msg, IMGSEC_EVENT_A_IFINDEX, dev->ifindex) ||
-		     nla_put_string(msg, IMGSEC_EVENT_A_IFNAME, dev->name))) ||
+		     nla_put_string(msg, IMGSEC_EVENT_A_IFNAME, ifname))) ||
 	    nla_put_u32(msg, IMGSEC_EVENT_A_GENERATION, generation))
 		return -EMSGSIZE;
 	nla_nest_end(msg, nest);
