@@ -660,9 +660,21 @@ static int monitor_listen(struct monitor *m,
  * (the module may have gone between the lookup and the subscription).
  * A dump, not a lookup by name: that would load the module again.
  */
+/* The id of the events group among @groups, or 0. */
+static uint32_t group_id(const struct genl_group *groups, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n && i < GENL_MAX_GROUPS; i++)
+		if (!strcmp(groups[i].name, IMGSEC_MCGRP_EVENTS))
+			return groups[i].id;
+	return 0;
+}
+
 static int monitor_resync(struct monitor *m)
 {
 	struct genl_family_info fi;
+	bool same;
 	int ret;
 
 	ret = genl_family_lookup(IMGSEC_GENL_NAME, &fi);
@@ -678,10 +690,17 @@ static int monitor_resync(struct monitor *m)
 		}
 		return CTL_EXIT_OK;
 	}
-	if (m->listening && fi.id == m->g.family)
-		return CTL_EXIT_OK;
+	/*
+	 * Joined again even when nothing seems to have changed: the module
+	 * may have been reloaded under the same family id while the
+	 * notifications were lost, and the kernel then dropped the
+	 * membership. Joining twice is harmless.
+	 */
+	same = m->listening && fi.id == m->g.family &&
+	       group_id(fi.groups, fi.ngroups) ==
+	       group_id(m->g.groups, m->g.ngroups);
 	ret = monitor_listen(m, &fi);
-	if (!ret)
+	if (!ret && !same)
 		monitor_note(m, MONITOR_NOTE_LOADED, 0);
 	return ret;
 }
