@@ -48,18 +48,10 @@ tmp=$(mktemp -d /tmp/imgsec-debchroot.XXXXXX)
 root=$tmp/root
 started=$(date +%s)
 
-pass=0 fail=0
-ok() { echo "PASS: $*"; pass=$((pass + 1)); }
-ko() { echo "FAIL: $*"; fail=$((fail + 1)); }
-check() { # check DESCRIPTION CMD...: PASS when CMD succeeds
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else ko "$what"; fi
-}
+. "$top/tests/deploy/lib.sh"
 finish() {
 	echo "deb-chroot: $(($(date +%s) - started)) s"
-	echo "$pass passed, $fail failed"
-	[ "$fail" -eq 0 ]
+	summary
 	exit
 }
 step() { echo "--- $* ($(($(date +%s) - started)) s)"; }

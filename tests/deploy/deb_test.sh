@@ -23,19 +23,7 @@ DEB=$top/build/deb
 tmp=$(mktemp -d /tmp/imgsec-deb.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
-pass=0 fail=0
-ok() { echo "PASS: $*"; pass=$((pass + 1)); }
-ko() { echo "FAIL: $*"; fail=$((fail + 1)); }
-check() { # check DESCRIPTION CMD...: PASS when CMD succeeds
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else ko "$what"; fi
-}
-finish() {
-	echo "$pass passed, $fail failed"
-	[ "$fail" -eq 0 ]
-	exit
-}
+. "$top/tests/deploy/lib.sh"
 
 for tool in dpkg-buildpackage dh dh_dkms lintian; do
 	command -v "$tool" >/dev/null ||

@@ -27,19 +27,7 @@ VERSION=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 KO=/lib/modules/$KVER/updates/dkms/imgsec.ko
 tmp=$(mktemp -d /tmp/imgsec-dkms.XXXXXX)
 
-pass=0 fail=0
-ok() { echo "PASS: $*"; pass=$((pass + 1)); }
-ko() { echo "FAIL: $*"; fail=$((fail + 1)); }
-check() {
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else ko "$what"; fi
-}
-finish() {
-	echo "$pass passed, $fail failed"
-	[ "$fail" -eq 0 ]
-	exit
-}
+. "$top/tests/deploy/lib.sh"
 
 cleanup() {
 	local v

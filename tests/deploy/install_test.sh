@@ -15,14 +15,7 @@ D=$(mktemp -d /tmp/imgsec-destdir.XXXXXX)
 trap 'rm -rf "$D"' EXIT
 export LC_ALL=C.UTF-8
 
-pass=0 fail=0
-ok() { echo "PASS: $*"; pass=$((pass + 1)); }
-ko() { echo "FAIL: $*"; fail=$((fail + 1)); }
-check() { # check DESCRIPTION CMD...: PASS when CMD succeeds
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else ko "$what"; fi
-}
+. "$top/tests/deploy/lib.sh"
 
 # What `make install` must lay out with PREFIX=/usr, as "mode path".
 expected() {
@@ -206,5 +199,4 @@ make -s uninstall DESTDIR="$D" PREFIX=/usr/local SYSCONFDIR=/usr/local/etc \
 left=$(cd "$D" && find . ! -type d -printf '%P\n')
 check "PREFIX=/usr/local: uninstall leaves no file" [ -z "$left" ]
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary
