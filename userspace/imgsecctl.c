@@ -206,19 +206,10 @@ static int fetch_policy(struct genl *g, struct policy_dump *d,
 	return kernel_error(g, cmd, "cannot read the policy", NULL);
 }
 
-static uint32_t count_prefixes(const struct imgsec_policy_desc *p)
-{
-	uint32_t i, n = 0;
-
-	for (i = 0; i < p->nroles; i++)
-		n += p->roles[i].nprefixes;
-	return n;
-}
-
 /* "3 roles, 1 address, 0 rules": what a policy holds, for a person. */
 static void print_size(const struct imgsec_policy_desc *p)
 {
-	uint32_t n = count_prefixes(p);
+	uint32_t n = policy_count_prefixes(p);
 
 	printf("%u role%s, %u address%s, %u rule%s\n",
 	       p->nroles, p->nroles == 1 ? "" : "s",

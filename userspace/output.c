@@ -324,7 +324,6 @@ void output_check_json(FILE *f, const char *file,
 {
 	struct json j;
 	unsigned int i;
-	uint64_t n = 0;
 
 	j_begin(&j, f);
 	j_str(&j, "file", strcmp(file, "-") ? file : "<stdin>");
@@ -338,10 +337,8 @@ void output_check_json(FILE *f, const char *file,
 		j_finish(&j);
 		return;
 	}
-	for (i = 0; i < p->nroles; i++)
-		n += p->roles[i].nprefixes;
 	j_u64(&j, "roles", p->nroles);
-	j_u64(&j, "addresses", n);
+	j_u64(&j, "addresses", policy_count_prefixes(p));
 	j_u64(&j, "rules", p->nrules);
 	j_open(&j, "warnings", '[');
 	for (i = 0; i < diag->nwarnings && i < POLICY_WARN_MAX; i++)

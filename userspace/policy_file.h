@@ -127,6 +127,9 @@ int policy_host_addrs(struct imgsec_prefix **out, u32 *n);
  */
 int policy_print(FILE *f, const struct imgsec_policy_desc *p);
 
+/* Addresses and prefixes in all of @p's roles. */
+uint32_t policy_count_prefixes(const struct imgsec_policy_desc *p);
+
 /* Whether two descs are the same policy, field by field. */
 bool policy_desc_equal(const struct imgsec_policy_desc *a,
 		       const struct imgsec_policy_desc *b);

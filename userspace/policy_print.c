@@ -319,6 +319,15 @@ static bool rule_equal(const struct imgsec_rule_desc *a,
 	       !strncmp(a->comment, b->comment, IMGSEC_COMMENT_LEN);
 }
 
+uint32_t policy_count_prefixes(const struct imgsec_policy_desc *p)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < p->nroles; i++)
+		n += p->roles[i].nprefixes;
+	return n;
+}
+
 bool policy_desc_equal(const struct imgsec_policy_desc *a,
 		       const struct imgsec_policy_desc *b)
 {
