@@ -4,7 +4,7 @@
 # Boot Debian's kernel in qemu with imgsec.ko and the test tools, and run
 # test scripts inside, one boot for all of them.
 #
-#   tests/vm/run.sh [--kvm|--tcg] [--kernel KVER] SCRIPT...
+#   tests/vm/run.sh [--kvm|--tcg|--icount] [--kernel KVER] SCRIPT...
 #
 # KVER is the Debian kernel ABI to boot, 6.1.0-56-amd64 (the pinned one)
 # by default; tests/deps.sh unpacks its image (the pinned one and those in
@@ -18,6 +18,17 @@
 # Each SCRIPT (any path) runs in the VM as root from /src, a copy of this
 # repository (so /tests/e2e/lib.sh exists there), with a clean state between
 # scripts.  Its output is streamed here live.
+#
+# --icount counts instead of timing: qemu TCG with `-icount
+# shift=0,sleep=off` and ONE vCPU. The guest clock then advances exactly
+# one nanosecond per guest instruction executed and skips idle time, so
+# CLOCK_MONOTONIC read in the guest counts guest instructions, whatever else
+# the host runs (tests/bench uses it). One vCPU because with -smp 2 and
+# icount the 6.1 guest hangs in early boot. It is slower than plain TCG
+# (one host thread), needs TCG (not with --kvm), and a qemu instruction is
+# not a CPU cycle: only ratios of instruction counts mean something. Inside
+# the guest, time limits (IMGSEC_VM_SCRIPT_TIMEOUT, sleeps) count in these
+# guest seconds; the hard limit on qemu stays in host seconds.
 #
 # Exit status: 0 when every script exited 0 and the kernel logged no
 # warning; otherwise the status of the first script that failed, 1 for a
@@ -49,6 +60,7 @@ CACHE=${IMGSEC_CACHE:-/var/cache/imgsec}
 PINNED=6.1.0-56-amd64
 KVER=${KVER:-$PINNED}
 ACCEL=${IMGSEC_VM_ACCEL:-}
+ICOUNT=
 MEM=${IMGSEC_VM_MEM:-2048}
 MODULE=${IMGSEC_VM_MODULE:-}
 CTL=${IMGSEC_VM_CTL:-$REPO/userspace/imgsecctl}
@@ -72,6 +84,7 @@ parse_args() {
 		case $1 in
 		--kvm) ACCEL=kvm ;;
 		--tcg) ACCEL=tcg ;;
+		--icount) ICOUNT=1 ;;
 		--kernel) KVER=${2:?--kernel needs a version}; shift ;;
 		-h|--help) usage 0 ;;
 		-*) echo "vm: unknown option $1" >&2; usage ;;
@@ -88,6 +101,10 @@ parse_args() {
 	''|kvm|tcg) ;;
 	*) die "IMGSEC_VM_ACCEL must be kvm or tcg, not '$ACCEL'" ;;
 	esac
+	if [ -n "$ICOUNT" ]; then
+		[ "$ACCEL" != kvm ] || die "--icount needs TCG, not KVM"
+		ACCEL=tcg
+	fi
 }
 
 check_inputs() {
@@ -228,7 +245,13 @@ stream_console() { # LOG
 qemu_args() { # INITRD RESULTS
 	local accel=(-accel tcg -cpu max)
 	[ "$ACCEL" = kvm ] && accel=(-accel kvm -cpu host)
-	QEMU_ARGS=("${accel[@]}" -m "$MEM" -smp 2 -nodefaults -no-user-config
+	local smp=2
+	# --icount: guest time counts instructions; one vCPU (see the top).
+	if [ -n "$ICOUNT" ]; then
+		accel+=(-icount shift=0,sleep=off)
+		smp=1
+	fi
+	QEMU_ARGS=("${accel[@]}" -m "$MEM" -smp $smp -nodefaults -no-user-config
 		-display none -no-reboot -monitor none
 		-serial stdio -serial "file:$2"
 		-kernel "$VMLINUZ" -initrd "$1"
@@ -339,7 +362,7 @@ main() {
 	cat "$initrd" "$tmp/run.cpio.gz" >"$tmp/initrd"
 
 	qemu_args "$tmp/initrd" "$results"
-	say "booting $KVER under $ACCEL, ${#SCRIPTS[@]} script(s), console log: $log"
+	say "booting $KVER under $ACCEL${ICOUNT:+ with -icount (1 vCPU)}, ${#SCRIPTS[@]} script(s), console log: $log"
 	set +e
 	timeout -k 10 "$TIMEOUT" "$QEMU" "${QEMU_ARGS[@]}" </dev/null 2>&1 |
 		stream_console "$log"
@@ -352,7 +375,7 @@ main() {
 	fi
 
 	check_results "$results" "$log" "$timed_out"
-	say "$([ "$STATUS" = 0 ] && echo PASS || echo FAIL): ${#SCRIPTS[@]} script(s) in $(($(date +%s) - start)) s under $ACCEL; console log: $log"
+	say "$([ "$STATUS" = 0 ] && echo PASS || echo FAIL): ${#SCRIPTS[@]} script(s) in $(($(date +%s) - start)) s under $ACCEL${ICOUNT:+ -icount}; console log: $log"
 	exit "$STATUS"
 }
 
