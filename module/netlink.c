@@ -31,6 +31,8 @@ static const struct nla_policy imgsec_rule_policy[IMGSEC_RULE_A_MAX + 1] = {
 	[IMGSEC_RULE_A_HELPER] = NLA_POLICY_MAX(NLA_U8, __IMGSEC_HELPER_MAX - 1),
 	[IMGSEC_RULE_A_COMMENT] = { .type = NLA_NUL_STRING,
 				    .len = IMGSEC_COMMENT_LEN - 1 },
+	[IMGSEC_RULE_A_PORTS_TEXT] = { .type = NLA_NUL_STRING,
+				       .len = IMGSEC_PORTS_TEXT_LEN - 1 },
 	[IMGSEC_RULE_A_INDEX] = NLA_POLICY_MAX(NLA_U32, IMGSEC_MAX_RULES - 1),
 };
 
@@ -185,6 +187,9 @@ static int imgsec_nl_read_rule(struct imgsec_nl_reader *r,
 	if (tb[IMGSEC_RULE_A_COMMENT])
 		nla_strscpy(rule->comment, tb[IMGSEC_RULE_A_COMMENT],
 			    sizeof(rule->comment));
+	if (tb[IMGSEC_RULE_A_PORTS_TEXT])
+		nla_strscpy(rule->ports_text, tb[IMGSEC_RULE_A_PORTS_TEXT],
+			    sizeof(rule->ports_text));
 	return 0;
 }
 
@@ -657,6 +662,8 @@ static int imgsec_dump_rule(struct sk_buff *skb, const struct imgsec_policy *p,
 	    nla_put(skb, IMGSEC_RULE_A_PORTS,
 		    rule->nports * sizeof(rule->ports[0]), rule->ports) ||
 	    nla_put_string(skb, IMGSEC_RULE_A_COMMENT, rule->comment) ||
+	    (rule->ports_text[0] &&
+	     nla_put_string(skb, IMGSEC_RULE_A_PORTS_TEXT, rule->ports_text)) ||
 	    nla_put_u64_64bit(skb, IMGSEC_RULE_A_PACKETS, c.packets,
 			      IMGSEC_RULE_A_PAD) ||
 	    nla_put_u64_64bit(skb, IMGSEC_RULE_A_BYTES, c.bytes,

@@ -235,6 +235,9 @@ static const char *check_rule(const struct imgsec_policy_desc *p,
 		return "ftp helper needs tcp";
 	if (strnlen(rule->comment, IMGSEC_COMMENT_LEN) == IMGSEC_COMMENT_LEN)
 		return "rule comment too long";
+	if (strnlen(rule->ports_text, IMGSEC_PORTS_TEXT_LEN) ==
+	    IMGSEC_PORTS_TEXT_LEN)
+		return "rule ports text too long";
 	return check_ports(rule);
 }
 

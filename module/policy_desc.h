@@ -25,6 +25,7 @@ struct imgsec_rule_desc {
 	u8 nports;
 	struct imgsec_port_range ports[IMGSEC_MAX_PORT_RANGES];
 	char comment[IMGSEC_COMMENT_LEN];
+	char ports_text[IMGSEC_PORTS_TEXT_LEN];	/* opaque to the kernel */
 };
 
 struct imgsec_policy_desc {

@@ -182,15 +182,6 @@ void format_prefix(const struct imgsec_prefix *p, char *buf, size_t len)
 	snprintf(buf, len, "%s/%u", addr, p->plen);
 }
 
-void format_port_range(const struct imgsec_port_range *r, char *buf,
-		       size_t len)
-{
-	if (r->lo == r->hi)
-		snprintf(buf, len, "%u", r->lo);
-	else
-		snprintf(buf, len, "%u-%u", r->lo, r->hi);
-}
-
 static const char *or_unknown(const char *name)
 {
 	return name ? name : "unknown";
@@ -271,7 +262,7 @@ static void j_rule(struct json *j, const struct imgsec_policy_desc *p,
 		   uint32_t i, const struct rule_counters *cnt)
 {
 	const struct imgsec_rule_desc *r = &p->rules[i];
-	char proto[16];
+	char proto[16], ports[POLICY_PORTS_TEXT_MAX];
 	unsigned int k;
 
 	proto_text(r->proto, proto, sizeof(proto));
@@ -288,6 +279,8 @@ static void j_rule(struct json *j, const struct imgsec_policy_desc *p,
 		j_close(j, '}');
 	}
 	j_close(j, ']');
+	policy_format_ports(ports, r);
+	j_str(j, "ports_text", ports);
 	if (r->helper == IMGSEC_HELPER_NONE)
 		j_null(j, "helper");
 	else
@@ -474,30 +467,11 @@ static void j_counters(struct json *j, const char *key,
 	j_close(j, '}');
 }
 
-static void ports_text(const struct imgsec_rule_desc *r, char *buf,
-		       size_t len)
-{
-	char one[16];
-	size_t used = 0;
-	unsigned int k;
-
-	buf[0] = '\0';
-	for (k = 0; k < r->nports && k < IMGSEC_MAX_PORT_RANGES; k++) {
-		format_port_range(&r->ports[k], one, sizeof(one));
-		used += (size_t)snprintf(buf + used, len - used, "%s%s",
-					 k ? "," : "", one);
-		if (used >= len)
-			return;
-	}
-	if (!r->nports)
-		snprintf(buf, len, "any");
-}
-
 void output_stats(FILE *f, const struct imgsec_stats *s,
 		  const struct policy_dump *d, bool json)
 {
 	const struct imgsec_policy_desc *p = d ? &d->desc : NULL;
-	char ports[IMGSEC_MAX_PORT_RANGES * 12 + 8], proto[16], dir[80];
+	char ports[POLICY_PORTS_TEXT_MAX], proto[16], dir[80];
 	struct json j;
 	uint32_t i;
 
@@ -544,7 +518,7 @@ void output_stats(FILE *f, const struct imgsec_stats *s,
 		fprintf(f, "rules: no policy set: all traffic passes\n");
 		return;
 	}
-	fprintf(f, "rules:\n  %4s  %-28s %-5s %-16s %14s %16s  %s\n", "#",
+	fprintf(f, "rules:\n  %4s  %-28s %-6s %-16s %14s %16s  %s\n", "#",
 		"from -> to", "proto", "ports", "packets", "bytes", "comment");
 	for (i = 0; i < p->nrules; i++) {
 		const struct imgsec_rule_desc *r = &p->rules[i];
@@ -552,8 +526,8 @@ void output_stats(FILE *f, const struct imgsec_stats *s,
 		snprintf(dir, sizeof(dir), "%s -> %s", role_name(p, r->from),
 			 role_name(p, r->to));
 		proto_text(r->proto, proto, sizeof(proto));
-		ports_text(r, ports, sizeof(ports));
-		fprintf(f, "  %4u  %-28s %-5s %-16s %14" PRIu64 " %16" PRIu64 "  %s\n",
+		policy_format_ports(ports, r);
+		fprintf(f, "  %4u  %-28s %-6s %-16s %14" PRIu64 " %16" PRIu64 "  %s\n",
 			i, dir, proto, ports,
 			d->counters ? d->counters[i].packets : 0,
 			d->counters ? d->counters[i].bytes : 0, r->comment);

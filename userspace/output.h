@@ -17,9 +17,6 @@ void json_print_string(FILE *f, const char *s);
 
 /* "192.0.2.0/24", "2001:db8::1/128"; "?" for an unknown family. */
 void format_prefix(const struct imgsec_prefix *p, char *buf, size_t len);
-/* "111", "2428-2433". */
-void format_port_range(const struct imgsec_port_range *r, char *buf,
-		       size_t len);
 
 struct lockout_report;
 struct policy_diag;

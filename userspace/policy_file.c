@@ -1095,6 +1095,22 @@ static int check_overlap(struct parser *ps, const struct imgsec_rule_desc *rule,
 	return 0;
 }
 
+/*
+ * Keep the list as written ("ftp,ssh") for show, where it says more than
+ * the numbers show would print instead, and fits.
+ */
+static void keep_ports_text(struct imgsec_rule_desc *rule,
+			    const struct token *t)
+{
+	char plain[POLICY_PORTS_TEXT_MAX];
+
+	if (t->n >= sizeof(rule->ports_text))
+		return;
+	policy_format_ports(plain, rule);
+	if (strlen(plain) != t->n || memcmp(plain, t->s, t->n))
+		memcpy(rule->ports_text, t->s, t->n);
+}
+
 static int parse_ports(struct parser *ps, struct imgsec_rule_desc *rule)
 {
 	const struct port_space *sp = space_of(rule->proto);
@@ -1131,9 +1147,31 @@ static int parse_ports(struct parser *ps, struct imgsec_rule_desc *rule)
 			return err;
 		rule->ports[rule->nports++] = r;
 		if (!comma)
-			return 0;
+			break;
 		s = comma + 1;
 	}
+	keep_ports_text(rule, &t);
+	return 0;
+}
+
+bool policy_ports_text_matches(const struct imgsec_rule_desc *r)
+{
+	struct imgsec_rule_desc parsed = { .proto = r->proto };
+	struct policy_diag diag;
+	struct parser ps = {
+		.name = "",
+		.diag = &diag,
+		.line = r->ports_text,
+		.len = strnlen(r->ports_text, sizeof(r->ports_text)),
+	};
+
+	if (!ps.len || ps.len == sizeof(r->ports_text) ||
+	    strspn(r->ports_text, "abcdefghijklmnopqrstuvwxyz0123456789,-") !=
+	    ps.len || parse_ports(&ps, &parsed))
+		return false;
+	return parsed.nports == r->nports &&
+	       !memcmp(parsed.ports, r->ports,
+		       r->nports * sizeof(r->ports[0]));
 }
 
 static int parse_helper(struct parser *ps, struct imgsec_rule_desc *rule)

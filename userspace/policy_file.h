@@ -122,10 +122,18 @@ int policy_host_addrs(struct imgsec_prefix **out, u32 *n);
 /*
  * Write @p in canonical form: mode, default, placement, the roles in order
  * (long ones over several "role" lines), the rules in order, ports as
- * numbers. Returns 0, -EINVAL if @p holds a value the format cannot say,
+ * policy_format_ports() writes them. Returns 0, -EINVAL if @p holds a value the format cannot say,
  * or -EIO if writing failed.
  */
 int policy_print(FILE *f, const struct imgsec_policy_desc *p);
+
+/*
+ * @r's ports into @buf, POLICY_PORTS_TEXT_MAX bytes: as the file wrote
+ * them if policy_ports_text_matches(), else "20,21", "2428-2433" or ICMP
+ * types "echo-request,13". Returns the length.
+ */
+#define POLICY_PORTS_TEXT_MAX	(IMGSEC_MAX_PORT_RANGES * 24 + 1)
+int policy_format_ports(char *buf, const struct imgsec_rule_desc *r);
 
 /* Addresses and prefixes in all of @p's roles. */
 uint32_t policy_count_prefixes(const struct imgsec_policy_desc *p);
@@ -142,5 +150,10 @@ const char *policy_helper_name(unsigned int helper);
 const char *policy_proto_name(unsigned int proto);
 /* The name of ICMP (or ICMPv6, by @proto) message type @type, or NULL. */
 const char *policy_icmp_type_name(unsigned int proto, unsigned int type);
+/*
+ * Whether @r->ports_text, the ports as a file wrote them, is a list that
+ * parses to @r's ports, in order: then it is what show prints.
+ */
+bool policy_ports_text_matches(const struct imgsec_rule_desc *r);
 
 #endif /* _IMGSEC_POLICY_FILE_H */

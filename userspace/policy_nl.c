@@ -100,6 +100,7 @@ static const uint8_t rule_types[IMGSEC_RULE_A_MAX + 1] = {
 	[IMGSEC_RULE_A_PORTS] = MNL_TYPE_BINARY,
 	[IMGSEC_RULE_A_HELPER] = MNL_TYPE_U8,
 	[IMGSEC_RULE_A_COMMENT] = MNL_TYPE_NUL_STRING,
+	[IMGSEC_RULE_A_PORTS_TEXT] = MNL_TYPE_NUL_STRING,
 	[IMGSEC_RULE_A_INDEX] = MNL_TYPE_U32,
 	[IMGSEC_RULE_A_PACKETS] = MNL_TYPE_U64,
 	[IMGSEC_RULE_A_BYTES] = MNL_TYPE_U64,
@@ -255,6 +256,13 @@ static int parse_rule(struct policy_dump *d, const struct nlattr *attr)
 		    IMGSEC_COMMENT_LEN)
 			return dump_error(d, "rule %u: comment too long", idx);
 		strcpy(rule->comment, mnl_attr_get_str(tb[IMGSEC_RULE_A_COMMENT]));
+	}
+	if (tb[IMGSEC_RULE_A_PORTS_TEXT]) {
+		if (strlen(mnl_attr_get_str(tb[IMGSEC_RULE_A_PORTS_TEXT])) >=
+		    IMGSEC_PORTS_TEXT_LEN)
+			return dump_error(d, "rule %u: ports text too long", idx);
+		strcpy(rule->ports_text,
+		       mnl_attr_get_str(tb[IMGSEC_RULE_A_PORTS_TEXT]));
 	}
 	if (tb[IMGSEC_RULE_A_PACKETS])
 		cnt->packets = mnl_attr_get_u64(tb[IMGSEC_RULE_A_PACKETS]);
@@ -538,6 +546,8 @@ static size_t rule_size(const struct imgsec_rule_desc *rule)
 		len += ATTR(rule->nports * sizeof(rule->ports[0]));
 	if (rule->comment[0])
 		len += ATTR(strlen(rule->comment) + 1);
+	if (rule->ports_text[0])
+		len += ATTR(strlen(rule->ports_text) + 1);
 	return len;
 }
 
@@ -568,6 +578,10 @@ static int put_rule(struct slicer *s, uint32_t index,
 	if (rule->comment[0] &&
 	    !mnl_attr_put_strz_check(nlh, buflen, IMGSEC_RULE_A_COMMENT,
 				     rule->comment))
+		return -EMSGSIZE;
+	if (rule->ports_text[0] &&
+	    !mnl_attr_put_strz_check(nlh, buflen, IMGSEC_RULE_A_PORTS_TEXT,
+				     rule->ports_text))
 		return -EMSGSIZE;
 	mnl_attr_nest_end(nlh, nest);
 	return 0;
@@ -643,6 +657,7 @@ static const char *const rule_attr_names[IMGSEC_RULE_A_MAX + 1] = {
 	[IMGSEC_RULE_A_PORTS] = "ports",
 	[IMGSEC_RULE_A_HELPER] = "helper",
 	[IMGSEC_RULE_A_COMMENT] = "comment",
+	[IMGSEC_RULE_A_PORTS_TEXT] = "ports text",
 	[IMGSEC_RULE_A_INDEX] = "index",
 };
 

@@ -3,8 +3,9 @@
  * Printer of imgsec.conf(5): a desc back to text that parses to the same
  * desc. One canonical form, so that "imgsecctl show" output can be diffed
  * and fed to "imgsecctl set-policy": settings first, then roles, then rules,
- * each in desc order; ports as numbers (the desc keeps no names), ICMP
- * types by name when they have one; empty comments left out.
+ * each in desc order; ports as the file wrote them where the desc keeps
+ * that text, else as numbers and ICMP types by name when they have one;
+ * empty comments left out.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -128,34 +129,31 @@ static void print_comment(FILE *f, const char *c)
 	fputc('"', f);
 }
 
-/*
- * "20,21" or "2428-2433", or ICMP types "echo-request,13"; fits
- * PORTS_TEXT_MAX (the longest type name is 23 bytes).
- */
-#define PORTS_TEXT_MAX	(IMGSEC_MAX_PORT_RANGES * 24 + 1)
 #define PORTS_PAD_MAX	16	/* align comments unless ports are longer */
 
-static int format_ports(char *buf, const struct imgsec_rule_desc *r)
+int policy_format_ports(char *buf, const struct imgsec_rule_desc *r)
 {
 	const char *name;
 	size_t o = 0;
 	unsigned int i;
 
+	if (policy_ports_text_matches(r))
+		return snprintf(buf, POLICY_PORTS_TEXT_MAX, "%s", r->ports_text);
 	buf[0] = '\0';
-	for (i = 0; i < r->nports; i++) {
+	for (i = 0; i < r->nports && i < IMGSEC_MAX_PORT_RANGES; i++) {
 		const struct imgsec_port_range *pr = &r->ports[i];
 
 		name = pr->hi == pr->lo ?
 		       policy_icmp_type_name(r->proto, pr->lo) : NULL;
 		if (name) {
-			o += snprintf(buf + o, PORTS_TEXT_MAX - o,
+			o += snprintf(buf + o, POLICY_PORTS_TEXT_MAX - o,
 				      i ? ",%s" : "%s", name);
 			continue;
 		}
-		o += snprintf(buf + o, PORTS_TEXT_MAX - o, i ? ",%u" : "%u",
+		o += snprintf(buf + o, POLICY_PORTS_TEXT_MAX - o, i ? ",%u" : "%u",
 			      pr->lo);
 		if (pr->hi != pr->lo)
-			o += snprintf(buf + o, PORTS_TEXT_MAX - o, "-%u",
+			o += snprintf(buf + o, POLICY_PORTS_TEXT_MAX - o, "-%u",
 				      pr->hi);
 	}
 	return o;
@@ -170,9 +168,9 @@ static void print_rule(FILE *f, const struct imgsec_policy_desc *p,
 		       const struct imgsec_rule_desc *r,
 		       const struct rule_widths *w)
 {
-	char ports[PORTS_TEXT_MAX], helper[16] = "";
+	char ports[POLICY_PORTS_TEXT_MAX], helper[16] = "";
 
-	format_ports(ports, r);
+	policy_format_ports(ports, r);
 	if (r->helper != IMGSEC_HELPER_NONE)
 		snprintf(helper, sizeof(helper), " helper %s",
 			 policy_helper_name(r->helper));
@@ -193,7 +191,7 @@ static void print_rule(FILE *f, const struct imgsec_policy_desc *p,
 static void rule_widths(const struct imgsec_policy_desc *p,
 			struct rule_widths *w)
 {
-	char ports[PORTS_TEXT_MAX];
+	char ports[POLICY_PORTS_TEXT_MAX];
 	int n;
 	u32 i;
 
@@ -205,7 +203,7 @@ static void rule_widths(const struct imgsec_policy_desc *p,
 		w->from = n > w->from ? n : w->from;
 		n = strlen(p->roles[r->to].name);
 		w->to = n > w->to ? n : w->to;
-		n = format_ports(ports, r);
+		n = policy_format_ports(ports, r);
 		if (n <= PORTS_PAD_MAX && n > w->ports)
 			w->ports = n;
 		if (r->helper != IMGSEC_HELPER_NONE)
@@ -316,7 +314,8 @@ static bool rule_equal(const struct imgsec_rule_desc *a,
 	       a->proto == b->proto && a->helper == b->helper &&
 	       a->nports == b->nports && a->nports <= IMGSEC_MAX_PORT_RANGES &&
 	       !memcmp(a->ports, b->ports, a->nports * sizeof(a->ports[0])) &&
-	       !strncmp(a->comment, b->comment, IMGSEC_COMMENT_LEN);
+	       !strncmp(a->comment, b->comment, IMGSEC_COMMENT_LEN) &&
+	       !strncmp(a->ports_text, b->ports_text, IMGSEC_PORTS_TEXT_LEN);
 }
 
 uint32_t policy_count_prefixes(const struct imgsec_policy_desc *p)

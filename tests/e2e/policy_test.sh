@@ -411,6 +411,23 @@ test_diff() {
 		sh -c "grep -q '^--- loaded policy' /tmp/diff.out && grep -q '^-allow gcems  *-> img  *tcp 23 .*Telnet' /tmp/diff.out && ! grep -q '^+allow' /tmp/diff.out"
 	check "check --print is what show prints once loaded" \
 		sh -c "$IP netns exec gcems imgsecctl check --print $CONF >/tmp/print.out && $IP netns exec gcems imgsecctl show | cmp -s - /tmp/print.out"
+	# Port names go through the kernel as written, and count as drift.
+	sed -e 's/ tcp 22 / tcp ssh /' -e 's/ tcp 20,21 / tcp ftp-data,ftp /' \
+		"$CONF" >/tmp/names.conf
+	must ctl set-policy /tmp/names.conf
+	ctl show >/tmp/show.out
+	check "show: port names as the file wrote them" \
+		sh -c "grep -q '^allow img  *-> gcems  *tcp ftp-data,ftp  *helper ftp ' /tmp/show.out && test \$(grep -c '^allow .* tcp ssh  *\"SSH' /tmp/show.out) = 2"
+	check "show --json: ports_text as written, ports as numbers" \
+		sh -c "$IP netns exec gcems imgsecctl -j show | grep -q '\"ports\":\\[{\"lo\":22,\"hi\":22}\\],\"ports_text\":\"ssh\"'"
+	ctl diff /tmp/names.conf >/tmp/diff.out 2>&1
+	rc=$?
+	check "diff: the file with names is what is loaded (exit $rc)" test $rc = 0
+	ctl diff "$CONF" >/tmp/diff.out 2>&1
+	rc=$?
+	check "diff: 22 for ssh is drift, shown (exit $rc)" \
+		sh -c "test $rc = 1 && grep -q '^-allow .* tcp ssh ' /tmp/diff.out && grep -q '^+allow .* tcp 22 ' /tmp/diff.out"
+	must ctl set-policy "$CONF"
 	must ctl flush
 	ctl diff "$CONF" >/tmp/diff.out 2>&1
 	rc=$?

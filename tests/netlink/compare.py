@@ -119,6 +119,8 @@ def policy(msgs, c):
              w['helper'])
         for k in ('comment', 'packets', 'bytes'):
             same(f'rule {i} {k}', r.get(k), w[k])
+        if 'ports-text' in r:
+            same(f'rule {i} ports text', r['ports-text'], w['ports_text'])
 
 
 def rpc(y, c):

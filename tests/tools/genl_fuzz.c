@@ -434,6 +434,7 @@ static const struct field rule_f[] = {
 	[IMGSEC_RULE_A_PORTS] = { K_PORTS },
 	[IMGSEC_RULE_A_HELPER] = { K_U8 },
 	[IMGSEC_RULE_A_COMMENT] = { K_STR },
+	[IMGSEC_RULE_A_PORTS_TEXT] = { K_STR },
 	[IMGSEC_RULE_A_INDEX] = { K_U32 },
 	[IMGSEC_RULE_A_PACKETS] = { K_U64 },
 	[IMGSEC_RULE_A_BYTES] = { K_U64 },
@@ -649,6 +650,7 @@ struct rule_m {
 	uint8_t from, to, proto, helper, nports;
 	struct imgsec_port_range ports[IMGSEC_MAX_PORT_RANGES];
 	char comment[IMGSEC_COMMENT_LEN];
+	char ports_text[IMGSEC_PORTS_TEXT_LEN];
 };
 
 struct model {
@@ -683,6 +685,10 @@ static void model_rule(struct model *p, struct rule_m *r, uint32_t j)
 			 "rule %u of policy %u%.*s", j, p->salt,
 			 (int)below(60),
 			 "-----------------------------------------------------------");
+	/* any text up to the limit: the kernel keeps it, unread */
+	if (pct(50))
+		memset(r->ports_text, 'a' + below(26),
+		       below(IMGSEC_PORTS_TEXT_LEN));
 }
 
 /* A random valid policy; @big: sizes of the dump test, else small. */
@@ -892,7 +898,7 @@ static void enc_rule(struct enc *e, const struct rule_m *rule, uint32_t j)
 	uint8_t to = rule->to;
 
 	enc_list(e, IMGSEC_POLICY_A_RULES, 64 + 4 * rule->nports +
-		 sizeof(rule->comment));
+		 sizeof(rule->comment) + sizeof(rule->ports_text));
 	e->item = nest_start(e->m, pct(90) ? 1 : below(0x4000));
 	if (e->index_always || (at && e->fault == FT_RULE_INDEX))
 		put_u32(e->m, IMGSEC_RULE_A_INDEX,
@@ -910,6 +916,9 @@ static void enc_rule(struct enc *e, const struct rule_m *rule, uint32_t j)
 	if (rule->comment[0] || pct(30))
 		put(e->m, IMGSEC_RULE_A_COMMENT, rule->comment,
 		    strlen(rule->comment) + 1);
+	if (rule->ports_text[0])
+		put(e->m, IMGSEC_RULE_A_PORTS_TEXT, rule->ports_text,
+		    strlen(rule->ports_text) + 1);
 	enc_close(e, &e->item);
 }
 
@@ -2647,6 +2656,10 @@ static void dumped_rule(struct dumped *d, const struct nlattr *nest)
 			snprintf(r->comment, sizeof(r->comment), "%.*s",
 				 (int)PLEN(a), (const char *)v);
 			break;
+		case IMGSEC_RULE_A_PORTS_TEXT:
+			snprintf(r->ports_text, sizeof(r->ports_text), "%.*s",
+				 (int)PLEN(a), (const char *)v);
+			break;
 		}
 	}
 }
@@ -2733,7 +2746,8 @@ static const char *dump_differs(const struct dumped *d, const struct model *p)
 		    a->proto != b->proto || a->helper != b->helper ||
 		    a->nports != b->nports ||
 		    memcmp(a->ports, b->ports, a->nports * sizeof(a->ports[0])) ||
-		    strcmp(a->comment, b->comment))
+		    strcmp(a->comment, b->comment) ||
+		    strcmp(a->ports_text, b->ports_text))
 			return "a rule";
 	}
 	return NULL;

@@ -66,7 +66,6 @@ static void test_formats(void)
 {
 	struct imgsec_prefix p = { .family = AF_INET, .plen = 24,
 				   .addr = { 192, 0, 2, 0 } };
-	struct imgsec_port_range r = { 2428, 2433 };
 	char buf[64];
 
 	format_prefix(&p, buf, sizeof(buf));
@@ -79,11 +78,6 @@ static void test_formats(void)
 	p.family = 99;
 	format_prefix(&p, buf, sizeof(buf));
 	CHECK(!strcmp(buf, "?"), "%s", buf);
-	format_port_range(&r, buf, sizeof(buf));
-	CHECK(!strcmp(buf, "2428-2433"), "%s", buf);
-	r.hi = r.lo;
-	format_port_range(&r, buf, sizeof(buf));
-	CHECK(!strcmp(buf, "2428"), "%s", buf);
 }
 
 static void event(const struct imgsec_event *ev, bool json)
@@ -312,7 +306,8 @@ static void small_policy(struct policy_dump *d)
 	static struct imgsec_rule_desc rules[2] = {
 		{ .from = 0, .to = 1, .proto = IPPROTO_UDP,
 		  .helper = IMGSEC_HELPER_RPC, .nports = 1,
-		  .ports = { { 111, 111 } }, .comment = "portmap \"lookup\"" },
+		  .ports = { { 111, 111 } }, .comment = "portmap \"lookup\"",
+		  .ports_text = "sunrpc" },
 		{ .from = 0, .to = 1, .proto = IPPROTO_TCP, .nports = 2,
 		  .ports = { { 20, 21 }, { 2049, 2049 } } },
 	};
@@ -345,8 +340,8 @@ static void test_show_json(void)
 	fclose(f);
 	CHECK_OUT("{\"generation\":4,\"policy\":{\"mode\":\"enforce\",\"default\":\"drop\",\"placement\":\"host\","
 		  "\"roles\":[{\"name\":\"img\",\"prefixes\":[\"192.0.2.11/32\"]},{\"name\":\"gcems\",\"prefixes\":[\"192.0.2.1/32\"]}],"
-		  "\"rules\":[{\"index\":0,\"from\":\"img\",\"to\":\"gcems\",\"proto\":\"udp\",\"ports\":[{\"lo\":111,\"hi\":111}],\"helper\":\"rpc\",\"comment\":\"portmap \\\"lookup\\\"\",\"packets\":3,\"bytes\":300},"
-		  "{\"index\":1,\"from\":\"img\",\"to\":\"gcems\",\"proto\":\"tcp\",\"ports\":[{\"lo\":20,\"hi\":21},{\"lo\":2049,\"hi\":2049}],\"helper\":null,\"comment\":\"\",\"packets\":0,\"bytes\":0}]}}\n");
+		  "\"rules\":[{\"index\":0,\"from\":\"img\",\"to\":\"gcems\",\"proto\":\"udp\",\"ports\":[{\"lo\":111,\"hi\":111}],\"ports_text\":\"sunrpc\",\"helper\":\"rpc\",\"comment\":\"portmap \\\"lookup\\\"\",\"packets\":3,\"bytes\":300},"
+		  "{\"index\":1,\"from\":\"img\",\"to\":\"gcems\",\"proto\":\"tcp\",\"ports\":[{\"lo\":20,\"hi\":21},{\"lo\":2049,\"hi\":2049}],\"ports_text\":\"20-21,2049\",\"helper\":null,\"comment\":\"\",\"packets\":0,\"bytes\":0}]}}\n");
 
 	memset(&d, 0, sizeof(d));
 	f = open_out();
@@ -408,9 +403,9 @@ static void test_stats(void)
 		  "rpc helper imgsec-rpc:\n"
 		  "  expected                      2  expectations created\n"
 		  "rules:\n"
-		  "     #  from -> to                   proto ports                   packets            bytes  comment\n"
-		  "     0  img -> gcems                 udp   111                           3              300  portmap \"lookup\"\n"
-		  "     1  img -> gcems                 tcp   20-21,2049                    0                0  \n");
+		  "     #  from -> to                   proto  ports                   packets            bytes  comment\n"
+		  "     0  img -> gcems                 udp    sunrpc                        3              300  portmap \"lookup\"\n"
+		  "     1  img -> gcems                 tcp    20-21,2049                    0                0  \n");
 	f = open_out();
 	output_stats(f, &s, &d, true);
 	fclose(f);

@@ -1037,8 +1037,8 @@ static void test_print_canonical(void)
 		"role img 192.0.2.11 2001:db8::11 192.0.2.0/30\n"
 		"role gcems 192.0.2.1\n"
 		"\n"
-		"allow img   -> gcems udp 111      helper rpc \"a \\\"b\\\" \\x7f\\\\\"\n"
-		"allow gcems -> img   tcp 20,30-31\n"
+		"allow img   -> gcems udp portmap     helper rpc \"a \\\"b\\\" \\x7f\\\\\"\n"
+		"allow gcems -> img   tcp 20-20,30-31\n"
 		"allow img   -> img   udp 34867\n";
 	struct imgsec_policy_desc d;
 	struct policy_diag diag;
@@ -1059,7 +1059,8 @@ static void test_print_icmp(void)
 	static const char text[] =
 		"role a 192.0.2.1 2001:db8::1\n"
 		"allow a -> a icmp echo,timestamp-request,20-30,255\n"
-		"allow a -> a icmpv6 128,destination-unreachable,0\n";
+		"allow a -> a icmpv6 128,destination-unreachable,0\n"
+		"allow a -> a icmp 8,13\n";
 	static const char want[] =
 		"mode enforce\n"
 		"default drop\n"
@@ -1067,8 +1068,9 @@ static void test_print_icmp(void)
 		"\n"
 		"role a 192.0.2.1 2001:db8::1\n"
 		"\n"
-		"allow a -> a icmp echo-request,timestamp-request,20-30,255\n"
-		"allow a -> a icmpv6 echo-request,destination-unreachable,0\n";
+		"allow a -> a icmp echo,timestamp-request,20-30,255\n"
+		"allow a -> a icmpv6 128,destination-unreachable,0\n"
+		"allow a -> a icmp 8,13\n";
 	struct imgsec_policy_desc d;
 	struct policy_diag diag;
 	char *out;
@@ -1086,6 +1088,78 @@ static void test_print_icmp(void)
 	CHECK(out && !strcmp(out, want), "got\n%s", out);
 	free(out);
 	check_round_trip(&d);
+	imgsec_policy_desc_release(&d);
+}
+
+/* Port names are kept as written, never trusted blindly from a desc. */
+static void test_print_port_names(void)
+{
+	static const char text[] =
+		"role a 192.0.2.1\n"
+		"allow a -> a tcp ftp-data,ftp,ssh \"FTP\"\n"
+		"allow a -> a udp rpcbind,nfs,1-9\n"
+		"allow a -> a tcp 021,22\n"
+		"allow a -> a tcp 20,21\n";
+	static const char want[] =
+		"allow a -> a tcp ftp-data,ftp,ssh \"FTP\"\n"
+		"allow a -> a udp rpcbind,nfs,1-9\n"
+		"allow a -> a tcp 021,22\n"
+		"allow a -> a tcp 20,21\n";
+	struct imgsec_policy_desc d;
+	struct policy_diag diag;
+	char buf[POLICY_PORTS_TEXT_MAX], *out;
+	struct imgsec_rule_desc *r;
+	int err;
+
+	REQUIRE(parse(text, &d, &diag) == 0, "%s", diag.msg);
+	CHECK(!strcmp(d.rules[0].ports_text, "ftp-data,ftp,ssh"), "%s",
+	      d.rules[0].ports_text);
+	CHECK(!strcmp(d.rules[2].ports_text, "021,22"), "%s",
+	      d.rules[2].ports_text);
+	/* What show prints anyway is not kept: nothing to send. */
+	CHECK_EQ(d.rules[3].ports_text[0], '\0');
+	out = print_to_string(&d, &err);
+	CHECK_EQ(err, 0);
+	CHECK(out && strstr(out, want), "got\n%s", out);
+	free(out);
+	check_round_trip(&d);
+
+	r = &d.rules[0];
+	/* A text that does not say the ports (a desc from elsewhere). */
+	strcpy(r->ports_text, "ftp,ssh");
+	policy_format_ports(buf, r);
+	CHECK(!strcmp(buf, "20,21,22"), "%s", buf);
+	strcpy(r->ports_text, "ssh,ftp,ftp-data");
+	policy_format_ports(buf, r);
+	CHECK(!strcmp(buf, "20,21,22"), "order matters: %s", buf);
+	strcpy(r->ports_text, "ftp-data,ftp,ssh # x");
+	policy_format_ports(buf, r);
+	CHECK(!strcmp(buf, "20,21,22"), "%s", buf);
+	strcpy(r->ports_text, "ftp-data,ftp,SSH");
+	policy_format_ports(buf, r);
+	CHECK(!strcmp(buf, "20,21,22"), "%s", buf);
+	memset(r->ports_text, 'a', sizeof(r->ports_text));
+	policy_format_ports(buf, r);
+	CHECK(!strcmp(buf, "20,21,22"), "no NUL: %s", buf);
+	memset(r->ports_text, 0, sizeof(r->ports_text));
+
+	/* ICMP: type names when the file wrote none to keep. */
+	r->proto = IPPROTO_ICMP;
+	r->ports[0] = (struct imgsec_port_range){ 8, 8 };
+	r->nports = 2;
+	policy_format_ports(buf, r);
+	CHECK(!strcmp(buf, "echo-request,21"), "%s", buf);
+	imgsec_policy_desc_release(&d);
+
+	/* A list too long to keep shows as numbers. */
+	REQUIRE(parse("role a 192.0.2.1\nallow a -> a tcp "
+		      "ftp,ssh,telnet,domain,http,sunrpc,ntp,snmp,snmp-trap,"
+		      "https,radius,radius-acct,nfs,1000,1001,1002,1003,1004,"
+		      "1005,1006,1007,1008,1009\n", &d, &diag) == 0,
+		"%s", diag.msg);
+	CHECK_EQ(d.rules[0].ports_text[0], '\0');
+	policy_format_ports(buf, &d.rules[0]);
+	CHECK(!strncmp(buf, "21,22,23,53,80,111,", 19), "%s", buf);
 	imgsec_policy_desc_release(&d);
 }
 
@@ -1313,6 +1387,7 @@ int main(void)
 	RUN(test_shipped_policy);
 	RUN(test_print_canonical);
 	RUN(test_print_icmp);
+	RUN(test_print_port_names);
 	RUN(test_print_wraps_long_roles);
 	RUN(test_print_refuses_unsayable);
 	RUN(test_print_write_error);

@@ -229,6 +229,8 @@ static bool rule_attr_ok(const struct nlattr *a)
 		       len % sizeof(struct imgsec_port_range) == 0;
 	case IMGSEC_RULE_A_COMMENT:
 		return str_ok(a, IMGSEC_COMMENT_LEN);
+	case IMGSEC_RULE_A_PORTS_TEXT:
+		return str_ok(a, IMGSEC_PORTS_TEXT_LEN);
 	case IMGSEC_RULE_A_INDEX:
 		return len == 4;
 	}
@@ -269,6 +271,9 @@ static int kr_rule(struct kread *kr, const struct nlattr *nest)
 	if (tb[IMGSEC_RULE_A_COMMENT])
 		snprintf(rule->comment, sizeof(rule->comment), "%s",
 			 (const char *)a_data(tb[IMGSEC_RULE_A_COMMENT]));
+	if (tb[IMGSEC_RULE_A_PORTS_TEXT])
+		snprintf(rule->ports_text, sizeof(rule->ports_text), "%s",
+			 (const char *)a_data(tb[IMGSEC_RULE_A_PORTS_TEXT]));
 	return 0;
 }
 
@@ -890,6 +895,9 @@ static int feed_dump(struct policy_dump *d, const struct imgsec_policy_desc *p,
 				     rule->ports);
 			mnl_attr_put_strz(nlh, IMGSEC_RULE_A_COMMENT,
 					  rule->comment);
+			if (rule->ports_text[0])
+				mnl_attr_put_strz(nlh, IMGSEC_RULE_A_PORTS_TEXT,
+						  rule->ports_text);
 			mnl_attr_put_u64(nlh, IMGSEC_RULE_A_PACKETS, 1000 + k);
 			mnl_attr_put_u64(nlh, IMGSEC_RULE_A_BYTES, 1u << 31 | k);
 			mnl_attr_nest_end(nlh, nest);

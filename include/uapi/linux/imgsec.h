@@ -51,6 +51,7 @@
 /* Limits, enforced by the kernel and by imgsecctl alike. */
 #define IMGSEC_NAME_LEN		32	/* role name, with its NUL */
 #define IMGSEC_COMMENT_LEN	128	/* rule comment, with its NUL */
+#define IMGSEC_PORTS_TEXT_LEN	128	/* rule's ports as written, with NUL */
 #define IMGSEC_MAX_ROLES	64
 #define IMGSEC_MAX_PREFIXES	65536	/* addresses and prefixes, all roles */
 #define IMGSEC_MAX_RULES	1024
@@ -188,6 +189,7 @@ enum imgsec_rule_attr {
 	IMGSEC_RULE_A_PACKETS,	/* u64: in dumps, new connections matched */
 	IMGSEC_RULE_A_BYTES,	/* u64: in dumps, bytes of those packets */
 	IMGSEC_RULE_A_PAD,
+	IMGSEC_RULE_A_PORTS_TEXT, /* string: the ports as written, for show */
 	__IMGSEC_RULE_A_MAX
 };
 
