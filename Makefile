@@ -41,7 +41,7 @@ tests/tools/%: tests/tools/%.c include/uapi/linux/imgsec.h
 
 # imgsecctl's parser and encoder, and libmnl (which the VM has for it).
 POLICY_SWAP_SRCS := userspace/genl.c userspace/policy_file.c \
-	userspace/policy_nl.c module/policy_desc.c
+	userspace/policy_print.c userspace/policy_nl.c module/policy_desc.c
 tests/tools/policy_swap: tests/tools/policy_swap.c $(POLICY_SWAP_SRCS) \
 		$(wildcard userspace/*.h module/*.h) include/uapi/linux/imgsec.h
 	$(CC) $(USER_CFLAGS) -o $@ $< $(POLICY_SWAP_SRCS) $(CTL_LIBS)
