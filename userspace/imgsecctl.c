@@ -440,6 +440,8 @@ static int cmd_diff(const struct ctl_args *a)
 		imgsec_policy_desc_release(&p);
 		return ret;
 	}
+	/* The file as set-policy would load it into this module. */
+	policy_nl_fit_version(&p, g.version);
 	policy_dump_init(&d);
 	ret = fetch_policy(&g, &d, "diff");
 	if (ret || (d.active && policy_desc_equal(&d.desc, &p)))
@@ -491,6 +493,8 @@ static int cmd_set_policy(const struct ctl_args *a)
 		imgsec_policy_desc_release(&p);
 		return ret;
 	}
+	if (policy_nl_fit_version(&p, g.version))
+		fprintf(stderr, PROG ": set-policy: note: the loaded imgsec module is older than this imgsecctl and keeps no port names: show prints numbers until the new module is loaded\n");
 	size = policy_nl_msg_size(&p);
 	buf = malloc(size);
 	if (!buf) {
