@@ -69,7 +69,9 @@ nft_policy() { # POLICY-FILE
 		for (i = 3; i <= NF; i++) {
 			fam = index($i, ":") ? "v6" : "v4"
 			s = setname($2, fam)
-			elems[s] = elems[s] (elems[s] == "" ? "" : ",") $i
+			# one array entry each: appending to one string is
+			# quadratic (minutes for 65,000 addresses in the VM)
+			elem[s, ++nel[s]] = $i
 			roles[$2] = 1
 		}
 	}
@@ -121,12 +123,12 @@ nft_policy() { # POLICY-FILE
 		}
 		print "}"
 		# Elements in chunks: one command line stays short.
-		for (s in elems) {
-			n = split(elems[s], a, ",")
+		for (s in nel) {
+			n = nel[s]
 			for (i = 1; i <= n; i += 500) {
-				line = a[i]
+				line = elem[s, i]
 				for (j = i + 1; j < i + 500 && j <= n; j++)
-					line = line ", " a[j]
+					line = line ", " elem[s, j]
 				print "add element inet bench " s " { " line " }"
 			}
 		}
