@@ -25,7 +25,7 @@
 # img -> gcems tcp 5201`, role img padded to N addresses, half IPv4 half
 # IPv6), nft-N (the same policy as nftables with one hash set per role and
 # family, tests/bench/policies.sh). N: the shipped policy ("seed": its 4 img
-# addresses) and 10000; ct-held (imgsec's policy flushed: imgsec keeps
+# addresses) and SIZES; ct-held (imgsec's policy flushed: imgsec keeps
 # conntrack on in the namespace once it had a policy, no hook, no ruleset:
 # the conntrack cost alone); none-end (imgsec unloaded and loaded again,
 # so as at the start: shows any drift over the run).
@@ -46,7 +46,9 @@
 #   IMGSEC_TEST_BENCH_CONNS     connections per conn round (200)
 #   IMGSEC_TEST_BENCH_MIB       MiB per transfer (16)
 #   IMGSEC_TEST_BENCH_LOOKUPS   lookups per rpc round (200)
-#   IMGSEC_TEST_BENCH_SIZES     padded img role sizes ("10000")
+#   IMGSEC_TEST_BENCH_SIZES     padded img role sizes ("100 1000 10000
+#                               65500": the most the policy limit of
+#                               65,536 prefixes leaves to img)
 #   IMGSEC_TEST_BENCH_PARTS     what to run ("tcp rpc": conn and send, rpc)
 #   IMGSEC_TEST_BENCH_RPC_CONFIGS  the rpc configs (all four; the nft ones
 #                               alone need no imgsec policy, e.g. to
@@ -65,7 +67,7 @@ ROUNDS=${IMGSEC_TEST_BENCH_ROUNDS:-5}
 CONNS=${IMGSEC_TEST_BENCH_CONNS:-200}
 MIB=${IMGSEC_TEST_BENCH_MIB:-16}
 LOOKUPS=${IMGSEC_TEST_BENCH_LOOKUPS:-200}
-SIZES=${IMGSEC_TEST_BENCH_SIZES:-10000}
+SIZES=${IMGSEC_TEST_BENCH_SIZES:-100 1000 10000 65500}
 PARTS=${IMGSEC_TEST_BENCH_PARTS:-tcp rpc}
 RPC_CONFIGS=${IMGSEC_TEST_BENCH_RPC_CONFIGS:-nft-rpc nft-rpc-helper imgsec-nohelper imgsec-helper}
 if [ -n "${IMGSEC_TEST_BENCH_QUICK:-}" ]; then

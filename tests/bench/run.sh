@@ -128,12 +128,23 @@ bench_icount() {
 		fi
 	done
 	echo
-	icount_tables "$raw" "$boots"
+	icount_tables "$raw" "$boots" "$out/icount-conn.dat"
+	# The plot of the curve, where gnuplot is installed.
+	if [ -s "$out/icount-conn.dat" ] && command -v gnuplot >/dev/null; then
+		gnuplot -e "set terminal png size 800,500; set output '$out/icount-conn.png';
+			set logscale x; set xlabel 'img role addresses';
+			set ylabel 'guest instructions per new TCP connection';
+			set yrange [0:*]; set key bottom right;
+			set title 'New connection img1 -> gcems under qemu -icount';
+			plot '$out/icount-conn.dat' using 1:2 with linespoints title 'imgsec',
+			     '' using 1:3 with linespoints title 'nftables hash sets'" &&
+			echo "Plot: $out/icount-conn.png" && echo
+	fi
 }
 
 # The tables from "BOOT IBENCH METRIC CONFIG MEDIAN MIN MAX ROUNDS" lines.
-icount_tables() { # RAW BOOTS
-	awk -v boots="$2" '
+icount_tables() { # RAW BOOTS [CURVE-DATA-FILE]
+	awk -v boots="$2" -v curve="${3:-}" '
 	{ v[$3, $4, $1] = $5; lo[$3, $4, $1] = $6; hi[$3, $4, $1] = $7 }
 	function mean(m, c,   b, s, n) {
 		for (b = 1; b <= boots; b++) if ((m, c, b) in v) { s += v[m, c, b]; n++ }
@@ -158,6 +169,7 @@ icount_tables() { # RAW BOOTS
 		return s sprintf(" %.2f %% |", 100 * w)
 	}
 	function fmt(x, unit) {
+		if (x == 0) return "-"
 		if (unit == "M") return sprintf("%.2f M", x / 1e6)
 		return sprintf("%.1f k", x / 1e3)
 	}
@@ -215,6 +227,36 @@ icount_tables() { # RAW BOOTS
 		}
 		print ""
 		print ""
+		# The curve: per img role size, connection and load, imgsec and nft.
+		ns = 0
+		for (i = 1; i <= no["conn"]; i++) {
+			c = byno["conn", i]
+			if (c ~ /^imgsec-([0-9]+|seed)$/) sz[++ns] = substr(c, 8)
+		}
+		if (ns > 2) {
+			print "### Against the size of the img role"
+			print ""
+			print "Per new connection and per load (instructions, mean of the boots);"
+			print "slab: kB, boot 1. \"seed\": the shipped policy, 4 img addresses."
+			print ""
+			print "| img addresses | imgsec conn | nft sets conn | imgsec / nft | imgsec / smallest | imgsec load | nft load | imgsec / nft | slab imgsec | slab nft |"
+			print "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+			for (k = 1; k <= ns; k++) {
+				a = "imgsec-" sz[k]; z = "nft-" sz[k]
+				printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+					(sz[k] == "seed" ? "4 (seed)" : sz[k]),
+					fmt(mean("conn", a), "k"), fmt(mean("conn", z), "k"),
+					ratio("conn", a, z), ratio("conn", a, "imgsec-seed"),
+					fmt(mean("load", a), "M"), fmt(mean("load", z), "M"),
+					ratio("load", a, z),
+					(("slab-kb", a, 1) in v) ? v["slab-kb", a, 1] : "-",
+					(("slab-kb", z, 1) in v) ? v["slab-kb", z, 1] : "-"
+				if (curve != "")
+					printf "%s %.0f %.0f\n", (sz[k] == "seed" ? 4 : sz[k]),
+						mean("conn", a), mean("conn", z) > curve
+			}
+			print ""
+		}
 		print "### One TCP transfer img1 -> gcems, per transfer"
 		print ""
 		print head("filter") " vs no filter | vs nft ct only |"
