@@ -210,6 +210,15 @@ static unsigned int imgsec_attach_helper(const struct imgsec_policy *p,
 	if (!help)
 		return NF_DROP;
 	rcu_assign_pointer(help->helper, h);
+	/*
+	 * Attached explicitly, marked so as ctnetlink and the CT target
+	 * mark theirs. Before 6.0, NAT set up after this hook (masquerade
+	 * at POSTROUTING) calls __nf_ct_try_assign_helper() from
+	 * nf_conntrack_alter_reply(): on an entry without the bit it looks
+	 * for a helper to assign automatically, which is off, and clears
+	 * help->helper: the helper would see no packet of the connection.
+	 */
+	set_bit(IPS_HELPER_BIT, &ct->status);
 	if ((ct->status & IPS_NAT_MASK) && !nfct_seqadj(ct) &&
 	    !nfct_seqadj_ext_add(ct))
 		return NF_DROP;

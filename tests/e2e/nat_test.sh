@@ -27,7 +27,9 @@
 #      too: mount.nfs looks 2049 up)
 #   4. the same with masquerade towards gcems as well (gcems has no route
 #      back to img1: it sees the gateway only), and masquerade alone
-#      (img1 asks gcems's own address)
+#      (img1 asks gcems's own address). Masquerade is set up after the
+#      hook attached the helper: before 6.0 (5.10) it took the helper off
+#      again unless the entry is marked IPS_HELPER (hook.c)
 #
 # Before the fix (helper.c left the expectation's saved_proto at 0) every
 # follow-up was translated to gcems's port 0: all the follow-ups and
