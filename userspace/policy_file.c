@@ -1382,6 +1382,10 @@ static int parse_rule_option(struct parser *ps, struct imgsec_rule_desc *rule,
 /* The optional tail of a rule: [limit ...] [helper NAME] ["comment"]. */
 static int parse_rule_tail(struct parser *ps, struct imgsec_rule_desc *rule)
 {
+	/* What may still come, by the options seen (1: limit, 2: helper). */
+	static const char *const still_open[4] = {
+		"\"limit\", \"helper\", ", "\"helper\", ", "\"limit\", ", "",
+	};
 	unsigned int seen = 0;
 	struct token t;
 	char q[QUOTE_SIZE];
@@ -1394,12 +1398,8 @@ static int parse_rule_tail(struct parser *ps, struct imgsec_rule_desc *rule)
 		return err;
 	if (t.type == TOK_WORD)
 		return parse_error(ps, t.col,
-				   "expected %s, a comment string or end of line, got %s",
-				   seen == 3 ? "nothing more" :
-				   seen == 2 ? "\"limit\"" :
-				   seen == 1 ? "\"helper\"" :
-				   "\"limit\", \"helper\"",
-				   describe(q, sizeof(q), &t));
+				   "expected %sa comment string or end of line, got %s",
+				   still_open[seen], describe(q, sizeof(q), &t));
 	if (t.type == TOK_END)
 		return 0;
 	err = parse_comment(ps, &t, rule->comment);

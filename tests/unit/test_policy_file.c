@@ -550,7 +550,7 @@ static const struct error_case error_cases[] = {
 	{ ROLES_AB "allow a -> b tcp 1 limit 5/s burst 3 burst 4\n",
 	  "t.conf:3:38: expected \"helper\", a comment string or end of line, got \"burst\"" },
 	{ ROLES_AB "allow a -> b tcp 1 helper rpc limit 5/s x\n",
-	  "t.conf:3:41: expected nothing more, a comment string or end of line, got \"x\"" },
+	  "t.conf:3:41: expected a comment string or end of line, got \"x\"" },
 	{ ROLES_AB "allow a -> b tcp 1 helper rpc helper rpc\n",
 	  "t.conf:3:31: the rule has a helper already" },
 	{ ROLES_AB "allow a -> b tcp 1 \"x\" limit 5/s\n",
