@@ -40,8 +40,8 @@ static bool imgsec_report_pass(struct imgsec_net *in,
 	return pass;
 }
 
-static void imgsec_log_drop(struct imgsec_net *in, struct sk_buff *skb,
-			    const struct nf_hook_state *state, bool monitor)
+static void imgsec_log(struct imgsec_net *in, struct sk_buff *skb,
+		       const struct nf_hook_state *state, const char *prefix)
 {
 	struct nf_loginfo info = {
 		.type = NF_LOG_TYPE_LOG,
@@ -58,9 +58,17 @@ static void imgsec_log_drop(struct imgsec_net *in, struct sk_buff *skb,
 				IMGSEC_STATS_A_LOG_SUPPRESSED, &suppressed))
 		return;
 	nf_log_packet(state->net, state->pf, state->hook, skb, state->in,
-		      state->out, &info, "%s",
-		      monitor ? "imgsec: would drop " : "imgsec: drop ");
+		      state->out, &info, "%s", prefix);
 }
+
+/* What an event says beyond the packet. */
+struct imgsec_event_info {
+	u8 type;			/* enum imgsec_event_type */
+	bool monitor;
+	u32 program;			/* 0: none */
+	int rule;			/* -1: none */
+	const struct net_device *dev;	/* NULL: none */
+};
 
 static size_t imgsec_event_size(void)
 {
@@ -71,7 +79,7 @@ static size_t imgsec_event_size(void)
 	       nla_total_size(0) +			/* monitor */
 	       2 * nla_total_size(sizeof(u32)) +	/* program, suppressed */
 	       nla_total_size_64bit(sizeof(u64)) +	/* time */
-	       2 * nla_total_size(sizeof(u32)) +	/* ifindex, generation */
+	       3 * nla_total_size(sizeof(u32)) +	/* ifindex, generation, rule */
 	       nla_total_size(IFNAMSIZ);		/* ifname */
 }
 
@@ -87,11 +95,12 @@ static u32 imgsec_event_generation(struct imgsec_net *in)
 	return p ? p->generation : READ_ONCE(in->generation);
 }
 
-static int imgsec_event_fill(struct sk_buff *msg, u8 type,
-			     const struct imgsec_pkt *pkt, bool monitor,
-			     u32 program, u32 suppressed,
-			     const struct net_device *dev, u32 generation)
+static int imgsec_event_fill(struct sk_buff *msg,
+			     const struct imgsec_event_info *ei,
+			     const struct imgsec_pkt *pkt, u32 suppressed,
+			     u32 generation)
 {
+	const struct net_device *dev = ei->dev;
 	int alen = pkt->family == 6 ? 16 : 4;
 	char ifname[IFNAMSIZ] = "";
 	struct nlattr *nest;
@@ -101,7 +110,7 @@ static int imgsec_event_fill(struct sk_buff *msg, u8 type,
 		strscpy(ifname, dev->name, sizeof(ifname));
 	nest = nla_nest_start(msg, IMGSEC_A_EVENT);
 	if (!nest ||
-	    nla_put_u8(msg, IMGSEC_EVENT_A_TYPE, type) ||
+	    nla_put_u8(msg, IMGSEC_EVENT_A_TYPE, ei->type) ||
 	    nla_put_u8(msg, IMGSEC_EVENT_A_FAMILY,
 		       pkt->family == 6 ? AF_INET6 : AF_INET) ||
 	    nla_put_u8(msg, IMGSEC_EVENT_A_PROTO, pkt->proto) ||
@@ -109,24 +118,26 @@ static int imgsec_event_fill(struct sk_buff *msg, u8 type,
 	    nla_put(msg, IMGSEC_EVENT_A_DADDR, alen, pkt->daddr) ||
 	    nla_put_u16(msg, IMGSEC_EVENT_A_SPORT, pkt->sport) ||
 	    nla_put_u16(msg, IMGSEC_EVENT_A_DPORT, pkt->dport) ||
-	    (monitor && nla_put_flag(msg, IMGSEC_EVENT_A_MONITOR)) ||
-	    (program && nla_put_u32(msg, IMGSEC_EVENT_A_PROGRAM, program)) ||
+	    (ei->monitor && nla_put_flag(msg, IMGSEC_EVENT_A_MONITOR)) ||
+	    (ei->program &&
+	     nla_put_u32(msg, IMGSEC_EVENT_A_PROGRAM, ei->program)) ||
 	    (suppressed &&
 	     nla_put_u32(msg, IMGSEC_EVENT_A_SUPPRESSED, suppressed)) ||
 	    nla_put_u64_64bit(msg, IMGSEC_EVENT_A_TIME_NS,
 			      ktime_get_real_ns(), IMGSEC_EVENT_A_PAD) ||
 	    (dev && (nla_put_u32(msg, IMGSEC_EVENT_A_IFINDEX, dev->ifindex) ||
 		     nla_put_string(msg, IMGSEC_EVENT_A_IFNAME, ifname))) ||
-	    nla_put_u32(msg, IMGSEC_EVENT_A_GENERATION, generation))
+	    nla_put_u32(msg, IMGSEC_EVENT_A_GENERATION, generation) ||
+	    (ei->rule >= 0 && nla_put_u32(msg, IMGSEC_EVENT_A_RULE, ei->rule)))
 		return -EMSGSIZE;
 	nla_nest_end(msg, nest);
 	return 0;
 }
 
 /* Nothing is built unless someone listens and the rate allows it. */
-static void imgsec_event_send(struct imgsec_net *in, u8 type,
-			      const struct imgsec_pkt *pkt, bool monitor,
-			      u32 program, const struct net_device *dev)
+static void imgsec_event_send(struct imgsec_net *in,
+			      const struct imgsec_event_info *ei,
+			      const struct imgsec_pkt *pkt)
 {
 	struct sk_buff *msg;
 	u32 suppressed;
@@ -144,8 +155,8 @@ static void imgsec_event_send(struct imgsec_net *in, u8 type,
 		return;
 	hdr = genlmsg_put(msg, 0, 0, &imgsec_genl_family, 0, IMGSEC_CMD_EVENT);
 	if (!hdr ||
-	    imgsec_event_fill(msg, type, pkt, monitor, program, suppressed,
-			      dev, imgsec_event_generation(in))) {
+	    imgsec_event_fill(msg, ei, pkt, suppressed,
+			      imgsec_event_generation(in))) {
 		nlmsg_free(msg);
 		return;
 	}
@@ -154,20 +165,49 @@ static void imgsec_event_send(struct imgsec_net *in, u8 type,
 				GFP_ATOMIC);
 }
 
+/* The device a refused packet came in on, or was to go out of. */
+static const struct net_device *imgsec_hook_dev(const struct nf_hook_state *s)
+{
+	return s->hook == NF_INET_LOCAL_OUT ? s->out : s->in;
+}
+
 void imgsec_report_drop(struct imgsec_net *in, struct sk_buff *skb,
 			const struct nf_hook_state *state,
 			const struct imgsec_pkt *pkt, bool monitor)
 {
-	imgsec_log_drop(in, skb, state, monitor);
-	imgsec_event_send(in, IMGSEC_EVENT_DROP, pkt, monitor, 0,
-			  state->hook == NF_INET_LOCAL_OUT ? state->out :
-			  state->in);
+	struct imgsec_event_info ei = {
+		.type = IMGSEC_EVENT_DROP, .monitor = monitor, .rule = -1,
+		.dev = imgsec_hook_dev(state),
+	};
+
+	imgsec_log(in, skb, state,
+		   monitor ? "imgsec: would drop " : "imgsec: drop ");
+	imgsec_event_send(in, &ei, pkt);
+}
+
+/* Logs and events share the drops' rate limits: a flood costs the same. */
+void imgsec_report_limit(struct imgsec_net *in, struct sk_buff *skb,
+			 const struct nf_hook_state *state,
+			 const struct imgsec_pkt *pkt, bool monitor, u32 rule)
+{
+	struct imgsec_event_info ei = {
+		.type = IMGSEC_EVENT_LIMIT, .monitor = monitor, .rule = rule,
+		.dev = imgsec_hook_dev(state),
+	};
+
+	imgsec_log(in, skb, state,
+		   monitor ? "imgsec: would limit " : "imgsec: limit ");
+	imgsec_event_send(in, &ei, pkt);
 }
 
 void imgsec_event_expect(struct imgsec_net *in, const struct imgsec_pkt *pkt,
 			 u32 program)
 {
-	imgsec_event_send(in, IMGSEC_EVENT_EXPECT, pkt, false, program, NULL);
+	struct imgsec_event_info ei = {
+		.type = IMGSEC_EVENT_EXPECT, .program = program, .rule = -1,
+	};
+
+	imgsec_event_send(in, &ei, pkt);
 }
 
 /* Hold the kernel's packet logger, loading it as xt_LOG does. */

@@ -273,6 +273,30 @@ static void imgsec_rule_hit(const struct imgsec_policy *p, int rule,
 }
 
 /*
+ * A new connection over its rule's limit: counted for the rule and the
+ * namespace, reported, and met by the default action; in monitor mode it
+ * goes on as the rule allows (NF_ACCEPT: the caller goes on).
+ */
+static unsigned int imgsec_over_limit(struct imgsec_net *in,
+				      const struct imgsec_policy *p,
+				      struct sk_buff *skb,
+				      const struct imgsec_pkt *pkt,
+				      const struct nf_hook_state *state,
+				      int rule)
+{
+	bool monitor = p->desc.mode == IMGSEC_MODE_MONITOR;
+
+	this_cpu_inc(p->counters[rule].limited);
+	imgsec_count(in, IMGSEC_STATS_A_LIMITED);
+	imgsec_report_limit(in, skb, state, pkt, monitor, rule);
+	if (monitor)
+		return NF_ACCEPT;
+	if (p->desc.default_action == IMGSEC_ACTION_REJECT)
+		imgsec_reject(skb, pkt, state);
+	return NF_DROP;
+}
+
+/*
  * A connection picked up in the middle that no rule allows this way. This
  * host's own segment may be the server's side of a connection a rule
  * allows the other way (an SSH session open before the first policy, the
@@ -344,6 +368,10 @@ static unsigned int imgsec_hook(void *priv, struct sk_buff *skb,
 	 */
 	if (!ct && p->desc.rules[rule].helper != IMGSEC_HELPER_NONE)
 		return imgsec_refuse(in, p, skb, &pkt, state, false);
+
+	if (!imgsec_policy_admit(p, rule) &&
+	    imgsec_over_limit(in, p, skb, &pkt, state, rule) == NF_DROP)
+		return NF_DROP;
 
 	imgsec_count(in, IMGSEC_STATS_A_ACCEPTED);
 	imgsec_rule_hit(p, rule, skb);

@@ -24,7 +24,19 @@ struct imgsec_classifier;
 struct imgsec_rule_counter {
 	u64 packets;
 	u64 bytes;
+	u64 limited;		/* new connections over the rule's limit */
 };
+
+/*
+ * A rule's new-connection limit (policy.c): one atomic time per limited
+ * rule, alone in its cache line, so that CPUs opening connections under
+ * two rules never contend. Only a connection's first packet pays for it.
+ */
+struct imgsec_rule_bucket {
+	atomic64_t tat;				/* see imgsec_gcra_next() */
+	u64 interval_ns;
+	u32 burst;
+} ____cacheline_aligned_in_smp;
 
 /* An active policy: immutable once published, freed after a grace period. */
 struct imgsec_policy {
@@ -33,6 +45,7 @@ struct imgsec_policy {
 	struct nf_conntrack_helper *ftp[2];	/* IPv4, IPv6; held if used */
 	bool ftp_nat[2];			/* its NAT part held too */
 	struct imgsec_rule_counter __percpu *counters;	/* desc.nrules */
+	struct imgsec_rule_bucket *buckets;	/* desc.nrules; NULL: no limit */
 	u32 generation;				/* of the namespace, when set */
 };
 
@@ -127,6 +140,7 @@ int imgsec_policy_create(struct imgsec_policy_desc *desc,
 void imgsec_policy_destroy(struct imgsec_policy *p);
 void imgsec_policy_rule_counter(const struct imgsec_policy *p, u32 rule,
 				struct imgsec_rule_counter *sum);
+bool imgsec_policy_admit(const struct imgsec_policy *p, u32 rule);
 
 /* hook.c */
 int imgsec_hooks_register(struct imgsec_net *in);
@@ -171,6 +185,9 @@ void imgsec_events_stop(void);
 void imgsec_report_drop(struct imgsec_net *in, struct sk_buff *skb,
 			const struct nf_hook_state *state,
 			const struct imgsec_pkt *pkt, bool monitor);
+void imgsec_report_limit(struct imgsec_net *in, struct sk_buff *skb,
+			 const struct nf_hook_state *state,
+			 const struct imgsec_pkt *pkt, bool monitor, u32 rule);
 void imgsec_event_expect(struct imgsec_net *in, const struct imgsec_pkt *pkt,
 			 u32 program);
 

@@ -21,6 +21,17 @@ static const struct nla_policy imgsec_role_policy[IMGSEC_ROLE_A_MAX + 1] = {
 		NLA_POLICY_EXACT_LEN(sizeof(struct imgsec_prefix)),
 };
 
+/* Rate and burst of a rule's limit, beyond an s16 bound (not const: 6.1). */
+static struct netlink_range_validation imgsec_limit_rate_range = {
+	.min = 1,
+	.max = IMGSEC_MAX_LIMIT_RATE,
+};
+
+static struct netlink_range_validation imgsec_limit_burst_range = {
+	.min = 1,
+	.max = IMGSEC_MAX_LIMIT_BURST,
+};
+
 static const struct nla_policy imgsec_rule_policy[IMGSEC_RULE_A_MAX + 1] = {
 	[IMGSEC_RULE_A_FROM] = NLA_POLICY_MAX(NLA_U8, IMGSEC_MAX_ROLES - 1),
 	[IMGSEC_RULE_A_TO] = NLA_POLICY_MAX(NLA_U8, IMGSEC_MAX_ROLES - 1),
@@ -34,6 +45,12 @@ static const struct nla_policy imgsec_rule_policy[IMGSEC_RULE_A_MAX + 1] = {
 	[IMGSEC_RULE_A_PORTS_TEXT] = { .type = NLA_NUL_STRING,
 				       .len = IMGSEC_PORTS_TEXT_LEN - 1 },
 	[IMGSEC_RULE_A_INDEX] = NLA_POLICY_MAX(NLA_U32, IMGSEC_MAX_RULES - 1),
+	[IMGSEC_RULE_A_LIMIT_RATE] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &imgsec_limit_rate_range),
+	[IMGSEC_RULE_A_LIMIT_UNIT] =
+		NLA_POLICY_MAX(NLA_U8, __IMGSEC_LIMIT_UNIT_MAX - 1),
+	[IMGSEC_RULE_A_LIMIT_BURST] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &imgsec_limit_burst_range),
 };
 
 static const struct nla_policy imgsec_policy_policy[IMGSEC_POLICY_A_MAX + 1] = {
@@ -142,6 +159,30 @@ static int imgsec_nl_read_role(struct imgsec_nl_reader *r,
 	return 0;
 }
 
+/* A limit is all of rate, unit and burst, or none of them. */
+static int imgsec_nl_check_limit(struct imgsec_nl_reader *r,
+				 struct nlattr **tb, const struct nlattr *nest)
+{
+	int n = !!tb[IMGSEC_RULE_A_LIMIT_RATE] + !!tb[IMGSEC_RULE_A_LIMIT_UNIT] +
+		!!tb[IMGSEC_RULE_A_LIMIT_BURST];
+
+	if (n == 0 || n == 3)
+		return 0;
+	NL_SET_ERR_MSG_ATTR(r->extack, nest,
+			    "a limit needs rate, unit and burst");
+	return -EINVAL;
+}
+
+static void imgsec_nl_fill_limit(struct imgsec_rule_desc *rule,
+				 struct nlattr **tb)
+{
+	if (!tb[IMGSEC_RULE_A_LIMIT_RATE])
+		return;
+	rule->limit_rate = nla_get_u32(tb[IMGSEC_RULE_A_LIMIT_RATE]);
+	rule->limit_unit = nla_get_u8(tb[IMGSEC_RULE_A_LIMIT_UNIT]);
+	rule->limit_burst = nla_get_u32(tb[IMGSEC_RULE_A_LIMIT_BURST]);
+}
+
 static int imgsec_nl_read_rule(struct imgsec_nl_reader *r,
 			       const struct nlattr *nest)
 {
@@ -174,6 +215,9 @@ static int imgsec_nl_read_rule(struct imgsec_nl_reader *r,
 		NL_SET_ERR_MSG_ATTR(r->extack, ports, "ports: partial range");
 		return -EINVAL;
 	}
+	ret = imgsec_nl_check_limit(r, tb, nest);
+	if (ret < 0)
+		return ret;
 	rule = &r->desc->rules[r->rules++];
 	if (!r->fill)
 		return 0;
@@ -190,6 +234,7 @@ static int imgsec_nl_read_rule(struct imgsec_nl_reader *r,
 	if (tb[IMGSEC_RULE_A_PORTS_TEXT])
 		nla_strscpy(rule->ports_text, tb[IMGSEC_RULE_A_PORTS_TEXT],
 			    sizeof(rule->ports_text));
+	imgsec_nl_fill_limit(rule, tb);
 	return 0;
 }
 
@@ -646,6 +691,21 @@ static int imgsec_dump_role(struct sk_buff *skb, const struct imgsec_policy *p,
 	return 0;
 }
 
+/* A rule's limit, if it has one, and what it refused: for limited rules. */
+static int imgsec_dump_limit(struct sk_buff *skb,
+			     const struct imgsec_rule_desc *rule, u64 limited)
+{
+	if (!rule->limit_rate)
+		return 0;
+	if (nla_put_u32(skb, IMGSEC_RULE_A_LIMIT_RATE, rule->limit_rate) ||
+	    nla_put_u8(skb, IMGSEC_RULE_A_LIMIT_UNIT, rule->limit_unit) ||
+	    nla_put_u32(skb, IMGSEC_RULE_A_LIMIT_BURST, rule->limit_burst) ||
+	    nla_put_u64_64bit(skb, IMGSEC_RULE_A_LIMITED, limited,
+			      IMGSEC_RULE_A_PAD))
+		return -EMSGSIZE;
+	return 0;
+}
+
 static int imgsec_dump_rule(struct sk_buff *skb, const struct imgsec_policy *p,
 			    u32 index)
 {
@@ -667,7 +727,8 @@ static int imgsec_dump_rule(struct sk_buff *skb, const struct imgsec_policy *p,
 	    nla_put_u64_64bit(skb, IMGSEC_RULE_A_PACKETS, c.packets,
 			      IMGSEC_RULE_A_PAD) ||
 	    nla_put_u64_64bit(skb, IMGSEC_RULE_A_BYTES, c.bytes,
-			      IMGSEC_RULE_A_PAD)) {
+			      IMGSEC_RULE_A_PAD) ||
+	    imgsec_dump_limit(skb, rule, c.limited)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}

@@ -3,6 +3,8 @@
  * The kernel's policy object: a validated description, its compiled
  * classifier, the helpers its rules attach and per-rule counters.
  */
+#include <linux/atomic.h>
+#include <linux/ktime.h>
 #include <linux/percpu.h>
 #include <linux/slab.h>
 #include <linux/socket.h>
@@ -42,6 +44,36 @@ static int imgsec_policy_get_ftp(struct imgsec_policy *p)
 }
 
 /*
+ * Buckets for a policy with at least one limited rule: one per rule, so
+ * the packet path indexes them as it does the counters. A new policy
+ * starts with full buckets.
+ */
+static int imgsec_policy_alloc_buckets(struct imgsec_policy *p)
+{
+	const struct imgsec_rule_desc *r;
+	bool limited = false;
+	u32 i;
+
+	for (i = 0; i < p->desc.nrules; i++)
+		limited |= p->desc.rules[i].limit_rate != 0;
+	if (!limited)
+		return 0;
+	p->buckets = kvcalloc(p->desc.nrules, sizeof(*p->buckets),
+			      GFP_KERNEL_ACCOUNT);
+	if (!p->buckets)
+		return -ENOMEM;
+	for (i = 0; i < p->desc.nrules; i++) {
+		r = &p->desc.rules[i];
+		if (!r->limit_rate)
+			continue;
+		p->buckets[i].interval_ns =
+			imgsec_limit_interval_ns(r->limit_rate, r->limit_unit);
+		p->buckets[i].burst = r->limit_burst;
+	}
+	return 0;
+}
+
+/*
  * Build a policy from @desc, taking over what it owns (@desc is left
  * empty, whatever the outcome). @desc must have passed validation.
  */
@@ -76,6 +108,8 @@ int imgsec_policy_create(struct imgsec_policy_desc *desc,
 					 GFP_KERNEL_ACCOUNT);
 	if (!p->counters)
 		goto err;
+	if (imgsec_policy_alloc_buckets(p))
+		goto err;
 
 	*out = p;
 	return 0;
@@ -98,6 +132,7 @@ void imgsec_policy_destroy(struct imgsec_policy *p)
 		if (p->ftp[i])
 			nf_conntrack_helper_put(p->ftp[i]);
 	}
+	kvfree(p->buckets);
 	free_percpu(p->counters);
 	imgsec_classifier_free(p->cls);
 	imgsec_policy_desc_release(&p->desc);
@@ -110,11 +145,38 @@ void imgsec_policy_rule_counter(const struct imgsec_policy *p, u32 rule,
 	const struct imgsec_rule_counter *c;
 	int cpu;
 
-	sum->packets = 0;
-	sum->bytes = 0;
+	memset(sum, 0, sizeof(*sum));
 	for_each_possible_cpu(cpu) {
 		c = per_cpu_ptr(p->counters, cpu) + rule;
 		sum->packets += READ_ONCE(c->packets);
 		sum->bytes += READ_ONCE(c->bytes);
+		sum->limited += READ_ONCE(c->limited);
 	}
+}
+
+/*
+ * May rule @rule admit one more new connection now? Lock-free: a CPU that
+ * loses the race for the bucket's time retries with the winner's; a
+ * refusal writes nothing, so a flood over the limit only reads the line
+ * (the bucket's, not the rule's description).
+ */
+bool imgsec_policy_admit(const struct imgsec_policy *p, u32 rule)
+{
+	struct imgsec_rule_bucket *b;
+	u64 now, next;
+	s64 tat;
+
+	if (!p->buckets)
+		return true;
+	b = &p->buckets[rule];
+	if (!b->burst)		/* this rule has no limit */
+		return true;
+	now = ktime_get_mono_fast_ns();
+	tat = atomic64_read(&b->tat);
+	do {
+		if (!imgsec_gcra_next(tat, now, b->interval_ns, b->burst,
+				      &next))
+			return false;
+	} while (!atomic64_try_cmpxchg(&b->tat, &tat, next));
+	return true;
 }

@@ -216,6 +216,23 @@ static const char *check_ports(const struct imgsec_rule_desc *rule)
 	return NULL;
 }
 
+/* No limit is all zeros; a limit has all three parts within bounds. */
+static const char *check_limit(const struct imgsec_rule_desc *rule)
+{
+	if (!rule->limit_rate)
+		return rule->limit_burst || rule->limit_unit ?
+		       "limit burst or unit without a rate" : NULL;
+	if (rule->limit_rate > IMGSEC_MAX_LIMIT_RATE)
+		return "limit rate above 1000000";
+	if (rule->limit_unit >= __IMGSEC_LIMIT_UNIT_MAX)
+		return "unknown limit unit";
+	if (!rule->limit_burst)
+		return "limit burst must be at least 1";
+	if (rule->limit_burst > IMGSEC_MAX_LIMIT_BURST)
+		return "limit burst above 1000000";
+	return NULL;
+}
+
 static const char *check_rule(const struct imgsec_policy_desc *p,
 			      const struct imgsec_rule_desc *rule)
 {
@@ -238,7 +255,7 @@ static const char *check_rule(const struct imgsec_policy_desc *p,
 	if (strnlen(rule->ports_text, IMGSEC_PORTS_TEXT_LEN) ==
 	    IMGSEC_PORTS_TEXT_LEN)
 		return "rule ports text too long";
-	return check_ports(rule);
+	return check_ports(rule) ?: check_limit(rule);
 }
 
 int imgsec_policy_validate(const struct imgsec_policy_desc *p,

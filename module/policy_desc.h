@@ -23,6 +23,9 @@ struct imgsec_rule_desc {
 	u8 proto;		/* IPPROTO_TCP or IPPROTO_UDP */
 	u8 helper;		/* enum imgsec_helper */
 	u8 nports;
+	u8 limit_unit;		/* enum imgsec_limit_unit */
+	u32 limit_rate;		/* new connections a unit; 0: no limit */
+	u32 limit_burst;	/* 1.., with a rate; else 0 */
 	struct imgsec_port_range ports[IMGSEC_MAX_PORT_RANGES];
 	char comment[IMGSEC_COMMENT_LEN];
 	char ports_text[IMGSEC_PORTS_TEXT_LEN];	/* opaque to the kernel */

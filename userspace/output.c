@@ -258,6 +258,22 @@ static void proto_text(uint8_t proto, char *buf, size_t len)
 		snprintf(buf, len, "%u", proto);
 }
 
+/* "limit": {"rate", "unit", "burst"} or null, and "limited". */
+static void j_limit(struct json *j, const struct imgsec_rule_desc *r,
+		    const struct rule_counters *cnt)
+{
+	if (!r->limit_rate) {
+		j_null(j, "limit");
+	} else {
+		j_open(j, "limit", '{');
+		j_u64(j, "rate", r->limit_rate);
+		j_str(j, "unit", or_unknown(policy_limit_unit_name(r->limit_unit)));
+		j_u64(j, "burst", r->limit_burst);
+		j_close(j, '}');
+	}
+	j_u64(j, "limited", cnt ? cnt->limited : 0);
+}
+
 static void j_rule(struct json *j, const struct imgsec_policy_desc *p,
 		   uint32_t i, const struct rule_counters *cnt)
 {
@@ -288,6 +304,7 @@ static void j_rule(struct json *j, const struct imgsec_policy_desc *p,
 	j_str(j, "comment", r->comment);
 	j_u64(j, "packets", cnt ? cnt->packets : 0);
 	j_u64(j, "bytes", cnt ? cnt->bytes : 0);
+	j_limit(j, r, cnt);
 	j_close(j, '}');
 }
 
@@ -409,6 +426,8 @@ static const struct counter_name hook_counters[] = {
 	  "drop log lines over the rate limit" },
 	{ IMGSEC_STATS_A_EVENTS_SUPPRESSED, "events_suppressed",
 	  "events over the rate limit" },
+	{ IMGSEC_STATS_A_LIMITED, "limited",
+	  "new, over its rule's limit: refused (monitor mode: passed)" },
 };
 
 static const struct counter_name rpc_counters[] = {
@@ -471,7 +490,7 @@ void output_stats(FILE *f, const struct imgsec_stats *s,
 		  const struct policy_dump *d, bool json)
 {
 	const struct imgsec_policy_desc *p = d ? &d->desc : NULL;
-	char ports[POLICY_PORTS_TEXT_MAX], proto[16], dir[80];
+	char ports[POLICY_PORTS_TEXT_MAX], proto[16], dir[80], limited[24];
 	struct json j;
 	uint32_t i;
 
@@ -518,8 +537,9 @@ void output_stats(FILE *f, const struct imgsec_stats *s,
 		fprintf(f, "rules: no policy set: all traffic passes\n");
 		return;
 	}
-	fprintf(f, "rules:\n  %4s  %-28s %-6s %-16s %14s %16s  %s\n", "#",
-		"from -> to", "proto", "ports", "packets", "bytes", "comment");
+	fprintf(f, "rules:\n  %4s  %-28s %-6s %-16s %14s %16s %12s  %s\n", "#",
+		"from -> to", "proto", "ports", "packets", "bytes", "limited",
+		"comment");
 	for (i = 0; i < p->nrules; i++) {
 		const struct imgsec_rule_desc *r = &p->rules[i];
 
@@ -527,10 +547,16 @@ void output_stats(FILE *f, const struct imgsec_stats *s,
 			 role_name(p, r->to));
 		proto_text(r->proto, proto, sizeof(proto));
 		policy_format_ports(ports, r);
-		fprintf(f, "  %4u  %-28s %-6s %-16s %14" PRIu64 " %16" PRIu64 "  %s\n",
+		limited[0] = '-';
+		limited[1] = '\0';
+		if (r->limit_rate)
+			snprintf(limited, sizeof(limited), "%" PRIu64,
+				 d->counters ? d->counters[i].limited : 0);
+		fprintf(f, "  %4u  %-28s %-6s %-16s %14" PRIu64 " %16" PRIu64 " %12s  %s\n",
 			i, dir, proto, ports,
 			d->counters ? d->counters[i].packets : 0,
-			d->counters ? d->counters[i].bytes : 0, r->comment);
+			d->counters ? d->counters[i].bytes : 0, limited,
+			r->comment);
 	}
 }
 
@@ -604,6 +630,8 @@ static const char *event_name(const struct imgsec_event *ev, char *buf,
 		return ev->monitor ? "would-drop" : "drop";
 	if (ev->type == IMGSEC_EVENT_EXPECT)
 		return "expect";
+	if (ev->type == IMGSEC_EVENT_LIMIT)
+		return ev->monitor ? "would-limit" : "limit";
 	snprintf(buf, len, "event-%u", ev->type);
 	return buf;
 }
@@ -725,6 +753,8 @@ void output_event(FILE *f, const struct imgsec_event *ev, bool json)
 			j_u64(&j, "ifindex", ev->ifindex);
 		if (ev->has_generation)
 			j_u64(&j, "generation", ev->generation);
+		if (ev->has_rule)
+			j_u64(&j, "rule", ev->rule);
 		j_finish(&j);
 		return;
 	}
@@ -749,5 +779,7 @@ void output_event(FILE *f, const struct imgsec_event *ev, bool json)
 		fprintf(f, " ifindex %u", ev->ifindex);
 	if (ev->has_generation)
 		fprintf(f, " generation %u", ev->generation);
+	if (ev->has_rule)
+		fprintf(f, " rule %u", ev->rule);
 	fputc('\n', f);
 }

@@ -7,8 +7,12 @@
  *	default drop|reject
  *	placement host|gateway
  *	role NAME [ADDRESS[/LEN]]...
- *	allow FROM -> TO tcp|udp PORTS [helper rpc|ftp] ["comment"]
- *	allow FROM -> TO icmp|icmpv6 TYPES ["comment"]
+ *	allow FROM -> TO tcp|udp PORTS [limit RATE [burst N]] [helper rpc|ftp]
+ *		["comment"]
+ *	allow FROM -> TO icmp|icmpv6 TYPES [limit RATE [burst N]] ["comment"]
+ *
+ * (limit and helper in either order; RATE is N/s, N/second, N/min or
+ * N/minute.)
  *
  * Every error stops the parse and names file:line:column and what was
  * expected there. The finished desc then goes through the checks the kernel
@@ -1275,28 +1279,138 @@ static int parse_comment(struct parser *ps, const struct token *t,
 	return 0;
 }
 
-/* The optional tail of a rule: [helper NAME] ["comment"]. */
+static const char *const limit_units[__IMGSEC_LIMIT_UNIT_MAX][2] = {
+	[IMGSEC_LIMIT_UNIT_SECOND] = { "s", "second" },
+	[IMGSEC_LIMIT_UNIT_MINUTE] = { "min", "minute" },
+};
+
+/* "s", "second", "min" or "minute": the unit, or -1. */
+static int limit_unit(const char *s, size_t n)
+{
+	unsigned int u, i;
+
+	for (u = 0; u < __IMGSEC_LIMIT_UNIT_MAX; u++)
+		for (i = 0; i < 2; i++)
+			if (n == strlen(limit_units[u][i]) &&
+			    !memcmp(s, limit_units[u][i], n))
+				return u;
+	return -1;
+}
+
+/* RATE after "limit": N/UNIT, N from 1 to IMGSEC_MAX_LIMIT_RATE. */
+static int parse_limit_rate(struct parser *ps, struct imgsec_rule_desc *rule)
+{
+	const char *slash;
+	unsigned long v;
+	struct token t;
+	char q[QUOTE_SIZE];
+	int unit;
+
+	next_token(ps, &t);
+	slash = t.type == TOK_WORD ? memchr(t.s, '/', t.n) : NULL;
+	if (!slash)
+		return parse_error(ps, t.col,
+				   "expected a rate after \"limit\" (e.g. 50/s or 10/min), got %s",
+				   describe(q, sizeof(q), &t));
+	if (!parse_uint(t.s, slash - t.s, IMGSEC_MAX_LIMIT_RATE, &v) || !v)
+		return parse_error(ps, t.col,
+				   "limit rate %s must be a number from 1 to %d",
+				   quote(q, sizeof(q), t.s, slash - t.s),
+				   IMGSEC_MAX_LIMIT_RATE);
+	unit = limit_unit(slash + 1, t.s + t.n - slash - 1);
+	if (unit < 0)
+		return parse_error(ps, t.col + (slash + 1 - t.s),
+				   "limit unit %s: use s, second, min or minute",
+				   quote(q, sizeof(q), slash + 1,
+					 t.s + t.n - slash - 1));
+	rule->limit_rate = v;
+	rule->limit_unit = unit;
+	rule->limit_burst = v;	/* one unit's worth, unless given */
+	return 0;
+}
+
+static int parse_limit_burst(struct parser *ps, struct imgsec_rule_desc *rule)
+{
+	unsigned long v;
+	struct token t;
+	char q[QUOTE_SIZE];
+
+	next_token(ps, &t);
+	if (t.type != TOK_WORD ||
+	    !parse_uint(t.s, t.n, IMGSEC_MAX_LIMIT_BURST, &v) || !v)
+		return parse_error(ps, t.col,
+				   "expected a burst from 1 to %d after \"burst\", got %s",
+				   IMGSEC_MAX_LIMIT_BURST,
+				   describe(q, sizeof(q), &t));
+	rule->limit_burst = v;
+	return 0;
+}
+
+/* "limit RATE [burst N]"; *@t is the token after it on return. */
+static int parse_limit(struct parser *ps, struct imgsec_rule_desc *rule,
+		       struct token *t)
+{
+	int err = parse_limit_rate(ps, rule);
+
+	if (err)
+		return err;
+	next_token(ps, t);
+	if (!token_is(t, "burst"))
+		return 0;
+	err = parse_limit_burst(ps, rule);
+	if (!err)
+		next_token(ps, t);
+	return err;
+}
+
+/*
+ * An option of a rule's tail, at @t: "limit ..." or "helper NAME", each
+ * once. Returns 1 if @t is none, else 0 with @t the token after it, or an
+ * error.
+ */
+static int parse_rule_option(struct parser *ps, struct imgsec_rule_desc *rule,
+			     struct token *t, unsigned int *seen)
+{
+	int err;
+
+	if (token_is(t, "limit")) {
+		if (*seen & 1)
+			return parse_error(ps, t->col, "the rule has a limit already");
+		*seen |= 1;
+		return parse_limit(ps, rule, t);
+	}
+	if (!token_is(t, "helper"))
+		return 1;
+	if (*seen & 2)
+		return parse_error(ps, t->col, "the rule has a helper already");
+	*seen |= 2;
+	err = parse_helper(ps, rule);
+	if (!err)
+		next_token(ps, t);
+	return err;
+}
+
+/* The optional tail of a rule: [limit ...] [helper NAME] ["comment"]. */
 static int parse_rule_tail(struct parser *ps, struct imgsec_rule_desc *rule)
 {
+	/* What may still come, by the options seen (1: limit, 2: helper). */
+	static const char *const still_open[4] = {
+		"\"limit\", \"helper\", ", "\"helper\", ", "\"limit\", ", "",
+	};
+	unsigned int seen = 0;
 	struct token t;
 	char q[QUOTE_SIZE];
 	int err;
 
 	next_token(ps, &t);
-	if (token_is(&t, "helper")) {
-		err = parse_helper(ps, rule);
-		if (err)
-			return err;
-		next_token(ps, &t);
-		if (t.type == TOK_WORD)
-			return parse_error(ps, t.col,
-					   "expected a comment string or end of line, got %s",
-					   describe(q, sizeof(q), &t));
-	}
+	while ((err = parse_rule_option(ps, rule, &t, &seen)) == 0)
+		;
+	if (err < 0)
+		return err;
 	if (t.type == TOK_WORD)
 		return parse_error(ps, t.col,
-				   "expected \"helper\", a comment string or end of line, got %s",
-				   describe(q, sizeof(q), &t));
+				   "expected %sa comment string or end of line, got %s",
+				   still_open[seen], describe(q, sizeof(q), &t));
 	if (t.type == TOK_END)
 		return 0;
 	err = parse_comment(ps, &t, rule->comment);

@@ -135,6 +135,16 @@ int policy_print(FILE *f, const struct imgsec_policy_desc *p);
 #define POLICY_PORTS_TEXT_MAX	(IMGSEC_MAX_PORT_RANGES * 24 + 1)
 int policy_format_ports(char *buf, const struct imgsec_rule_desc *r);
 
+/*
+ * @r's limit into @buf, POLICY_LIMIT_TEXT_MAX bytes, as a file writes it:
+ * "limit 50/s burst 100", the burst left out where it is the rate (the
+ * default); "" for no limit. Returns the length.
+ */
+#define POLICY_LIMIT_TEXT_MAX	48
+int policy_format_limit(char *buf, const struct imgsec_rule_desc *r);
+/* "s" or "min" for enum imgsec_limit_unit @unit, or NULL. */
+const char *policy_limit_unit_name(unsigned int unit);
+
 /* Addresses and prefixes in all of @p's roles. */
 uint32_t policy_count_prefixes(const struct imgsec_policy_desc *p);
 

@@ -104,6 +104,10 @@ static const uint8_t rule_types[IMGSEC_RULE_A_MAX + 1] = {
 	[IMGSEC_RULE_A_INDEX] = MNL_TYPE_U32,
 	[IMGSEC_RULE_A_PACKETS] = MNL_TYPE_U64,
 	[IMGSEC_RULE_A_BYTES] = MNL_TYPE_U64,
+	[IMGSEC_RULE_A_LIMIT_RATE] = MNL_TYPE_U32,
+	[IMGSEC_RULE_A_LIMIT_UNIT] = MNL_TYPE_U8,
+	[IMGSEC_RULE_A_LIMIT_BURST] = MNL_TYPE_U32,
+	[IMGSEC_RULE_A_LIMITED] = MNL_TYPE_U64,
 };
 
 static int dump_error(struct policy_dump *d, const char *fmt, ...)
@@ -205,6 +209,28 @@ static int parse_role(struct policy_dump *d, const struct nlattr *attr)
 	return MNL_CB_OK;
 }
 
+/* All of rate, unit and burst, or none; policy_dump_finish() checks them. */
+static int parse_rule_limit(struct policy_dump *d, uint32_t idx,
+			    const struct nlattr **tb)
+{
+	struct imgsec_rule_desc *rule = &d->desc.rules[idx];
+	int n = !!tb[IMGSEC_RULE_A_LIMIT_RATE] + !!tb[IMGSEC_RULE_A_LIMIT_UNIT] +
+		!!tb[IMGSEC_RULE_A_LIMIT_BURST];
+
+	if (n != 0 && n != 3)
+		return dump_error(d, "rule %u: a limit without rate, unit or burst",
+				  idx);
+	if (!n)
+		return MNL_CB_OK;
+	rule->limit_rate = mnl_attr_get_u32(tb[IMGSEC_RULE_A_LIMIT_RATE]);
+	rule->limit_unit = mnl_attr_get_u8(tb[IMGSEC_RULE_A_LIMIT_UNIT]);
+	rule->limit_burst = mnl_attr_get_u32(tb[IMGSEC_RULE_A_LIMIT_BURST]);
+	if (tb[IMGSEC_RULE_A_LIMITED])
+		d->counters[idx].limited =
+			mnl_attr_get_u64(tb[IMGSEC_RULE_A_LIMITED]);
+	return MNL_CB_OK;
+}
+
 static int parse_rule(struct policy_dump *d, const struct nlattr *attr)
 {
 	const struct nlattr *tb[IMGSEC_RULE_A_MAX + 1];
@@ -270,7 +296,7 @@ static int parse_rule(struct policy_dump *d, const struct nlattr *attr)
 		cnt->bytes = mnl_attr_get_u64(tb[IMGSEC_RULE_A_BYTES]);
 	if (idx >= d->desc.nrules)
 		d->desc.nrules = idx + 1;
-	return MNL_CB_OK;
+	return parse_rule_limit(d, idx, tb);
 }
 
 static int parse_policy(struct policy_dump *d, const struct nlattr *attr)
@@ -404,7 +430,8 @@ int policy_dump_finish(struct policy_dump *d)
 #define RULE_MAX	(ATTR(0) + ATTR(sizeof(uint32_t)) + 4 * ATTR(1) + \
 			 ATTR(IMGSEC_MAX_PORT_RANGES *			 \
 			      sizeof(struct imgsec_port_range)) +	 \
-			 ATTR(IMGSEC_COMMENT_LEN) + ATTR(IMGSEC_PORTS_TEXT_LEN))
+			 ATTR(IMGSEC_COMMENT_LEN) + ATTR(IMGSEC_PORTS_TEXT_LEN) + \
+			 2 * ATTR(sizeof(uint32_t)) + ATTR(1))
 /* What a slice spends besides content: itself, two lists, a role's head. */
 #define SLICE_OVERHEAD	(3 * ATTR(0) + ROLE_HEAD_MAX)
 /* A slice is closed only when this little room, or less, is left. */
@@ -562,6 +589,8 @@ static size_t rule_size(const struct imgsec_rule_desc *rule)
 		len += ATTR(strlen(rule->comment) + 1);
 	if (rule->ports_text[0])
 		len += ATTR(strlen(rule->ports_text) + 1);
+	if (rule->limit_rate)
+		len += 2 * ATTR(sizeof(uint32_t)) + ATTR(1);
 	return len;
 }
 
@@ -596,6 +625,14 @@ static int put_rule(struct slicer *s, uint32_t index,
 	if (rule->ports_text[0] &&
 	    !mnl_attr_put_strz_check(nlh, buflen, IMGSEC_RULE_A_PORTS_TEXT,
 				     rule->ports_text))
+		return -EMSGSIZE;
+	if (rule->limit_rate &&
+	    (!mnl_attr_put_u32_check(nlh, buflen, IMGSEC_RULE_A_LIMIT_RATE,
+				     rule->limit_rate) ||
+	     !mnl_attr_put_u8_check(nlh, buflen, IMGSEC_RULE_A_LIMIT_UNIT,
+				    rule->limit_unit) ||
+	     !mnl_attr_put_u32_check(nlh, buflen, IMGSEC_RULE_A_LIMIT_BURST,
+				     rule->limit_burst)))
 		return -EMSGSIZE;
 	mnl_attr_nest_end(nlh, nest);
 	return 0;
@@ -673,6 +710,9 @@ static const char *const rule_attr_names[IMGSEC_RULE_A_MAX + 1] = {
 	[IMGSEC_RULE_A_COMMENT] = "comment",
 	[IMGSEC_RULE_A_PORTS_TEXT] = "ports text",
 	[IMGSEC_RULE_A_INDEX] = "index",
+	[IMGSEC_RULE_A_LIMIT_RATE] = "limit rate",
+	[IMGSEC_RULE_A_LIMIT_UNIT] = "limit unit",
+	[IMGSEC_RULE_A_LIMIT_BURST] = "limit burst",
 };
 
 static const char *name_of(const char *const *names, unsigned int max,
@@ -993,6 +1033,7 @@ static const uint8_t event_types[IMGSEC_EVENT_A_MAX + 1] = {
 	[IMGSEC_EVENT_A_IFINDEX] = MNL_TYPE_U32,
 	[IMGSEC_EVENT_A_IFNAME] = MNL_TYPE_NUL_STRING,
 	[IMGSEC_EVENT_A_GENERATION] = MNL_TYPE_U32,
+	[IMGSEC_EVENT_A_RULE] = MNL_TYPE_U32,
 };
 
 /* An address of the event's family: 4 or 16 bytes, nothing else. */
@@ -1071,6 +1112,10 @@ int event_parse(const struct nlmsghdr *nlh, struct imgsec_event *ev)
 		ev->has_generation = true;
 		ev->generation =
 			mnl_attr_get_u32(etb[IMGSEC_EVENT_A_GENERATION]);
+	}
+	if (etb[IMGSEC_EVENT_A_RULE]) {
+		ev->has_rule = true;
+		ev->rule = mnl_attr_get_u32(etb[IMGSEC_EVENT_A_RULE]);
 	}
 	return 0;
 }

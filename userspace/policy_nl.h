@@ -24,6 +24,7 @@ struct nlmsghdr;
 struct rule_counters {
 	uint64_t packets;
 	uint64_t bytes;
+	uint64_t limited;	/* over the rule's limit */
 };
 
 /* The GET_POLICY dump, joined. */
@@ -136,6 +137,8 @@ struct imgsec_event {
 	char ifname[16];		/* IFNAMSIZ; "" if not given */
 	bool has_generation;
 	uint32_t generation;		/* of the policy, as in status */
+	bool has_rule;
+	uint32_t rule;			/* a limit's rule, by index */
 };
 
 /* Reply decoders, mnl_cb_t callbacks: MNL_CB_OK, or MNL_CB_ERROR. */

@@ -39,6 +39,11 @@ static const char *const helper_names[] = {
 	[IMGSEC_HELPER_FTP] = "ftp",
 };
 
+static const char *const limit_unit_names[] = {
+	[IMGSEC_LIMIT_UNIT_SECOND] = "s",
+	[IMGSEC_LIMIT_UNIT_MINUTE] = "min",
+};
+
 #define NAME_OF(table, v) \
 	((v) < sizeof(table) / sizeof((table)[0]) ? (table)[v] : NULL)
 
@@ -60,6 +65,26 @@ const char *policy_placement_name(unsigned int placement)
 const char *policy_helper_name(unsigned int helper)
 {
 	return NAME_OF(helper_names, helper);
+}
+
+const char *policy_limit_unit_name(unsigned int unit)
+{
+	return NAME_OF(limit_unit_names, unit);
+}
+
+int policy_format_limit(char *buf, const struct imgsec_rule_desc *r)
+{
+	int n;
+
+	buf[0] = '\0';
+	if (!r->limit_rate)
+		return 0;
+	n = snprintf(buf, POLICY_LIMIT_TEXT_MAX, "limit %u/%s", r->limit_rate,
+		     policy_limit_unit_name(r->limit_unit));
+	if (r->limit_burst != r->limit_rate)
+		n += snprintf(buf + n, POLICY_LIMIT_TEXT_MAX - n, " burst %u",
+			      r->limit_burst);
+	return n;
 }
 
 const char *policy_proto_name(unsigned int proto)
@@ -161,29 +186,42 @@ int policy_format_ports(char *buf, const struct imgsec_rule_desc *r)
 
 /* Column widths, so that a long policy reads as a table. */
 struct rule_widths {
-	int from, to, ports, helper;
+	int from, to, ports, limit, helper;
 };
+
+/* " limit 50/s" or "" */
+static int format_limit_option(char *buf, const struct imgsec_rule_desc *r)
+{
+	char limit[POLICY_LIMIT_TEXT_MAX];
+
+	buf[0] = '\0';
+	if (!policy_format_limit(limit, r))
+		return 0;
+	return snprintf(buf, POLICY_LIMIT_TEXT_MAX + 1, " %s", limit);
+}
 
 static void print_rule(FILE *f, const struct imgsec_policy_desc *p,
 		       const struct imgsec_rule_desc *r,
 		       const struct rule_widths *w)
 {
 	char ports[POLICY_PORTS_TEXT_MAX], helper[16] = "";
+	char limit[POLICY_LIMIT_TEXT_MAX + 1];
 
 	policy_format_ports(ports, r);
+	format_limit_option(limit, r);
 	if (r->helper != IMGSEC_HELPER_NONE)
 		snprintf(helper, sizeof(helper), " helper %s",
 			 policy_helper_name(r->helper));
 	if (!r->comment[0]) {
-		fprintf(f, "allow %-*s -> %-*s %s %s%s\n", w->from,
+		fprintf(f, "allow %-*s -> %-*s %s %s%s%s\n", w->from,
 			p->roles[r->from].name, w->to, p->roles[r->to].name,
-			policy_proto_name(r->proto), ports, helper);
+			policy_proto_name(r->proto), ports, limit, helper);
 		return;
 	}
-	fprintf(f, "allow %-*s -> %-*s %s %-*s%-*s ", w->from,
+	fprintf(f, "allow %-*s -> %-*s %s %-*s%-*s%-*s ", w->from,
 		p->roles[r->from].name, w->to, p->roles[r->to].name,
-		policy_proto_name(r->proto), w->ports, ports, w->helper,
-		helper);
+		policy_proto_name(r->proto), w->ports, ports, w->limit, limit,
+		w->helper, helper);
 	print_comment(f, r->comment);
 	fputc('\n', f);
 }
@@ -191,7 +229,7 @@ static void print_rule(FILE *f, const struct imgsec_policy_desc *p,
 static void rule_widths(const struct imgsec_policy_desc *p,
 			struct rule_widths *w)
 {
-	char ports[POLICY_PORTS_TEXT_MAX];
+	char ports[POLICY_PORTS_TEXT_MAX], limit[POLICY_LIMIT_TEXT_MAX + 1];
 	int n;
 	u32 i;
 
@@ -206,6 +244,8 @@ static void rule_widths(const struct imgsec_policy_desc *p,
 		n = policy_format_ports(ports, r);
 		if (n <= PORTS_PAD_MAX && n > w->ports)
 			w->ports = n;
+		n = format_limit_option(limit, r);
+		w->limit = n > w->limit ? n : w->limit;
 		if (r->helper != IMGSEC_HELPER_NONE)
 			w->helper = strlen(" helper ") + 3;
 	}
@@ -237,7 +277,8 @@ static bool printable_rule(const struct imgsec_policy_desc *p,
 {
 	return r->from < p->nroles && r->to < p->nroles &&
 	       policy_proto_name(r->proto) && policy_helper_name(r->helper) &&
-	       r->nports <= IMGSEC_MAX_PORT_RANGES;
+	       r->nports <= IMGSEC_MAX_PORT_RANGES &&
+	       (!r->limit_rate || policy_limit_unit_name(r->limit_unit));
 }
 
 /* Whether every value has a spelling, so that nothing is half printed. */
@@ -314,7 +355,9 @@ static bool rule_equal(const struct imgsec_rule_desc *a,
 	char pa[POLICY_PORTS_TEXT_MAX], pb[POLICY_PORTS_TEXT_MAX];
 
 	if (a->from != b->from || a->to != b->to || a->proto != b->proto ||
-	    a->helper != b->helper || a->nports != b->nports ||
+	    a->helper != b->helper || a->limit_rate != b->limit_rate ||
+	    a->limit_unit != b->limit_unit ||
+	    a->limit_burst != b->limit_burst || a->nports != b->nports ||
 	    a->nports > IMGSEC_MAX_PORT_RANGES ||
 	    memcmp(a->ports, b->ports, a->nports * sizeof(a->ports[0])) ||
 	    strncmp(a->comment, b->comment, IMGSEC_COMMENT_LEN))

@@ -16,6 +16,7 @@ import json
 import sys
 
 PROTOS = {'tcp': 6, 'udp': 17, 'icmp': 1, 'icmpv6': 58}
+UNITS = {'second': 's', 'minute': 'min'}
 errors = []
 
 
@@ -121,6 +122,22 @@ def policy(msgs, c):
             same(f'rule {i} {k}', r.get(k), w[k])
         if 'ports-text' in r:
             same(f'rule {i} ports text', r['ports-text'], w['ports_text'])
+        limit(f'rule {i}', r, w)
+
+
+def limit(what, r, w):
+    """A rule's limit and its counter: only a rule with a limit has them."""
+    wl = w['limit']
+    if wl is None:
+        same(f'{what} limit', [r.get(k) for k in ('limit-rate', 'limit-unit',
+                                                  'limit-burst', 'limited')],
+             [None] * 4)
+        same(f'{what} limited', 0, w['limited'])
+        return
+    same(f'{what} limit rate', r.get('limit-rate'), wl['rate'])
+    same(f'{what} limit unit', UNITS.get(r.get('limit-unit')), wl['unit'])
+    same(f'{what} limit burst', r.get('limit-burst'), wl['burst'])
+    same(f'{what} limited', r.get('limited'), w['limited'])
 
 
 def rpc(y, c):

@@ -439,6 +439,10 @@ static const struct field rule_f[] = {
 	[IMGSEC_RULE_A_PACKETS] = { K_U64 },
 	[IMGSEC_RULE_A_BYTES] = { K_U64 },
 	[IMGSEC_RULE_A_PAD] = { K_BIN },
+	[IMGSEC_RULE_A_LIMIT_RATE] = { K_U32 },
+	[IMGSEC_RULE_A_LIMIT_UNIT] = { K_U8 },
+	[IMGSEC_RULE_A_LIMIT_BURST] = { K_U32 },
+	[IMGSEC_RULE_A_LIMITED] = { K_U64 },
 };
 
 static const struct schema rule_s = { IMGSEC_RULE_A_MAX, rule_f };
@@ -647,7 +651,8 @@ struct role_m {
 };
 
 struct rule_m {
-	uint8_t from, to, proto, helper, nports;
+	uint8_t from, to, proto, helper, nports, limit_unit;
+	uint32_t limit_rate, limit_burst;	/* 0: no limit */
 	struct imgsec_port_range ports[IMGSEC_MAX_PORT_RANGES];
 	char comment[IMGSEC_COMMENT_LEN];
 	char ports_text[IMGSEC_PORTS_TEXT_LEN];
@@ -689,6 +694,14 @@ static void model_rule(struct model *p, struct rule_m *r, uint32_t j)
 	if (pct(50))
 		memset(r->ports_text, 'a' + below(26),
 		       below(IMGSEC_PORTS_TEXT_LEN));
+	/* a new-connection limit, at its bounds now and then */
+	if (pct(30)) {
+		r->limit_rate = pct(10) ? IMGSEC_MAX_LIMIT_RATE :
+			1 + below(IMGSEC_MAX_LIMIT_RATE);
+		r->limit_unit = below(__IMGSEC_LIMIT_UNIT_MAX);
+		r->limit_burst = pct(10) ? IMGSEC_MAX_LIMIT_BURST :
+			1 + below(IMGSEC_MAX_LIMIT_BURST);
+	}
 }
 
 /* A random valid policy; @big: sizes of the dump test, else small. */
@@ -720,7 +733,8 @@ enum fault {
 	FT_OK, FT_ROLE_SKIP, FT_ROLE_BACK, FT_NO_NAME, FT_CONT_NO_INDEX,
 	FT_RULE_INDEX, FT_RULE_MISSING, FT_DUP_LIST, FT_MANY_ROLES, FT_MANY_RULES,
 	FT_MANY_PREFIXES, FT_BAD_REF, FT_DUP_PREFIX, FT_DUP_NAME, FT_BAD_PREFIX,
-	FT_BAD_HEADER, FT_NO_POLICY, FT_UNKNOWN_TOP, FT_CONFIRM, FT_COUNT
+	FT_BAD_HEADER, FT_NO_POLICY, FT_UNKNOWN_TOP, FT_CONFIRM, FT_BAD_LIMIT,
+	FT_COUNT
 };
 
 /* The policy being cut into slices, and its open nests. */
@@ -892,6 +906,47 @@ static void enc_roles(struct enc *e)
 	}
 }
 
+/*
+ * A rule's limit, all three attributes; FT_BAD_LIMIT: one of them left
+ * out, or a value out of its bounds.
+ */
+static void enc_limit(struct enc *e, const struct rule_m *rule, bool bad)
+{
+	uint32_t rate = rule->limit_rate, burst = rule->limit_burst;
+	uint8_t unit = rule->limit_unit;
+	unsigned int skip = 3;
+
+	if (!rate && !bad)
+		return;
+	if (bad) {
+		rate = rate ? rate : 1;
+		burst = burst ? burst : 1;
+		switch (below(6)) {
+		case 0:
+			rate = 0;
+			break;
+		case 1:
+			rate = IMGSEC_MAX_LIMIT_RATE + 1 + below(1000);
+			break;
+		case 2:
+			burst = pct(50) ? 0 : IMGSEC_MAX_LIMIT_BURST + 1;
+			break;
+		case 3:
+			unit = __IMGSEC_LIMIT_UNIT_MAX + below(10);
+			break;
+		default:
+			skip = below(3);
+			break;
+		}
+	}
+	if (skip != 0)
+		put_u32(e->m, IMGSEC_RULE_A_LIMIT_RATE, rate);
+	if (skip != 1)
+		put_u8(e->m, IMGSEC_RULE_A_LIMIT_UNIT, unit);
+	if (skip != 2)
+		put_u32(e->m, IMGSEC_RULE_A_LIMIT_BURST, burst);
+}
+
 static void enc_rule(struct enc *e, const struct rule_m *rule, uint32_t j)
 {
 	bool at = j == e->fault_at;
@@ -919,6 +974,7 @@ static void enc_rule(struct enc *e, const struct rule_m *rule, uint32_t j)
 	if (rule->ports_text[0])
 		put(e->m, IMGSEC_RULE_A_PORTS_TEXT, rule->ports_text,
 		    strlen(rule->ports_text) + 1);
+	enc_limit(e, rule, at && e->fault == FT_BAD_LIMIT);
 	enc_close(e, &e->item);
 }
 
@@ -949,7 +1005,8 @@ static void encode_policy(struct msg *m, const struct model *p, int fault,
 	bool header_last = pct(30), rules_first = pct(15);
 
 	e.fault_at = fault == FT_RULE_INDEX || fault == FT_RULE_MISSING ||
-		     fault == FT_BAD_REF ? below(p->nrules) : below(p->nroles);
+		     fault == FT_BAD_REF || fault == FT_BAD_LIMIT ?
+		     below(p->nrules) : below(p->nroles);
 	if (fault == FT_CONT_NO_INDEX || fault == FT_MANY_PREFIXES)
 		e.split = e.split > 30 ? e.split : 30;
 	enc_slice(&e);
@@ -2660,6 +2717,15 @@ static void dumped_rule(struct dumped *d, const struct nlattr *nest)
 			snprintf(r->ports_text, sizeof(r->ports_text), "%.*s",
 				 (int)PLEN(a), (const char *)v);
 			break;
+		case IMGSEC_RULE_A_LIMIT_RATE:
+			memcpy(&r->limit_rate, v, sizeof(r->limit_rate));
+			break;
+		case IMGSEC_RULE_A_LIMIT_UNIT:
+			r->limit_unit = *v;
+			break;
+		case IMGSEC_RULE_A_LIMIT_BURST:
+			memcpy(&r->limit_burst, v, sizeof(r->limit_burst));
+			break;
 		}
 	}
 }
@@ -2747,7 +2813,10 @@ static const char *dump_differs(const struct dumped *d, const struct model *p)
 		    a->nports != b->nports ||
 		    memcmp(a->ports, b->ports, a->nports * sizeof(a->ports[0])) ||
 		    strcmp(a->comment, b->comment) ||
-		    strcmp(a->ports_text, b->ports_text))
+		    strcmp(a->ports_text, b->ports_text) ||
+		    a->limit_rate != b->limit_rate ||
+		    a->limit_unit != b->limit_unit ||
+		    a->limit_burst != b->limit_burst)
 			return "a rule";
 	}
 	return NULL;

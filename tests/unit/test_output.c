@@ -2,7 +2,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * imgsecctl's output (userspace/output.c): JSON string escaping, and the
- * exact text and JSON of status, show --json, stats, rpc and monitor.
+ * exact text and JSON of status, show --json, stats (rule limits too), rpc
+ * and monitor (limit events too).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -224,6 +225,25 @@ static void test_event_fields(void)
 	CHECK(out && strstr(out, ",\"ifname\":\"a\\\"b\","), "%s", out);
 }
 
+/* Over a rule's limit: the rule's index, and "would-" in monitor mode. */
+static void test_event_limit(void)
+{
+	struct imgsec_event ev = {
+		.type = IMGSEC_EVENT_LIMIT, .family = AF_INET,
+		.proto = IPPROTO_TCP, .has_saddr = true, .has_daddr = true,
+		.saddr = { 192, 0, 2, 11 }, .daddr = { 192, 0, 2, 1 },
+		.sport = 40000, .dport = 12610,
+		.has_generation = true, .generation = 3,
+		.has_rule = true, .rule = 4,
+	};
+
+	event(&ev, false);
+	CHECK_OUT("limit tcp 192.0.2.11:40000 -> 192.0.2.1:12610 generation 3 rule 4\n");
+	ev.monitor = true;
+	event(&ev, true);
+	CHECK_OUT("{\"event\":\"would-limit\",\"family\":\"ipv4\",\"proto\":\"tcp\",\"saddr\":\"192.0.2.11\",\"sport\":40000,\"daddr\":\"192.0.2.1\",\"dport\":12610,\"generation\":3,\"rule\":4}\n");
+}
+
 static void note(enum monitor_note n, uint64_t lost, bool json)
 {
 	FILE *f = open_out();
@@ -309,9 +329,11 @@ static void small_policy(struct policy_dump *d)
 		  .ports = { { 111, 111 } }, .comment = "portmap \"lookup\"",
 		  .ports_text = "sunrpc" },
 		{ .from = 0, .to = 1, .proto = IPPROTO_TCP, .nports = 2,
-		  .ports = { { 20, 21 }, { 2049, 2049 } } },
+		  .ports = { { 20, 21 }, { 2049, 2049 } },
+		  .limit_rate = 50, .limit_unit = IMGSEC_LIMIT_UNIT_SECOND,
+		  .limit_burst = 100 },
 	};
-	static struct rule_counters cnt[2] = { { 3, 300 }, { 0, 0 } };
+	static struct rule_counters cnt[2] = { { 3, 300, 0 }, { 0, 0, 9 } };
 
 	memset(d, 0, sizeof(*d));
 	d->active = true;
@@ -340,8 +362,8 @@ static void test_show_json(void)
 	fclose(f);
 	CHECK_OUT("{\"generation\":4,\"policy\":{\"mode\":\"enforce\",\"default\":\"drop\",\"placement\":\"host\","
 		  "\"roles\":[{\"name\":\"img\",\"prefixes\":[\"192.0.2.11/32\"]},{\"name\":\"gcems\",\"prefixes\":[\"192.0.2.1/32\"]}],"
-		  "\"rules\":[{\"index\":0,\"from\":\"img\",\"to\":\"gcems\",\"proto\":\"udp\",\"ports\":[{\"lo\":111,\"hi\":111}],\"ports_text\":\"sunrpc\",\"helper\":\"rpc\",\"comment\":\"portmap \\\"lookup\\\"\",\"packets\":3,\"bytes\":300},"
-		  "{\"index\":1,\"from\":\"img\",\"to\":\"gcems\",\"proto\":\"tcp\",\"ports\":[{\"lo\":20,\"hi\":21},{\"lo\":2049,\"hi\":2049}],\"ports_text\":\"20-21,2049\",\"helper\":null,\"comment\":\"\",\"packets\":0,\"bytes\":0}]}}\n");
+		  "\"rules\":[{\"index\":0,\"from\":\"img\",\"to\":\"gcems\",\"proto\":\"udp\",\"ports\":[{\"lo\":111,\"hi\":111}],\"ports_text\":\"sunrpc\",\"helper\":\"rpc\",\"comment\":\"portmap \\\"lookup\\\"\",\"packets\":3,\"bytes\":300,\"limit\":null,\"limited\":0},"
+		  "{\"index\":1,\"from\":\"img\",\"to\":\"gcems\",\"proto\":\"tcp\",\"ports\":[{\"lo\":20,\"hi\":21},{\"lo\":2049,\"hi\":2049}],\"ports_text\":\"20-21,2049\",\"helper\":null,\"comment\":\"\",\"packets\":0,\"bytes\":0,\"limit\":{\"rate\":50,\"unit\":\"s\",\"burst\":100},\"limited\":9}]}}\n");
 
 	memset(&d, 0, sizeof(d));
 	f = open_out();
@@ -391,6 +413,8 @@ static void test_stats(void)
 	s.has_hook = true;
 	s.hook_set[IMGSEC_STATS_A_DROPPED] = true;
 	s.hook[IMGSEC_STATS_A_DROPPED] = 7;
+	s.hook_set[IMGSEC_STATS_A_LIMITED] = true;
+	s.hook[IMGSEC_STATS_A_LIMITED] = 9;
 	s.has_rpc = true;
 	s.rpc_set[IMGSEC_RPC_STATS_A_EXPECTED] = true;
 	s.rpc[IMGSEC_RPC_STATS_A_EXPECTED] = 2;
@@ -400,16 +424,17 @@ static void test_stats(void)
 	fclose(f);
 	CHECK_OUT("policy hook:\n"
 		  "  dropped                       7  new, no rule: dropped or rejected\n"
+		  "  limited                       9  new, over its rule's limit: refused (monitor mode: passed)\n"
 		  "rpc helper imgsec-rpc:\n"
 		  "  expected                      2  expectations created\n"
 		  "rules:\n"
-		  "     #  from -> to                   proto  ports                   packets            bytes  comment\n"
-		  "     0  img -> gcems                 udp    sunrpc                        3              300  portmap \"lookup\"\n"
-		  "     1  img -> gcems                 tcp    20-21,2049                    0                0  \n");
+		  "     #  from -> to                   proto  ports                   packets            bytes      limited  comment\n"
+		  "     0  img -> gcems                 udp    sunrpc                        3              300            -  portmap \"lookup\"\n"
+		  "     1  img -> gcems                 tcp    20-21,2049                    0                0            9  \n");
 	f = open_out();
 	output_stats(f, &s, &d, true);
 	fclose(f);
-	CHECK(out && !strncmp(out, "{\"hook\":{\"dropped\":7},\"rpc\":{\"expected\":2},\"policy_active\":true,\"rules\":[{\"index\":0,", 84),
+	CHECK(out && !strncmp(out, "{\"hook\":{\"dropped\":7,\"limited\":9},\"rpc\":{\"expected\":2},\"policy_active\":true,\"rules\":[{\"index\":0,", 96),
 	      "%s", out);
 	f = open_out();
 	output_stats(f, &s, NULL, false);
@@ -420,7 +445,7 @@ static void test_stats(void)
 	f = open_out();
 	output_stats(f, &s, &d, true);
 	fclose(f);
-	CHECK_OUT("{\"hook\":{\"dropped\":7},\"rpc\":{\"expected\":2},\"policy_active\":false,\"rules\":[]}\n");
+	CHECK_OUT("{\"hook\":{\"dropped\":7,\"limited\":9},\"rpc\":{\"expected\":2},\"policy_active\":false,\"rules\":[]}\n");
 }
 
 static void test_rpc(void)
@@ -454,6 +479,7 @@ int main(void)
 	RUN(test_events);
 	RUN(test_event_times);
 	RUN(test_event_fields);
+	RUN(test_event_limit);
 	RUN(test_monitor_notes);
 	RUN(test_status);
 	RUN(test_show_json);

@@ -315,6 +315,42 @@ static void test_prefix_limit(void)
 	       "duplicate prefix in role", 1, n - 1, -1);
 }
 
+static struct imgsec_policy_desc *with_limit(u32 rate, u8 unit, u32 burst)
+{
+	struct imgsec_policy_desc *p = base();
+
+	p->rules[1].limit_rate = rate;
+	p->rules[1].limit_unit = unit;
+	p->rules[1].limit_burst = burst;
+	return p;
+}
+
+/* A rule's limit: none (all zero), or rate, unit and burst in bounds. */
+static void test_limit_errors(void)
+{
+	expect("limit: 50/s burst 100", with_limit(50, 0, 100), NULL, -1, -1,
+	       -1);
+	expect("limit: at the bounds, per minute",
+	       with_limit(IMGSEC_MAX_LIMIT_RATE, IMGSEC_LIMIT_UNIT_MINUTE,
+			  IMGSEC_MAX_LIMIT_BURST), NULL, -1, -1, -1);
+	expect("limit: 1/s burst 1", with_limit(1, 0, 1), NULL, -1, -1, -1);
+	expect("error: limit rate too high",
+	       with_limit(IMGSEC_MAX_LIMIT_RATE + 1, 0, 1),
+	       "limit rate above 1000000", -1, -1, 1);
+	expect("error: limit unit", with_limit(5, __IMGSEC_LIMIT_UNIT_MAX, 5),
+	       "unknown limit unit", -1, -1, 1);
+	expect("error: limit burst 0", with_limit(5, 0, 0),
+	       "limit burst must be at least 1", -1, -1, 1);
+	expect("error: limit burst too high",
+	       with_limit(5, 0, IMGSEC_MAX_LIMIT_BURST + 1),
+	       "limit burst above 1000000", -1, -1, 1);
+	expect("error: burst without a rate", with_limit(0, 0, 5),
+	       "limit burst or unit without a rate", -1, -1, 1);
+	expect("error: unit without a rate",
+	       with_limit(0, IMGSEC_LIMIT_UNIT_MINUTE, 0),
+	       "limit burst or unit without a rate", -1, -1, 1);
+}
+
 static void test_rule_errors(void)
 {
 	struct imgsec_policy_desc *p;
@@ -424,6 +460,7 @@ int main(void)
 	test_prefix_errors();
 	test_prefix_limit();
 	test_rule_errors();
+	test_limit_errors();
 	RUN(test_release);
 	return test_summary();
 }

@@ -215,6 +215,38 @@ static void test_rule_helpers(void)
 	CHECK(!strcmp(r.comment, "FTP"), "%s", r.comment);
 }
 
+/* limit RATE [burst N], before or after a helper; burst defaults to RATE. */
+static void test_rule_limits(void)
+{
+	struct imgsec_rule_desc r;
+	struct policy_diag diag;
+
+	REQUIRE(parse_rule("allow a -> b tcp 12610 limit 50/s burst 100", &r,
+			   &diag) == 0, "%s", diag.msg);
+	CHECK_EQ(r.limit_rate, 50);
+	CHECK_EQ(r.limit_unit, IMGSEC_LIMIT_UNIT_SECOND);
+	CHECK_EQ(r.limit_burst, 100);
+	REQUIRE(parse_rule("allow a -> b tcp 21 limit 10/minute helper ftp \"x\"",
+			   &r, &diag) == 0, "%s", diag.msg);
+	CHECK_EQ(r.limit_rate, 10);
+	CHECK_EQ(r.limit_unit, IMGSEC_LIMIT_UNIT_MINUTE);
+	CHECK_EQ(r.limit_burst, 10);
+	CHECK_EQ(r.helper, IMGSEC_HELPER_FTP);
+	CHECK(!strcmp(r.comment, "x"), "%s", r.comment);
+	REQUIRE(parse_rule("allow a -> b udp 111 helper rpc limit 1000000/second burst 1000000",
+			   &r, &diag) == 0, "%s", diag.msg);
+	CHECK_EQ(r.limit_rate, 1000000);
+	CHECK_EQ(r.limit_burst, 1000000);
+	CHECK_EQ(r.helper, IMGSEC_HELPER_RPC);
+	REQUIRE(parse_rule("allow a -> b icmp echo-request limit 1/min burst 1 # c",
+			   &r, &diag) == 0, "%s", diag.msg);
+	CHECK(r.limit_rate == 1 && r.limit_burst == 1 &&
+	      r.limit_unit == IMGSEC_LIMIT_UNIT_MINUTE, "icmp limit");
+	REQUIRE(parse_rule("allow a -> b tcp 22", &r, &diag) == 0, "%s",
+		diag.msg);
+	CHECK(!r.limit_rate && !r.limit_burst && !r.limit_unit, "no limit");
+}
+
 static void test_port_names(void)
 {
 	static const struct {
@@ -479,11 +511,50 @@ static const struct error_case error_cases[] = {
 	{ ROLES_AB "allow a -> b udp 21 helper ftp\n",
 	  "t.conf:3:28: helper ftp needs tcp: FTP control connections are TCP" },
 	{ ROLES_AB "allow a -> b tcp 1 comment\n",
-	  "t.conf:3:20: expected \"helper\", a comment string or end of line, got \"comment\"" },
+	  "t.conf:3:20: expected \"limit\", \"helper\", a comment string or end of line, got \"comment\"" },
 	{ ROLES_AB "allow a -> b tcp 1 2\n",
-	  "t.conf:3:20: expected \"helper\", a comment string or end of line, got \"2\"" },
+	  "t.conf:3:20: expected \"limit\", \"helper\", a comment string or end of line, got \"2\"" },
 	{ ROLES_AB "allow a -> b tcp 1 helper rpc rpc\n",
-	  "t.conf:3:31: expected a comment string or end of line, got \"rpc\"" },
+	  "t.conf:3:31: expected \"limit\", a comment string or end of line, got \"rpc\"" },
+	/* rules: limit */
+	{ ROLES_AB "allow a -> b tcp 1 limit\n",
+	  "t.conf:3:25: expected a rate after \"limit\" (e.g. 50/s or 10/min), got end of line" },
+	{ ROLES_AB "allow a -> b tcp 1 limit 50\n",
+	  "t.conf:3:26: expected a rate after \"limit\" (e.g. 50/s or 10/min), got \"50\"" },
+	{ ROLES_AB "allow a -> b tcp 1 limit \"50/s\"\n",
+	  "t.conf:3:26: expected a rate after \"limit\" (e.g. 50/s or 10/min), got a comment string" },
+	{ ROLES_AB "allow a -> b tcp 1 limit 0/s\n",
+	  "t.conf:3:26: limit rate \"0\" must be a number from 1 to 1000000" },
+	{ ROLES_AB "allow a -> b tcp 1 limit /s\n",
+	  "t.conf:3:26: limit rate \"\" must be a number from 1 to 1000000" },
+	{ ROLES_AB "allow a -> b tcp 1 limit -5/s\n",
+	  "t.conf:3:26: limit rate \"-5\" must be a number from 1 to 1000000" },
+	{ ROLES_AB "allow a -> b tcp 1 limit 1000001/s\n",
+	  "t.conf:3:26: limit rate \"1000001\" must be a number from 1 to 1000000" },
+	{ ROLES_AB "allow a -> b tcp 1 limit 50/h\n",
+	  "t.conf:3:29: limit unit \"h\": use s, second, min or minute" },
+	{ ROLES_AB "allow a -> b tcp 1 limit 50/\n",
+	  "t.conf:3:29: limit unit \"\": use s, second, min or minute" },
+	{ ROLES_AB "allow a -> b tcp 1 limit 50/s/s\n",
+	  "t.conf:3:29: limit unit \"s/s\": use s, second, min or minute" },
+	{ ROLES_AB "allow a -> b tcp 1 limit 5/s burst\n",
+	  "t.conf:3:35: expected a burst from 1 to 1000000 after \"burst\", got end of line" },
+	{ ROLES_AB "allow a -> b tcp 1 limit 5/s burst 0\n",
+	  "t.conf:3:36: expected a burst from 1 to 1000000 after \"burst\", got \"0\"" },
+	{ ROLES_AB "allow a -> b tcp 1 limit 5/s burst 1000001\n",
+	  "t.conf:3:36: expected a burst from 1 to 1000000 after \"burst\", got \"1000001\"" },
+	{ ROLES_AB "allow a -> b tcp 1 burst 5\n",
+	  "t.conf:3:20: expected \"limit\", \"helper\", a comment string or end of line, got \"burst\"" },
+	{ ROLES_AB "allow a -> b tcp 1 limit 5/s limit 3/s\n",
+	  "t.conf:3:30: the rule has a limit already" },
+	{ ROLES_AB "allow a -> b tcp 1 limit 5/s burst 3 burst 4\n",
+	  "t.conf:3:38: expected \"helper\", a comment string or end of line, got \"burst\"" },
+	{ ROLES_AB "allow a -> b tcp 1 helper rpc limit 5/s x\n",
+	  "t.conf:3:41: expected a comment string or end of line, got \"x\"" },
+	{ ROLES_AB "allow a -> b tcp 1 helper rpc helper rpc\n",
+	  "t.conf:3:31: the rule has a helper already" },
+	{ ROLES_AB "allow a -> b tcp 1 \"x\" limit 5/s\n",
+	  "t.conf:3:24: expected end of line after the comment string, got \"limit\"" },
 	{ ROLES_AB "allow a -> b tcp 1 \"x\" y\n",
 	  "t.conf:3:24: expected end of line after the comment string, got \"y\"" },
 	{ ROLES_AB "allow a -> b tcp 1 \"x\" \"y\"\n",
@@ -1028,7 +1099,9 @@ static void test_print_canonical(void)
 		"role img 192.0.2.0/30\n"
 		"allow img -> gcems udp portmap helper rpc \"a \\\"b\\\" \\x7f\\\\\"\n"
 		"allow gcems -> img tcp 20-20,30-31\n"
-		"allow img -> img udp 34867 \"\"\n";
+		"allow img -> img udp 34867 \"\"\n"
+		"allow img -> gcems tcp 12610 limit 50/second burst 50 \"c\"\n"
+		"allow img -> gcems tcp 22 helper ftp limit 6/minute burst 9\n";
 	static const char want[] =
 		"mode monitor\n"
 		"default drop\n"
@@ -1037,9 +1110,11 @@ static void test_print_canonical(void)
 		"role img 192.0.2.11 2001:db8::11 192.0.2.0/30\n"
 		"role gcems 192.0.2.1\n"
 		"\n"
-		"allow img   -> gcems udp portmap  helper rpc \"a \\\"b\\\" \\x7f\\\\\"\n"
+		"allow img   -> gcems udp portmap                      helper rpc \"a \\\"b\\\" \\x7f\\\\\"\n"
 		"allow gcems -> img   tcp 20,30-31\n"
-		"allow img   -> img   udp 34867\n";
+		"allow img   -> img   udp 34867\n"
+		"allow img   -> gcems tcp 12610    limit 50/s                     \"c\"\n"
+		"allow img   -> gcems tcp 22 limit 6/min burst 9 helper ftp\n";
 	struct imgsec_policy_desc d;
 	struct policy_diag diag;
 	char *out;
@@ -1328,6 +1403,12 @@ static void random_rule(u64 *s, struct imgsec_rule_desc *r, u32 nroles)
 		if (!ports_overlap(r, lo, hi))
 			r->ports[r->nports++] = (struct imgsec_port_range){ lo, hi };
 	}
+	if (rnd(s) % 3 == 0) {
+		r->limit_rate = 1 + rnd(s) % IMGSEC_MAX_LIMIT_RATE;
+		r->limit_unit = rnd(s) % __IMGSEC_LIMIT_UNIT_MAX;
+		r->limit_burst = rnd(s) % 2 ? r->limit_rate :
+			1 + rnd(s) % IMGSEC_MAX_LIMIT_BURST;
+	}
 	len = rnd(s) % 3 ? rnd(s) % 40 : rnd(s) % IMGSEC_COMMENT_LEN;
 	for (i = 0; i < len; i++)
 		r->comment[i] = 1 + rnd(s) % 255;
@@ -1377,6 +1458,7 @@ int main(void)
 	RUN(test_roles);
 	RUN(test_rule_basic);
 	RUN(test_rule_helpers);
+	RUN(test_rule_limits);
 	RUN(test_port_names);
 	RUN(test_comments);
 	RUN(test_rule_uses_role_appended_later);

@@ -233,6 +233,14 @@ static bool rule_attr_ok(const struct nlattr *a)
 		return str_ok(a, IMGSEC_PORTS_TEXT_LEN);
 	case IMGSEC_RULE_A_INDEX:
 		return len == 4;
+	case IMGSEC_RULE_A_LIMIT_RATE:
+		return len == 4 && a_u32(a) >= 1 &&
+		       a_u32(a) <= IMGSEC_MAX_LIMIT_RATE;
+	case IMGSEC_RULE_A_LIMIT_UNIT:
+		return len == 1 && a_u8(a) < __IMGSEC_LIMIT_UNIT_MAX;
+	case IMGSEC_RULE_A_LIMIT_BURST:
+		return len == 4 && a_u32(a) >= 1 &&
+		       a_u32(a) <= IMGSEC_MAX_LIMIT_BURST;
 	}
 	return false;	/* counters and padding are for dumps only */
 }
@@ -242,6 +250,7 @@ static int kr_rule(struct kread *kr, const struct nlattr *nest)
 	const struct nlattr *a, *tb[IMGSEC_RULE_A_MAX + 1] = { NULL };
 	uint32_t n = kr->desc.nrules;
 	struct imgsec_rule_desc *rule;
+	int limit;
 
 	if (!nest_ok(nest))
 		return kr_fail(kr, "rule %u: not a well-formed nest", n);
@@ -259,6 +268,11 @@ static int kr_rule(struct kread *kr, const struct nlattr *nest)
 	if (!tb[IMGSEC_RULE_A_FROM] || !tb[IMGSEC_RULE_A_TO] ||
 	    !tb[IMGSEC_RULE_A_PROTO] || !tb[IMGSEC_RULE_A_PORTS])
 		return kr_fail(kr, "rule %u needs from, to, proto and ports", n);
+	limit = !!tb[IMGSEC_RULE_A_LIMIT_RATE] + !!tb[IMGSEC_RULE_A_LIMIT_UNIT] +
+		!!tb[IMGSEC_RULE_A_LIMIT_BURST];
+	if (limit != 0 && limit != 3)
+		return kr_fail(kr, "rule %u: a limit needs rate, unit and burst",
+			       n);
 	rule = &kr->desc.rules[kr->desc.nrules++];
 	rule->from = a_u8(tb[IMGSEC_RULE_A_FROM]);
 	rule->to = a_u8(tb[IMGSEC_RULE_A_TO]);
@@ -274,6 +288,11 @@ static int kr_rule(struct kread *kr, const struct nlattr *nest)
 	if (tb[IMGSEC_RULE_A_PORTS_TEXT])
 		snprintf(rule->ports_text, sizeof(rule->ports_text), "%s",
 			 (const char *)a_data(tb[IMGSEC_RULE_A_PORTS_TEXT]));
+	if (tb[IMGSEC_RULE_A_LIMIT_RATE]) {
+		rule->limit_rate = a_u32(tb[IMGSEC_RULE_A_LIMIT_RATE]);
+		rule->limit_unit = a_u8(tb[IMGSEC_RULE_A_LIMIT_UNIT]);
+		rule->limit_burst = a_u32(tb[IMGSEC_RULE_A_LIMIT_BURST]);
+	}
 	return 0;
 }
 
@@ -556,6 +575,9 @@ static int make_limit_policy(struct imgsec_policy_desc *p)
 			  IMGSEC_COMMENT_LEN - 1);
 		/* Any text: the kernel keeps it unread. */
 		memset(p->rules[i].ports_text, 'p', IMGSEC_PORTS_TEXT_LEN - 1);
+		p->rules[i].limit_rate = IMGSEC_MAX_LIMIT_RATE;
+		p->rules[i].limit_unit = IMGSEC_LIMIT_UNIT_MINUTE;
+		p->rules[i].limit_burst = IMGSEC_MAX_LIMIT_BURST;
 	}
 	return 0;
 }
@@ -642,6 +664,16 @@ static uint32_t rnd(uint32_t *state)
  * head, in the middle of its prefixes, right before a rule, between the
  * roles and the rules; empty roles and no rules included.
  */
+/* A limit on a third of the rules, at and within the bounds. */
+static void random_limit(struct imgsec_rule_desc *rule, uint32_t *state)
+{
+	if (rnd(state) % 3)
+		return;
+	rule->limit_rate = 1 + rnd(state) % IMGSEC_MAX_LIMIT_RATE;
+	rule->limit_unit = rnd(state) % __IMGSEC_LIMIT_UNIT_MAX;
+	rule->limit_burst = 1 + rnd(state) % IMGSEC_MAX_LIMIT_BURST;
+}
+
 static void test_set_policy_random(void)
 {
 	struct imgsec_policy_desc p;
@@ -670,10 +702,12 @@ static void test_set_policy_random(void)
 		p.rules = calloc(nrules + 1, sizeof(*p.rules));
 		if (p.rules) {
 			p.nrules = nrules;
-			for (i = 0; i < nrules; i++)
+			for (i = 0; i < nrules; i++) {
 				make_rule(&p.rules[i], i, p.nroles,
 					  1 + rnd(&state) % IMGSEC_MAX_PORT_RANGES,
 					  rnd(&state) % IMGSEC_COMMENT_LEN);
+				random_limit(&p.rules[i], &state);
+			}
 		}
 		nlh = round_trip(&p, &kr);
 		CHECK(nlh, "seed %u", seed);
@@ -909,6 +943,16 @@ static int feed_dump(struct policy_dump *d, const struct imgsec_policy_desc *p,
 						  rule->ports_text);
 			mnl_attr_put_u64(nlh, IMGSEC_RULE_A_PACKETS, 1000 + k);
 			mnl_attr_put_u64(nlh, IMGSEC_RULE_A_BYTES, 1u << 31 | k);
+			if (rule->limit_rate) {
+				mnl_attr_put_u32(nlh, IMGSEC_RULE_A_LIMIT_RATE,
+						 rule->limit_rate);
+				mnl_attr_put_u8(nlh, IMGSEC_RULE_A_LIMIT_UNIT,
+						rule->limit_unit);
+				mnl_attr_put_u32(nlh, IMGSEC_RULE_A_LIMIT_BURST,
+						 rule->limit_burst);
+				mnl_attr_put_u64(nlh, IMGSEC_RULE_A_LIMITED,
+						 2000 + k);
+			}
 			mnl_attr_nest_end(nlh, nest);
 		}
 		mnl_attr_nest_end(nlh, list);
@@ -942,7 +986,9 @@ static void test_dump_round_trip(void)
 		      "slice %u: the joined policy differs", slice);
 		for (i = 0; i < p.nrules; i++)
 			CHECK(d.counters[i].packets == 1000 + i &&
-			      d.counters[i].bytes == (1u << 31 | i),
+			      d.counters[i].bytes == (1u << 31 | i) &&
+			      d.counters[i].limited ==
+			      (p.rules[i].limit_rate ? 2000 + i : 0),
 			      "rule %u counters", i);
 	}
 	policy_dump_release(&d);
@@ -1179,6 +1225,26 @@ static void test_dump_rule_refusals(void)
 	CHECK(policy_dump_msg(nlh, &d) == MNL_CB_ERROR, "u16 packets");
 	CHECK(!strcmp(d.err, "a rule attribute has a wrong length"), "'%s'",
 	      d.err);
+
+	/* A limit comes whole: a rate without its burst is refused. */
+	policy_dump_reset(&d);
+	nlh = msg_start(IMGSEC_CMD_GET_POLICY);
+	mnl_attr_put_u32(nlh, IMGSEC_A_GENERATION, 1);
+	pol = mnl_attr_nest_start(nlh, IMGSEC_A_POLICY);
+	list = mnl_attr_nest_start(nlh, IMGSEC_POLICY_A_RULES);
+	nest = mnl_attr_nest_start(nlh, 1);
+	mnl_attr_put_u32(nlh, IMGSEC_RULE_A_INDEX, 0);
+	mnl_attr_put_u8(nlh, IMGSEC_RULE_A_FROM, 0);
+	mnl_attr_put_u8(nlh, IMGSEC_RULE_A_TO, 0);
+	mnl_attr_put_u8(nlh, IMGSEC_RULE_A_PROTO, 6);
+	mnl_attr_put_u32(nlh, IMGSEC_RULE_A_LIMIT_RATE, 5);
+	mnl_attr_put_u8(nlh, IMGSEC_RULE_A_LIMIT_UNIT, 0);
+	mnl_attr_nest_end(nlh, nest);
+	mnl_attr_nest_end(nlh, list);
+	mnl_attr_nest_end(nlh, pol);
+	CHECK(policy_dump_msg(nlh, &d) == MNL_CB_ERROR, "half a limit");
+	CHECK(!strcmp(d.err, "rule 0: a limit without rate, unit or burst"),
+	      "'%s'", d.err);
 	policy_dump_release(&d);
 }
 
@@ -1493,6 +1559,33 @@ static void test_events_time_device_generation(void)
 	      "a name without its NUL");
 }
 
+/* A limit event names its rule; other events have none. */
+static void test_events_limit_rule(void)
+{
+	struct nlmsghdr *nlh = msg_start(IMGSEC_CMD_EVENT);
+	struct nlattr *nest = mnl_attr_nest_start(nlh, IMGSEC_A_EVENT);
+	struct imgsec_event ev;
+
+	mnl_attr_put_u8(nlh, IMGSEC_EVENT_A_TYPE, IMGSEC_EVENT_LIMIT);
+	mnl_attr_put_u8(nlh, IMGSEC_EVENT_A_FAMILY, AF_INET);
+	mnl_attr_put_u16(nlh, IMGSEC_EVENT_A_DPORT, 12610);
+	mnl_attr_put_u32(nlh, IMGSEC_EVENT_A_RULE, 14);
+	mnl_attr_nest_end(nlh, nest);
+	CHECK(event_parse(nlh, &ev) == 0, "limit event");
+	CHECK(ev.type == IMGSEC_EVENT_LIMIT && ev.has_rule && ev.rule == 14,
+	      "type %u rule %u", ev.type, ev.rule);
+	CHECK(event_parse(event_msg_more("eth0", 5), &ev) == 0 && !ev.has_rule,
+	      "a drop names no rule");
+
+	nlh = msg_start(IMGSEC_CMD_EVENT);
+	nest = mnl_attr_nest_start(nlh, IMGSEC_A_EVENT);
+	mnl_attr_put_u8(nlh, IMGSEC_EVENT_A_TYPE, IMGSEC_EVENT_LIMIT);
+	mnl_attr_put_u8(nlh, IMGSEC_EVENT_A_FAMILY, AF_INET);
+	mnl_attr_put_u16(nlh, IMGSEC_EVENT_A_RULE, 14);
+	mnl_attr_nest_end(nlh, nest);
+	CHECK(event_parse(nlh, &ev) == -EBADMSG, "a u16 rule is refused");
+}
+
 int main(void)
 {
 	RUN(test_set_policy_shipped);
@@ -1511,6 +1604,7 @@ int main(void)
 	RUN(test_describe_offset);
 	RUN(test_describe_offset_slices);
 	RUN(test_status);
+	RUN(test_events_limit_rule);
 	RUN(test_stats);
 	RUN(test_rpc_settings);
 	RUN(test_events);

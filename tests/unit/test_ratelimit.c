@@ -3,8 +3,11 @@
 /*
  * The reports' rate limit (module/ratelimit.c): bursts, refill, the
  * suppressed count, long pauses, extreme rates, and a token bucket in
- * floating point as the reference on random schedules.
+ * floating point as the reference on random schedules; the rules' limits:
+ * intervals per unit and the GCRA step at the bounds.
  */
+#include <linux/imgsec.h>
+
 #include "ratelimit.h"
 #include "test.h"
 
@@ -142,6 +145,49 @@ static void test_against_model(void)
 	      mismatches);
 }
 
+/* A rule's limit: the interval of each unit, rounded down, and GCRA steps. */
+static void test_rule_limit(void)
+{
+	u64 tat = 0, next = 0, now = 5 * SEC;
+	unsigned int n = 0, t;
+
+	CHECK_EQ(imgsec_limit_interval_ns(50, IMGSEC_LIMIT_UNIT_SECOND),
+		 SEC / 50);
+	CHECK_EQ(imgsec_limit_interval_ns(6, IMGSEC_LIMIT_UNIT_MINUTE),
+		 10 * SEC);
+	CHECK_EQ(imgsec_limit_interval_ns(7, IMGSEC_LIMIT_UNIT_SECOND),
+		 142857142);
+	CHECK_EQ(imgsec_limit_interval_ns(IMGSEC_MAX_LIMIT_RATE,
+					  IMGSEC_LIMIT_UNIT_SECOND), 1000);
+	/* 50/s burst 100: 100 at once, then 50 a second. */
+	while (imgsec_gcra_next(tat, now, SEC / 50, 100, &next)) {
+		tat = next;
+		n++;
+	}
+	CHECK(n == 100, "a burst of 100 admitted %u", n);
+	CHECK(!imgsec_gcra_next(tat, now, SEC / 50, 100, &next),
+	      "a refusal leaves the bucket empty");
+	n = 0;
+	for (t = 1; t <= 10000; t++)
+		if (imgsec_gcra_next(tat, now + (u64)t * SEC / 1000, SEC / 50,
+				     100, &next)) {
+			tat = next;
+			n++;
+		}
+	CHECK(n == 500, "10 s at 50/s admitted %u", n);
+	/* The largest: 1000000 a minute, bursts of 1000000; no overflow. */
+	tat = 0;
+	n = 0;
+	while (n < 2000000 &&
+	       imgsec_gcra_next(tat, now, imgsec_limit_interval_ns(
+				IMGSEC_MAX_LIMIT_RATE, IMGSEC_LIMIT_UNIT_MINUTE),
+				IMGSEC_MAX_LIMIT_BURST, &next)) {
+		tat = next;
+		n++;
+	}
+	CHECK(n == IMGSEC_MAX_LIMIT_BURST, "burst at the bounds: %u", n);
+}
+
 int main(void)
 {
 	RUN(test_burst_then_refusal);
@@ -151,5 +197,6 @@ int main(void)
 	RUN(test_long_pause_and_extremes);
 	RUN(test_suppressed_saturates);
 	RUN(test_against_model);
+	RUN(test_rule_limit);
 	return test_summary();
 }

@@ -42,7 +42,7 @@
 #include <linux/types.h>
 
 #define IMGSEC_GENL_NAME	"imgsec"
-/* 2: rules keep IMGSEC_RULE_A_PORTS_TEXT (version 1 refuses it) */
+/* 2: rules take IMGSEC_RULE_A_PORTS_TEXT and limits (version 1 refuses) */
 #define IMGSEC_GENL_VERSION	2
 #define IMGSEC_MCGRP_EVENTS	"events"
 
@@ -61,6 +61,8 @@
 #define IMGSEC_MAX_RPC_PROGRAMS	16	/* RPC program allow-list */
 #define IMGSEC_MAX_CONFIRM_SECS	3600
 #define IMGSEC_MAX_RPC_TIMEOUT	3600	/* seconds */
+#define IMGSEC_MAX_LIMIT_RATE	1000000	/* rule limit: connections a unit */
+#define IMGSEC_MAX_LIMIT_BURST	1000000	/* rule limit: its burst */
 
 /*
  * What the packet path reports, per network namespace: at most RATE a
@@ -139,6 +141,18 @@ enum imgsec_helper {
 	__IMGSEC_HELPER_MAX
 };
 
+/*
+ * The unit of a rule's new-connection limit (IMGSEC_RULE_A_LIMIT_*): a
+ * rule admits at most RATE new connections a UNIT, in bursts of up to
+ * BURST; the rest meet the policy's default action (in monitor mode they
+ * are reported and counted, and pass).
+ */
+enum imgsec_limit_unit {
+	IMGSEC_LIMIT_UNIT_SECOND,
+	IMGSEC_LIMIT_UNIT_MINUTE,
+	__IMGSEC_LIMIT_UNIT_MAX
+};
+
 enum imgsec_policy_attr {
 	IMGSEC_POLICY_A_UNSPEC,
 	IMGSEC_POLICY_A_MODE,		/* u8: enum imgsec_mode */
@@ -191,6 +205,11 @@ enum imgsec_rule_attr {
 	IMGSEC_RULE_A_BYTES,	/* u64: in dumps, bytes of those packets */
 	IMGSEC_RULE_A_PAD,
 	IMGSEC_RULE_A_PORTS_TEXT, /* string: the ports as written, for show */
+	/* A new-connection limit: all three, or none (no limit). */
+	IMGSEC_RULE_A_LIMIT_RATE,  /* u32: 1..IMGSEC_MAX_LIMIT_RATE */
+	IMGSEC_RULE_A_LIMIT_UNIT,  /* u8: enum imgsec_limit_unit */
+	IMGSEC_RULE_A_LIMIT_BURST, /* u32: 1..IMGSEC_MAX_LIMIT_BURST */
+	IMGSEC_RULE_A_LIMITED,	/* u64: in dumps, new connections over it */
 	__IMGSEC_RULE_A_MAX
 };
 
@@ -208,6 +227,7 @@ enum imgsec_stats_attr {
 	IMGSEC_STATS_A_UNFILTERED,	/* loopback, ND, MLD, IGMP */
 	IMGSEC_STATS_A_LOG_SUPPRESSED,	/* log lines over IMGSEC_LOG_RATE */
 	IMGSEC_STATS_A_EVENTS_SUPPRESSED, /* events over IMGSEC_EVENT_RATE */
+	IMGSEC_STATS_A_LIMITED,		/* new, over its rule's limit */
 	__IMGSEC_STATS_A_MAX
 };
 
@@ -249,6 +269,7 @@ enum imgsec_rpc_attr {
 enum imgsec_event_type {
 	IMGSEC_EVENT_DROP,		/* or would-drop in monitor mode */
 	IMGSEC_EVENT_EXPECT,		/* the rpc helper opened a port */
+	IMGSEC_EVENT_LIMIT,		/* over a rule's limit (or would be) */
 	__IMGSEC_EVENT_MAX
 };
 
@@ -275,6 +296,7 @@ enum imgsec_event_attr {
 	IMGSEC_EVENT_A_IFINDEX,	/* u32: drops: the device, see above */
 	IMGSEC_EVENT_A_IFNAME,	/* string: its name, < IFNAMSIZ */
 	IMGSEC_EVENT_A_GENERATION, /* u32: IMGSEC_A_GENERATION of the policy */
+	IMGSEC_EVENT_A_RULE,	/* u32: a limit's rule, by index */
 	__IMGSEC_EVENT_A_MAX
 };
 

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: the rules' new-connection limits in the kernel's policy object
+ * (policy.c): buckets only for a policy that limits, a burst admitted whole
+ * and no more, rules without a limit untouched, and the lock-free bucket
+ * exact when CPUs race for it.
+ */
+#include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/kthread.h>
+#include <linux/socket.h>
+
+#include "imgsec.h"
+
+/* Two rules, 10.0.0.0/8 to itself on TCP 22 and 23; rule 1 limited. */
+static struct imgsec_policy *make_policy(struct kunit *test, u32 rate,
+					 u8 unit, u32 burst)
+{
+	struct imgsec_policy_desc *desc;
+	struct imgsec_policy *p = NULL;
+	u32 i;
+
+	desc = kzalloc(sizeof(*desc), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, desc);
+	desc->nroles = 1;
+	strscpy(desc->roles[0].name, "ops", sizeof(desc->roles[0].name));
+	desc->roles[0].prefixes = kvcalloc(1, sizeof(struct imgsec_prefix),
+					   GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, desc->roles[0].prefixes);
+	desc->roles[0].nprefixes = 1;
+	desc->roles[0].prefixes[0].family = AF_INET;
+	desc->roles[0].prefixes[0].plen = 8;
+	desc->roles[0].prefixes[0].addr[0] = 10;
+	desc->rules = kvcalloc(2, sizeof(*desc->rules), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, desc->rules);
+	desc->nrules = 2;
+	for (i = 0; i < 2; i++) {
+		desc->rules[i].proto = IPPROTO_TCP;
+		desc->rules[i].nports = 1;
+		desc->rules[i].ports[0].lo = 22 + i;
+		desc->rules[i].ports[0].hi = 22 + i;
+	}
+	desc->rules[1].limit_rate = rate;
+	desc->rules[1].limit_unit = unit;
+	desc->rules[1].limit_burst = burst;
+
+	KUNIT_ASSERT_EQ(test, imgsec_policy_create(desc, &p), 0);
+	kfree(desc);
+	return p;
+}
+
+static void imgsec_limit_only_where_asked(struct kunit *test)
+{
+	struct imgsec_policy *p = make_policy(test, 0, 0, 0);
+	int i;
+
+	KUNIT_EXPECT_NULL(test, p->buckets);
+	for (i = 0; i < 1000; i++)
+		KUNIT_EXPECT_TRUE(test, imgsec_policy_admit(p, 1));
+	imgsec_policy_destroy(p);
+}
+
+/* 1 a minute: nothing refills during the test, so counts are exact. */
+static void imgsec_limit_burst_then_refuse(struct kunit *test)
+{
+	struct imgsec_policy *p = make_policy(test, 1, IMGSEC_LIMIT_UNIT_MINUTE,
+					      25);
+	struct imgsec_rule_counter c;
+	int i, admitted = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, p->buckets);
+	KUNIT_EXPECT_EQ(test, p->buckets[1].interval_ns, 60 * NSEC_PER_SEC);
+	for (i = 0; i < 100; i++)
+		admitted += imgsec_policy_admit(p, 1);
+	KUNIT_EXPECT_EQ(test, admitted, 25);
+	/* Rule 0 has no limit, even in a policy whose rule 1 has one. */
+	for (i = 0; i < 100; i++)
+		KUNIT_EXPECT_TRUE(test, imgsec_policy_admit(p, 0));
+	/* The limited counter is the hook's to bump; a new policy has none. */
+	imgsec_policy_rule_counter(p, 1, &c);
+	KUNIT_EXPECT_EQ(test, c.limited, 0ULL);
+	imgsec_policy_destroy(p);
+}
+
+struct imgsec_racer {
+	struct imgsec_policy *p;
+	atomic_t *admitted;
+	struct completion done;
+};
+
+static int imgsec_race(void *arg)
+{
+	struct imgsec_racer *r = arg;
+	int i;
+
+	for (i = 0; i < 20000; i++) {
+		if (imgsec_policy_admit(r->p, 1))
+			atomic_inc(r->admitted);
+		if (!(i % 1024))
+			cond_resched();
+	}
+	complete(&r->done);
+	return 0;
+}
+
+/*
+ * Four threads drain one bucket of 5000: exactly 5000 get through. Under
+ * UML (one CPU) they interleave only where rescheduled; two CPUs racing
+ * for a bucket are tests/e2e/limits_test.sh's two flooders.
+ */
+static void imgsec_limit_exact_under_races(struct kunit *test)
+{
+	struct imgsec_policy *p = make_policy(test, 1, IMGSEC_LIMIT_UNIT_MINUTE,
+					      5000);
+	struct imgsec_racer r[4];
+	struct task_struct *t;
+	atomic_t admitted = ATOMIC_INIT(0);
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(r); i++) {
+		r[i].p = p;
+		r[i].admitted = &admitted;
+		init_completion(&r[i].done);
+		t = kthread_run(imgsec_race, &r[i], "imgsec-race/%d", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	}
+	for (i = 0; i < ARRAY_SIZE(r); i++)
+		wait_for_completion(&r[i].done);
+	KUNIT_EXPECT_EQ(test, atomic_read(&admitted), 5000);
+	imgsec_policy_destroy(p);
+}
+
+static struct kunit_case imgsec_policy_cases[] = {
+	KUNIT_CASE(imgsec_limit_only_where_asked),
+	KUNIT_CASE(imgsec_limit_burst_then_refuse),
+	KUNIT_CASE(imgsec_limit_exact_under_races),
+	{}
+};
+
+static struct kunit_suite imgsec_policy_suite = {
+	.name = "imgsec_policy_limit",
+	.test_cases = imgsec_policy_cases,
+};
+
+kunit_test_suite(imgsec_policy_suite);
