@@ -56,12 +56,16 @@
 . "$(dirname "$0")/../e2e/lib.sh"
 
 SRC=${IMGSEC_SRC:-/src}
+# CONF, FAKE_PMAP and PAD_ROLES are for policies.sh.
+# shellcheck disable=SC2034
 CONF=$SRC/etc/imgsec.conf
 NETBENCH=$SRC/tests/tools/netbench
 ILOAD=${IMGSEC_TEST_BENCH_ILOAD:-$SRC/build/bench/iload}
 G4=$(addr4 gcems)
 PORT=5201
+# shellcheck disable=SC2034
 FAKE_PMAP=1111 # in bench_policy; nothing listens there in this script
+# shellcheck disable=SC2034
 PAD_ROLES=img
 ROUNDS=${IMGSEC_TEST_BENCH_ROUNDS:-5}
 CONNS=${IMGSEC_TEST_BENCH_CONNS:-200}
@@ -272,5 +276,5 @@ if [ -z "$BADRUNS" ]; then
 else
 	fail "timed runs" "failures in:$BADRUNS"
 fi
-note done
+note finished
 summary

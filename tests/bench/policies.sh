@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 #
 # Policies of the VM benchmarks (vm_bench.sh, icount_bench.sh), sourced:
 # the shipped policy with the benchmark's rules and padded roles, and the

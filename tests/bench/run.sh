@@ -328,8 +328,10 @@ bench_xcheck() {
 		>"$log" 2>&1 || rc=$?
 	sed -n '/IMGSEC-XCHECK-BEGIN/,/IMGSEC-XCHECK-END/p' "$log" | sed '1d;$d' \
 		>"$out/xcheck.vm"
-	[ $rc = 0 ] && [ -s "$out/xcheck.vm" ] ||
-		{ echo "the VM run failed (status $rc), console log: $log" >&2; return 1; }
+	if [ $rc != 0 ] || [ ! -s "$out/xcheck.vm" ]; then
+		echo "the VM run failed (status $rc), console log: $log" >&2
+		return 1
+	fi
 	echo
 	echo "On the host (ns per lookup, one run):"
 	echo

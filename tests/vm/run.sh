@@ -249,10 +249,11 @@ qemu_args() { # INITRD RESULTS
 	local smp=2
 	# --icount: guest time counts instructions; one vCPU (see the top).
 	if [ -n "$ICOUNT" ]; then
+		# shellcheck disable=SC2054 # the commas are qemu's
 		accel+=(-icount shift=0,sleep=off)
 		smp=1
 	fi
-	QEMU_ARGS=("${accel[@]}" -m "$MEM" -smp $smp -nodefaults -no-user-config
+	QEMU_ARGS=("${accel[@]}" -m "$MEM" -smp "$smp" -nodefaults -no-user-config
 		-display none -no-reboot -monitor none
 		-serial stdio -serial "file:$2"
 		-kernel "$VMLINUZ" -initrd "$1"
