@@ -31,6 +31,7 @@
 . "$(dirname "$0")/../e2e/lib.sh"
 
 SRC=${IMGSEC_SRC:-/src}
+# shellcheck disable=SC2034 # for policies.sh
 CONF=$SRC/etc/imgsec.conf
 NETBENCH=$SRC/tests/tools/netbench
 RPCSEND=$SRC/tests/tools/rpcsend
