@@ -193,6 +193,10 @@ static int fetch_policy(struct genl *g, struct policy_dump *d,
 	};
 	int ret;
 
+	/* A newer module's rules may say what this reader skips (limits). */
+	if (g->version > IMGSEC_GENL_VERSION)
+		fprintf(stderr, PROG ": %s: warning: the imgsec module (family version %u) is newer than this imgsecctl (%u): what it does not know of the policy is not shown\n",
+			cmd, g->version, IMGSEC_GENL_VERSION);
 	ret = genl_dump(g, IMGSEC_CMD_GET_POLICY, &ops, d);
 	if (!ret)
 		ret = policy_dump_finish(d);
