@@ -72,8 +72,11 @@ static const char *check_prefix(const struct imgsec_prefix *pfx)
 	if (pfx->pad[0] || pfx->pad[1])
 		return "prefix padding must be zero";
 	/* All 16 bytes: an IPv4 prefix must leave bytes 4..15 zero too. */
-	for (i = pfx->plen; i < 128; i++)
-		if (pfx->addr[i / 8] & (0x80 >> (i % 8)))
+	i = pfx->plen / 8;
+	if (pfx->plen % 8 && (pfx->addr[i++] & (0xff >> (pfx->plen % 8))))
+		return "prefix has host bits set";
+	for (; i < sizeof(pfx->addr); i++)
+		if (pfx->addr[i])
 			return "prefix has host bits set";
 	return NULL;
 }

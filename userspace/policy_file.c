@@ -656,17 +656,13 @@ static int host_bits_error(struct parser *ps, const struct token *t,
 
 static bool host_bits_zero(const struct imgsec_prefix *p)
 {
-	unsigned int alen = p->family == AF_INET ? 4 : 16, i;
+	unsigned int alen = p->family == AF_INET ? 4 : 16, i = p->plen / 8;
 
-	for (i = 0; i < alen; i++) {
-		if (i * 8 >= p->plen) {
-			if (p->addr[i])
-				return false;
-		} else if (i * 8 + 8 > p->plen) {
-			if (p->addr[i] & (0xff >> (p->plen - i * 8)))
-				return false;
-		}
-	}
+	if (p->plen % 8 && (p->addr[i++] & (0xff >> (p->plen % 8))))
+		return false;
+	for (; i < alen; i++)
+		if (p->addr[i])
+			return false;
 	return true;
 }
 
@@ -698,10 +694,15 @@ static bool is_v4_mapped(const u8 *a)
 	return !memcmp(a, head, sizeof(head));
 }
 
+static unsigned int host_len(u8 family)
+{
+	return family == AF_INET ? 32 : 128;
+}
+
 static int parse_prefix_len(struct parser *ps, const struct token *t,
 			    size_t slash, struct imgsec_prefix *p)
 {
-	unsigned int max = p->family == AF_INET ? 32 : 128;
+	unsigned int max = host_len(p->family);
 	const char *s = t->s + slash + 1;
 	size_t n = t->n - slash - 1;
 	unsigned long v;
@@ -725,7 +726,7 @@ static int parse_address(struct parser *ps, const struct token *t,
 
 	memset(p, 0, sizeof(*p));
 	p->family = memchr(t->s, ':', alen) ? AF_INET6 : AF_INET;
-	p->plen = p->family == AF_INET ? 32 : 128;
+	p->plen = host_len(p->family);
 	if (alen >= sizeof(text))
 		goto bad;
 	memcpy(text, t->s, alen);
@@ -1925,7 +1926,7 @@ void policy_diag_print_warnings(FILE *f, const struct policy_diag *d)
 /* "192.0.2.0/24", or "192.0.2.1" for a whole address, as written. */
 static void format_prefix(char *buf, size_t size, const struct imgsec_prefix *p)
 {
-	unsigned int full = p->family == AF_INET ? 32 : 128;
+	unsigned int full = host_len(p->family);
 	size_t n;
 
 	if (!inet_ntop(p->family, p->addr, buf, size))
@@ -1938,7 +1939,7 @@ static void format_prefix(char *buf, size_t size, const struct imgsec_prefix *p)
 /* The last address of @p's range. */
 static void prefix_end(const struct imgsec_prefix *p, u8 end[16])
 {
-	unsigned int bits = p->family == AF_INET ? 32 : 128, i;
+	unsigned int bits = host_len(p->family), i;
 
 	memcpy(end, p->addr, 16);
 	for (i = p->plen; i < bits; i++)
@@ -1971,6 +1972,12 @@ static void warn_nested_prefixes(struct parser *ps, u32 role, u32 *order)
 	char ref[300];
 	u32 i, wide = 0;
 
+	/* Distinct hosts (validate refused duplicates) hold nothing: no sort. */
+	for (i = 0; i < r->nprefixes; i++)
+		if (r->prefixes[i].plen < host_len(r->prefixes[i].family))
+			break;
+	if (i == r->nprefixes)
+		return;
 	for (i = 0; i < r->nprefixes; i++)
 		order[i] = i;
 	qsort_r(order, r->nprefixes, sizeof(*order), cmp_prefix,

@@ -281,6 +281,45 @@ static void test_prefix_errors(void)
 	       0, 1, -1);
 }
 
+/*
+ * Every prefix length against every single bit of the 16 bytes: refused
+ * exactly when the bit lies past the length (for IPv4, past 32 too).
+ */
+static void test_host_bits_exhaustive(void)
+{
+	struct imgsec_policy_error err;
+	unsigned int fam, plen, bit, wrong = 0, cases = 0;
+
+	test_begin("host bits: every length against every bit");
+	for (fam = 0; fam < 2; fam++) {
+		unsigned int max = fam ? 128 : 32;
+
+		for (plen = 0; plen <= max; plen++) {
+			for (bit = 0; bit < 128; bit++) {
+				struct imgsec_policy_desc *p = base();
+				struct imgsec_prefix *x = pfx_of(p, 1, 0);
+				bool bad = bit >= plen;
+				int ret;
+
+				*x = (struct imgsec_prefix){
+					.family = fam ? AF_INET6 : AF_INET,
+					.plen = plen,
+				};
+				x->addr[bit / 8] = 0x80 >> (bit % 8);
+				ret = imgsec_policy_validate(p, &err);
+				cases++;
+				if (bad != (ret == -EINVAL &&
+					    !strcmp(err.msg, "prefix has host bits set")) ||
+				    (!bad && ret))
+					wrong++;
+				done(p);
+			}
+		}
+	}
+	CHECK(!wrong, "%u of %u cases wrong", wrong, cases);
+	test_end();
+}
+
 /* The base with role "gcems" holding @n distinct IPv4 hosts. */
 static struct imgsec_policy_desc *base_with_hosts(u32 n)
 {
@@ -458,6 +497,7 @@ int main(void)
 	test_header_errors();
 	test_role_errors();
 	test_prefix_errors();
+	test_host_bits_exhaustive();
 	test_prefix_limit();
 	test_rule_errors();
 	test_limit_errors();
