@@ -83,11 +83,18 @@ static const char *check_prefix(const struct imgsec_prefix *pfx)
 
 static u32 prefix_hash(const struct imgsec_prefix *pfx, unsigned int role)
 {
-	u32 h = role * 0x9e3779b9u ^ pfx->family << 8 ^ pfx->plen;
+	u32 h = role * 0x9e3779b9u ^ pfx->family << 8 ^ pfx->plen, w;
 	unsigned int i;
 
-	for (i = 0; i < sizeof(pfx->addr); i++)
-		h = (h ^ pfx->addr[i]) * 0x01000193u;	/* FNV-1a */
+	/* A word at a time, then murmur3's finaliser mixes every bit down. */
+	for (i = 0; i < sizeof(pfx->addr); i += sizeof(w)) {
+		memcpy(&w, pfx->addr + i, sizeof(w));
+		h = (h ^ w) * 0x9e3779b1u;
+	}
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
 	return h ^ h >> 16;
 }
 
