@@ -49,7 +49,11 @@
 #   IMGSEC_TEST_BENCH_SIZES     padded img role sizes ("100 1000 10000
 #                               65500": the most the policy limit of
 #                               65,536 prefixes leaves to img)
-#   IMGSEC_TEST_BENCH_PARTS     what to run ("tcp rpc": conn and send, rpc)
+#   IMGSEC_TEST_BENCH_PARTS     what to run ("tcp rpc flood": conn and
+#                               send, rpc, outsider floods)
+#   IMGSEC_TEST_BENCH_FLOOD     packets per flood run (20000)
+#   IMGSEC_TEST_BENCH_RULES     policy sizes in rules ("256 1024"), padded
+#                               before the benchmark's rule
 #   IMGSEC_TEST_BENCH_RPC_CONFIGS  the rpc configs (all four; the nft ones
 #                               alone need no imgsec policy, e.g. to
 #                               measure an older imgsec.ko)
@@ -61,6 +65,7 @@ SRC=${IMGSEC_SRC:-/src}
 CONF=$SRC/etc/imgsec.conf
 NETBENCH=$SRC/tests/tools/netbench
 ILOAD=${IMGSEC_TEST_BENCH_ILOAD:-$SRC/build/bench/iload}
+FLOOD=$SRC/tests/tools/flood
 G4=$(addr4 gcems)
 PORT=5201
 # shellcheck disable=SC2034
@@ -72,10 +77,12 @@ CONNS=${IMGSEC_TEST_BENCH_CONNS:-200}
 MIB=${IMGSEC_TEST_BENCH_MIB:-16}
 LOOKUPS=${IMGSEC_TEST_BENCH_LOOKUPS:-200}
 SIZES=${IMGSEC_TEST_BENCH_SIZES:-100 1000 10000 65500}
-PARTS=${IMGSEC_TEST_BENCH_PARTS:-tcp rpc}
+PARTS=${IMGSEC_TEST_BENCH_PARTS:-tcp rpc flood}
+FLOODN=${IMGSEC_TEST_BENCH_FLOOD:-20000}
+RULES=${IMGSEC_TEST_BENCH_RULES:-256 1024}
 RPC_CONFIGS=${IMGSEC_TEST_BENCH_RPC_CONFIGS:-nft-rpc nft-rpc-helper imgsec-nohelper imgsec-helper}
 if [ -n "${IMGSEC_TEST_BENCH_QUICK:-}" ]; then
-	ROUNDS=1 CONNS=20 MIB=1 LOOKUPS=20 SIZES=
+	ROUNDS=1 CONNS=20 MIB=1 LOOKUPS=20 SIZES= FLOODN=2000 RULES=
 fi
 T0=$(now_ms)
 
@@ -144,11 +151,16 @@ apply() { # CONFIG
 	nft-rpc-helper) nft_rpc helper >/tmp/bench.nft ;;
 	imgsec-nohelper) bench_policy 0 no >/tmp/bench.conf ;;
 	imgsec-helper|imgsec-seed) bench_policy 0 >/tmp/bench.conf ;;
+	imgsec-rules*) PAD_RULES=$((${1#imgsec-rules} - BASE_RULES)) \
+		bench_policy 0 >/tmp/bench.conf ;;
 	imgsec-*) bench_policy "${1#imgsec-}" >/tmp/bench.conf ;;
 	nft-*)
 		n=${1#nft-}
 		[ "$n" = seed ] && n=0
-		bench_policy "$n" >/tmp/bench.conf &&
+		case $n in rules*)
+			PAD_RULES=$((${n#rules} - BASE_RULES)) bench_policy 0 ;;
+		*)	bench_policy "$n" ;;
+		esac >/tmp/bench.conf &&
 			nft_policy /tmp/bench.conf >/tmp/bench.nft
 		;;
 	*) return 1 ;;
@@ -197,12 +209,12 @@ block() { # CONFIG
 	note "block $c"
 	apply "$c" >&2 || { fail "apply $c" "could not apply"; return; }
 	# The load: guest instructions and slab growth (one measurement).
-	case $c in imgsec-*|nft-[0-9s]*)
+	case $c in imgsec-*|nft-[0-9rs]*)
 		echo "IBENCH load $c $LOAD_NS $LOAD_NS $LOAD_NS 1"
 		echo "IBENCH slab-kb $c $SLAB_KB $SLAB_KB $SLAB_KB 1"
 	esac
 	case $c in
-	imgsec-*|nft-[0-9s]*) check "$c: outsider refused" outsider_refused ;;
+	imgsec-*|nft-[0-9rs]*) check "$c: outsider refused" outsider_refused ;;
 	esac
 	one /dev/null conn -p $PORT -n "$CONNS" "$G4"
 	one /dev/null send -p $PORT -m "$MIB" "$G4"
@@ -248,6 +260,43 @@ rpc_rounds() {
 			sed -n 's/^ *"expected": *\([0-9][0-9]*\).*/\1/p' | head -n 1)" -gt 0 ]
 }
 
+# flood: an outsider floods gcems with raw packets from random sources of
+# a /16 (tests/tools/flood): TCP SYNs to the benchmark's port, UDP
+# datagrams to random ports. Both filters drop every one (imgsec: no
+# role; nft: no set holds the source); "none" answers them (RST, ICMP
+# unreachable). flood's own rate (pps, guest clock) gives guest
+# instructions per packet, sender included. After a warm-up run, ROUNDS runs
+# per config and mode; the filter's drop counter must grow by each run.
+flood_rounds() {
+	local c m r f out pps d=$E2E_STATE/ib
+	for c in none imgsec-seed nft-seed; do
+		apply "$c" >&2 || { fail "apply $c" "could not apply"; continue; }
+		for m in syn udp; do
+			f=$d.flood-$m.$c
+			: >"$f"
+			for r in $(seq 0 "$ROUNDS"); do
+				out=$(run_in outsider "$FLOOD" -n "$FLOODN" \
+					-s 198.18.0.0/16 -p $PORT $m "$G4" 2>&1)
+				echo "# $c $m: $out"
+				pps=$(echo "$out" | sed -n 's/.* sent='"$FLOODN"' errors=0 .* pps=\([0-9]*\)$/\1/p')
+				if [ -z "$pps" ] || [ "$pps" = 0 ]; then
+					BADRUNS="$BADRUNS flood-$m-$c"
+					continue
+				fi
+				[ "$r" = 0 ] || echo $((1000000000 / pps)) >>"$f"
+			done
+			emit flood-$m "$c" "$f"
+		done
+		case $c in
+		imgsec-*) check "$c: dropped the floods" \
+			[ "$(ctl stats --json | tr ',{}' '\n' |
+				sed -n 's/^ *"dropped": *\([0-9][0-9]*\).*/\1/p' |
+				head -n 1)" -ge $((2 * (ROUNDS + 1) * FLOODN)) ] ;;
+		nft-*) check "$c: outsider refused after the floods" outsider_refused ;;
+		esac
+	done
+}
+
 setup_topology
 must run_in img1 sysctl -q -w net.ipv4.ip_local_port_range="1024 65535" \
 	net.ipv4.tcp_tw_reuse=1
@@ -262,14 +311,20 @@ configs=(none nft-ct imgsec-seed nft-seed)
 for n in $SIZES; do
 	configs+=("imgsec-$n" "nft-$n")
 done
+# RULES: policies of that many rules in all, padded before the benchmark's.
+BASE_RULES=$(bench_policy 0 | grep -c '^allow')
+for n in $RULES; do
+	configs+=("imgsec-rules$n" "nft-rules$n")
+done
 configs+=(ct-held none-end)
-echo "IBENCH-META rounds=$ROUNDS conns=$CONNS mib=$MIB lookups=$LOOKUPS sizes=$SIZES kernel=$(uname -r) nproc=$(nproc)"
+echo "IBENCH-META rounds=$ROUNDS conns=$CONNS mib=$MIB lookups=$LOOKUPS sizes=$SIZES rules=$RULES flood=$FLOODN kernel=$(uname -r) nproc=$(nproc)"
 case " $PARTS " in *" tcp "*)
 	for c in "${configs[@]}"; do
 		block "$c"
 	done
 esac
 case " $PARTS " in *" rpc "*) rpc_rounds ;; esac
+case " $PARTS " in *" flood "*) flood_rounds ;; esac
 no_filter
 if [ -z "$BADRUNS" ]; then
 	pass "every timed operation succeeded"

@@ -29,8 +29,8 @@ pad_role() { # NAME R N
 }
 
 # The shipped policy plus the benchmark's rules, img and gcems padded to N
-# addresses each (the roles in PAD_ROLES). A second argument "no" drops
-# every "helper rpc".
+# addresses each (the roles in PAD_ROLES), PAD_RULES rules (0) before the
+# benchmark's. A second argument "no" drops every "helper rpc".
 bench_policy() { # N [no]
 	local n=$1
 	if [ "${2:-}" = no ]; then
@@ -38,6 +38,11 @@ bench_policy() { # N [no]
 	else
 		cat "$CONF"
 	fi
+	# PAD_RULES rules more, before the benchmark's: ports nobody uses.
+	awk -v k="${PAD_RULES:-0}" 'BEGIN {
+		for (i = 0; i < k; i++)
+			printf "allow img -> gcems tcp %d \"bench: padding\"\n", 30000 + i
+	}'
 	cat <<-EOF
 
 	# --- benchmark (tests/bench/vm_bench.sh) ---

@@ -195,6 +195,8 @@ icount_tables() { # RAW BOOTS [CURVE-DATA-FILE]
 		if (c == "nft-ct") return "nft `ct state` only"
 		if (c == "imgsec-seed") return "imgsec, shipped policy (4 img addresses)"
 		if (c == "nft-seed") return "nft, same policy with hash sets"
+		if (c ~ /^imgsec-rules/) return "imgsec, " substr(c, 13) " rules"
+		if (c ~ /^nft-rules/) return "nft hash sets, " substr(c, 10) " rules"
 		if (c ~ /^imgsec-/) return "imgsec, img role " substr(c, 8) " addresses"
 		if (c ~ /^nft-/) return "nft hash sets, img role " substr(c, 5) " addresses"
 		return c
@@ -222,8 +224,8 @@ icount_tables() { # RAW BOOTS [CURVE-DATA-FILE]
 		print ""
 		for (i = 1; i <= no["conn"]; i++) {
 			c = byno["conn", i]
-			if (c ~ /^imgsec-[0-9]/) printf "imgsec flat: %s / shipped policy = %s. ", c, ratio("conn", c, "imgsec-seed")
-			if (c ~ /^nft-[0-9]/) printf "nft flat: %s / same policy = %s. ", c, ratio("conn", c, "nft-seed")
+			if (c ~ /^imgsec-([0-9]|rules)/) printf "imgsec flat: %s / shipped policy = %s. ", c, ratio("conn", c, "imgsec-seed")
+			if (c ~ /^nft-([0-9]|rules)/) printf "nft flat: %s / same policy = %s. ", c, ratio("conn", c, "nft-seed")
 		}
 		print ""
 		print ""
@@ -301,6 +303,22 @@ icount_tables() { # RAW BOOTS [CURVE-DATA-FILE]
 				if (c == "imgsec-nohelper") n = "imgsec shipped policy without helper rpc"
 				if (c == "imgsec-helper") n = "imgsec shipped policy (helper rpc)"
 				printf "| %s, %s |%s %s |\n", (m == "rpc-udp" ? "UDP" : "TCP"), n, cols(m, c, 1, "k"), vs
+			}
+		}
+		print ""
+		if (!no["flood-syn"] && !no["flood-udp"]) exit
+		print "### Outsider flood from spoofed sources of a /16, per packet (sender included)"
+		print ""
+		print head("flood, filter") " vs nft sets |"
+		print rule(0, 1)
+		split("flood-syn flood-udp", ms, " ")
+		for (k = 1; k <= 2; k++) {
+			m = ms[k]
+			for (i = 1; i <= no[m]; i++) {
+				c = byno[m, i]
+				n = (c == "none") ? "no filter (answered: RST, ICMP)" : name(c) ", dropped"
+				printf "| %s, %s |%s %s |\n", (m == "flood-syn" ? "TCP SYN" : "UDP"), n,
+					cols(m, c, 1, "k"), (c == "imgsec-seed") ? ratio(m, c, "nft-seed") : "-"
 			}
 		}
 		print ""
