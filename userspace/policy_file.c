@@ -2056,6 +2056,50 @@ static void warn_repeated_rules(struct parser *ps, struct rule_key *keys)
 				      ps->rule_loc[keys[i - 1].index]));
 }
 
+static bool ports_overlap(const struct imgsec_rule_desc *a,
+			  const struct imgsec_rule_desc *b)
+{
+	u32 i, j;
+
+	for (i = 0; i < a->nports; i++)
+		for (j = 0; j < b->nports; j++)
+			if (a->ports[i].lo <= b->ports[j].hi &&
+			    b->ports[j].lo <= a->ports[i].hi)
+				return true;
+	return false;
+}
+
+/*
+ * First match wins: a connection over a rule's limit meets the default
+ * action even where a later rule would let it through (imgsec.conf(5),
+ * SEMANTICS). Said for later rules of the same roles and protocol.
+ */
+static void warn_limit_shadows(struct parser *ps)
+{
+	const struct imgsec_policy_desc *d = ps->desc;
+	char ref[300];
+	u32 i, j;
+
+	for (i = 0; i < d->nrules; i++) {
+		const struct imgsec_rule_desc *a = &d->rules[i];
+
+		if (!a->limit_rate)
+			continue;
+		for (j = i + 1; j < d->nrules; j++) {
+			const struct imgsec_rule_desc *b = &d->rules[j];
+
+			if (b->from != a->from || b->to != a->to ||
+			    b->proto != a->proto || !ports_overlap(a, b))
+				continue;
+			warn(ps, ps->rule_loc[i],
+			     "connections over this rule's limit meet the default action, not the rule of %s, which matches some of them too",
+			     line_ref(ps, ref, sizeof(ref),
+				      ps->rule_loc[i].file, ps->rule_loc[j]));
+			break;
+		}
+	}
+}
+
 /* After a valid parse; a warning that cannot be computed is left out. */
 static void find_warnings(struct parser *ps)
 {
@@ -2067,6 +2111,7 @@ static void find_warnings(struct parser *ps)
 	if (keys)
 		warn_repeated_rules(ps, keys);
 	free(keys);
+	warn_limit_shadows(ps);
 	i = ps->self_loc.line ? (u32)find_role(d, "self", 4) : 0;
 	if (ps->self_loc.line && !d->roles[i].nprefixes)
 		warn(ps, ps->self_loc,

@@ -693,6 +693,21 @@ static void test_warnings(void)
 	CHECK_EQ(d.nrules, 4);
 	imgsec_policy_desc_release(&d);
 
+	/* A limited rule before a rule it shadows; not before others. */
+	CHECK_EQ(parse("role a 192.0.2.1\nrole b 192.0.2.2\n"
+		       "allow a -> b tcp 20-22 limit 5/s\n"
+		       "allow a -> b udp 22\n"
+		       "allow b -> a tcp 22\n"
+		       "allow a -> b tcp 23,80\n"
+		       "allow a -> b tcp 80,22\n"
+		       "allow a -> b tcp 21\n"
+		       "allow a -> b tcp 80 limit 1/min\n", &d, &diag), 0);
+	CHECK_EQ(diag.nwarnings, 1);
+	CHECK(diag.nwarnings == 1 &&
+	      !strcmp(diag.warnings[0], "t.conf:3:1: connections over this rule's limit meet the default action, not the rule of line 7, which matches some of them too"),
+	      "%s", diag.nwarnings ? diag.warnings[0] : "");
+	imgsec_policy_desc_release(&d);
+
 	/* Neighbours and other roles are no warning; the count is capped. */
 	CHECK_EQ(parse("role a 192.0.2.0/25 192.0.2.128/25\nrole b 192.0.2.1\n"
 		       "allow a -> b tcp 22\n", &d, &diag), 0);
