@@ -67,6 +67,7 @@ struct imgsec_event_info {
 	bool monitor;
 	u32 program;			/* 0: none */
 	int rule;			/* -1: none */
+	u32 generation;			/* of @rule's policy, if @rule */
 	const struct net_device *dev;	/* NULL: none */
 };
 
@@ -156,7 +157,8 @@ static void imgsec_event_send(struct imgsec_net *in,
 	hdr = genlmsg_put(msg, 0, 0, &imgsec_genl_family, 0, IMGSEC_CMD_EVENT);
 	if (!hdr ||
 	    imgsec_event_fill(msg, ei, pkt, suppressed,
-			      imgsec_event_generation(in))) {
+			      ei->rule >= 0 ? ei->generation :
+					      imgsec_event_generation(in))) {
 		nlmsg_free(msg);
 		return;
 	}
@@ -185,14 +187,19 @@ void imgsec_report_drop(struct imgsec_net *in, struct sk_buff *skb,
 	imgsec_event_send(in, &ei, pkt);
 }
 
-/* Logs and events share the drops' rate limits: a flood costs the same. */
+/*
+ * Logs and events share the drops' rate limits: a flood costs the same.
+ * The event names @rule of @generation, the policy the hook decided with,
+ * even if set-policy published another since.
+ */
 void imgsec_report_limit(struct imgsec_net *in, struct sk_buff *skb,
 			 const struct nf_hook_state *state,
-			 const struct imgsec_pkt *pkt, bool monitor, u32 rule)
+			 const struct imgsec_pkt *pkt, bool monitor, u32 rule,
+			 u32 generation)
 {
 	struct imgsec_event_info ei = {
 		.type = IMGSEC_EVENT_LIMIT, .monitor = monitor, .rule = rule,
-		.dev = imgsec_hook_dev(state),
+		.generation = generation, .dev = imgsec_hook_dev(state),
 	};
 
 	imgsec_log(in, skb, state,

@@ -302,7 +302,7 @@ static unsigned int imgsec_over_limit(struct imgsec_net *in,
 
 	this_cpu_inc(p->counters[rule].limited);
 	imgsec_count(in, IMGSEC_STATS_A_LIMITED);
-	imgsec_report_limit(in, skb, state, pkt, monitor, rule);
+	imgsec_report_limit(in, skb, state, pkt, monitor, rule, p->generation);
 	if (monitor)
 		return NF_ACCEPT;
 	if (may_reject && p->desc.default_action == IMGSEC_ACTION_REJECT)
