@@ -40,6 +40,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#define BENCH_PROG "iload"
+#include "../tools/bench_util.h"
+
 #define CHUNK	65536
 #define MAX_N	1000000
 
@@ -68,40 +71,6 @@ static unsigned long long now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-static unsigned long num(const char *s, unsigned long lo, unsigned long hi)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi) {
-		fprintf(stderr, "iload: '%s' is not in %lu..%lu\n", s, lo, hi);
-		exit(2);
-	}
-	return v;
-}
-
-static void parse_peer(const char *s)
-{
-	struct sockaddr_in *a4 = (struct sockaddr_in *)&peer;
-	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&peer;
-
-	memset(&peer, 0, sizeof(peer));
-	if (inet_pton(AF_INET, s, &a4->sin_addr) == 1) {
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons(port);
-		peer_len = sizeof(*a4);
-	} else if (inet_pton(AF_INET6, s, &a6->sin6_addr) == 1) {
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons(port);
-		peer_len = sizeof(*a6);
-	} else {
-		fprintf(stderr, "iload: not a numeric address: %s\n", s);
-		exit(2);
-	}
 }
 
 static int connect_to(int type)
@@ -205,47 +174,6 @@ static int do_send(void)
 	return sent != total;
 }
 
-static void put32(uint8_t **p, uint32_t v)
-{
-	(*p)[0] = v >> 24;
-	(*p)[1] = v >> 16;
-	(*p)[2] = v >> 8;
-	(*p)[3] = v;
-	*p += 4;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
-}
-
-/*
- * portmap v2 GETPORT(MOUNT v3, PROT), AUTH_NULL; over TCP with its record
- * mark (last fragment). Returns the length.
- */
-static size_t getport_call(uint8_t *buf, uint32_t xid, int tcp)
-{
-	uint8_t *p = buf;
-
-	if (tcp)
-		put32(&p, 0x80000000u | 56);
-	put32(&p, xid);
-	put32(&p, 0);		/* CALL */
-	put32(&p, 2);		/* RPC version */
-	put32(&p, 100000);	/* portmap */
-	put32(&p, 2);
-	put32(&p, 3);		/* GETPORT */
-	put32(&p, 0);		/* cred AUTH_NULL */
-	put32(&p, 0);
-	put32(&p, 0);		/* verf AUTH_NULL */
-	put32(&p, 0);
-	put32(&p, 100005);	/* MOUNT */
-	put32(&p, 3);
-	put32(&p, tcp ? IPPROTO_TCP : IPPROTO_UDP);
-	put32(&p, 0);
-	return p - buf;
-}
-
 /* One lookup on a new socket; the port it gives, 0 on failure. */
 static unsigned int lookup(uint32_t xid)
 {
@@ -333,7 +261,7 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		usage();
-	parse_peer(argv[optind]);
+	peer_len = parse_peer(&peer, argv[optind], port);
 	if (!strcmp(mode, "conn"))
 		return do_conn();
 	if (!strcmp(mode, "send"))

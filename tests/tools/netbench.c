@@ -40,6 +40,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#define BENCH_PROG "netbench"
+#include "bench_util.h"
+
 #define CHUNK		65536
 #define MAX_MB		4096
 #define MAX_N		100000
@@ -91,40 +94,6 @@ static double cpu_ms(void)
 		if (i != 3 && i != 4)	/* idle, iowait */
 			busy += v[i];
 	return busy * 1000.0 / sysconf(_SC_CLK_TCK);
-}
-
-static unsigned long num(const char *s, unsigned long lo, unsigned long hi)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi) {
-		fprintf(stderr, "netbench: '%s' is not in %lu..%lu\n", s, lo, hi);
-		exit(2);
-	}
-	return v;
-}
-
-static void parse_peer(const char *s)
-{
-	struct sockaddr_in *a4 = (struct sockaddr_in *)&peer;
-	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&peer;
-
-	memset(&peer, 0, sizeof(peer));
-	if (inet_pton(AF_INET, s, &a4->sin_addr) == 1) {
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons(port);
-		peer_len = sizeof(*a4);
-	} else if (inet_pton(AF_INET6, s, &a6->sin6_addr) == 1) {
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons(port);
-		peer_len = sizeof(*a6);
-	} else {
-		fprintf(stderr, "netbench: not a numeric address: %s\n", s);
-		exit(2);
-	}
 }
 
 static int connect_tcp(void)
@@ -246,42 +215,6 @@ static int do_conn(void)
 	return ok == count ? 0 : 1;
 }
 
-static void put32(uint8_t **p, uint32_t v)
-{
-	(*p)[0] = v >> 24;
-	(*p)[1] = v >> 16;
-	(*p)[2] = v >> 8;
-	(*p)[3] = v;
-	*p += 4;
-}
-
-/* portmap v2 GETPORT(MOUNT v3, UDP), AUTH_NULL; returns its length. */
-static size_t getport_call(uint8_t *buf, uint32_t xid)
-{
-	uint8_t *p = buf;
-
-	put32(&p, xid);
-	put32(&p, 0);		/* CALL */
-	put32(&p, 2);		/* RPC version */
-	put32(&p, 100000);	/* portmap */
-	put32(&p, 2);
-	put32(&p, 3);		/* GETPORT */
-	put32(&p, 0);		/* cred AUTH_NULL */
-	put32(&p, 0);
-	put32(&p, 0);		/* verf AUTH_NULL */
-	put32(&p, 0);
-	put32(&p, 100005);	/* MOUNT */
-	put32(&p, 3);
-	put32(&p, IPPROTO_UDP);
-	put32(&p, 0);
-	return p - buf;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
-}
-
 static int do_rpc(void)
 {
 	unsigned int i, sent = 0, replies = 0, last_port = 0;
@@ -302,7 +235,7 @@ static int do_rpc(void)
 			die("socket");
 		if (connect(fd, (struct sockaddr *)&peer, peer_len) < 0)
 			die("connect");
-		len = getport_call(out, ++xid);
+		len = getport_call(out, ++xid, 0);
 		if (send(fd, out, len, 0) < 0)
 			die("send");
 		sent++;
@@ -369,7 +302,7 @@ int main(int argc, char **argv)
 		return optind == argc ? do_sink() : (usage(), 2);
 	if (optind != argc - 1)
 		usage();
-	parse_peer(argv[optind]);
+	peer_len = parse_peer(&peer, argv[optind], port);
 	if (!strcmp(mode, "send"))
 		return do_send();
 	if (!strcmp(mode, "conn"))
