@@ -54,6 +54,9 @@
 #   IMGSEC_TEST_BENCH_FLOOD     packets per flood run (20000)
 #   IMGSEC_TEST_BENCH_RULES     policy sizes in rules ("256 1024"), padded
 #                               before the benchmark's rule
+#   IMGSEC_TEST_BENCH_NOSETS_MAX  the largest img role that nft without
+#                               sets is measured at (1000: a line per
+#                               address pair, 34,000 lines there already)
 #   IMGSEC_TEST_BENCH_RPC_CONFIGS  the rpc configs (all four; the nft ones
 #                               alone need no imgsec policy, e.g. to
 #                               measure an older imgsec.ko)
@@ -80,6 +83,7 @@ SIZES=${IMGSEC_TEST_BENCH_SIZES:-100 1000 10000 65500}
 PARTS=${IMGSEC_TEST_BENCH_PARTS:-tcp rpc flood}
 FLOODN=${IMGSEC_TEST_BENCH_FLOOD:-20000}
 RULES=${IMGSEC_TEST_BENCH_RULES:-256 1024}
+NOSETS_MAX=${IMGSEC_TEST_BENCH_NOSETS_MAX:-1000}
 RPC_CONFIGS=${IMGSEC_TEST_BENCH_RPC_CONFIGS:-nft-rpc nft-rpc-helper imgsec-nohelper imgsec-helper}
 if [ -n "${IMGSEC_TEST_BENCH_QUICK:-}" ]; then
 	ROUNDS=1 CONNS=20 MIB=1 LOOKUPS=20 SIZES= FLOODN=2000 RULES=
@@ -154,6 +158,12 @@ apply() { # CONFIG
 	imgsec-rules*) PAD_RULES=$((${1#imgsec-rules} - BASE_RULES)) \
 		bench_policy 0 >/tmp/bench.conf ;;
 	imgsec-*) bench_policy "${1#imgsec-}" >/tmp/bench.conf ;;
+	nftns-*)
+		n=${1#nftns-}
+		[ "$n" = seed ] && n=0
+		bench_policy "$n" >/tmp/bench.conf &&
+			nft_policy /tmp/bench.conf nosets >/tmp/bench.nft
+		;;
 	nft-*)
 		n=${1#nft-}
 		[ "$n" = seed ] && n=0
@@ -166,7 +176,7 @@ apply() { # CONFIG
 	*) return 1 ;;
 	esac || return 1
 	case $1 in
-	nft-*) cmd=(nft -f /tmp/bench.nft) ;;
+	nft*) cmd=(nft -f /tmp/bench.nft) ;;
 	*) cmd=(imgsecctl set-policy /tmp/bench.conf) ;;
 	esac
 	sleep 0.5 # RCU frees the previous policy (free of time under icount)
@@ -209,12 +219,12 @@ block() { # CONFIG
 	note "block $c"
 	apply "$c" >&2 || { fail "apply $c" "could not apply"; return; }
 	# The load: guest instructions and slab growth (one measurement).
-	case $c in imgsec-*|nft-[0-9rs]*)
+	case $c in imgsec-*|nft-[0-9rs]*|nftns-*)
 		echo "IBENCH load $c $LOAD_NS $LOAD_NS $LOAD_NS 1"
 		echo "IBENCH slab-kb $c $SLAB_KB $SLAB_KB $SLAB_KB 1"
 	esac
 	case $c in
-	imgsec-*|nft-[0-9rs]*) check "$c: outsider refused" outsider_refused ;;
+	imgsec-*|nft-[0-9rs]*|nftns-*) check "$c: outsider refused" outsider_refused ;;
 	esac
 	one /dev/null conn -p $PORT -n "$CONNS" "$G4"
 	one /dev/null send -p $PORT -m "$MIB" "$G4"
@@ -307,9 +317,10 @@ echo $! >>"$E2E_STATE/pids"
 busywait 5000 listening gcems tcp $PORT || die "no netbench sink in gcems"
 # nft-ct must make conntrack track the namespace from the first packet:
 # it does (the ct expression); "none" has no conntrack in gcems at all.
-configs=(none nft-ct imgsec-seed nft-seed)
+configs=(none nft-ct imgsec-seed nft-seed nftns-seed)
 for n in $SIZES; do
 	configs+=("imgsec-$n" "nft-$n")
+	[ "$n" -gt "$NOSETS_MAX" ] || configs+=("nftns-$n")
 done
 # RULES: policies of that many rules in all, padded before the benchmark's.
 BASE_RULES=$(bench_policy 0 | grep -c '^allow')
@@ -317,7 +328,7 @@ for n in $RULES; do
 	configs+=("imgsec-rules$n" "nft-rules$n")
 done
 configs+=(ct-held none-end)
-echo "IBENCH-META rounds=$ROUNDS conns=$CONNS mib=$MIB lookups=$LOOKUPS sizes=$SIZES rules=$RULES flood=$FLOODN kernel=$(uname -r) nproc=$(nproc)"
+echo "IBENCH-META rounds=$ROUNDS conns=$CONNS mib=$MIB lookups=$LOOKUPS sizes=$SIZES rules=$RULES nosets_max=$NOSETS_MAX flood=$FLOODN kernel=$(uname -r) nproc=$(nproc)"
 case " $PARTS " in *" tcp "*)
 	for c in "${configs[@]}"; do
 		block "$c"

@@ -61,8 +61,10 @@ bench_policy() { # N [no]
 
 # The same policy as nftables: one set per role and family, per rule one
 # line per family, in input and output (placement host); conntrack, ND and
-# loopback pass first, as in imgsec's hook.
-nft_policy() { # POLICY-FILE
+# loopback pass first, as in imgsec's hook. With "nosets", no set: per rule
+# one line per pair of addresses of its two roles (what a translation to
+# iptables without ipset would be).
+nft_policy() { # POLICY-FILE [nosets]
 	awk '
 	function strip(s) {
 		gsub(/"[^"]*"/, "", s)
@@ -101,8 +103,8 @@ nft_policy() { # POLICY-FILE
 			if (($5 == "icmp" && f) || ($5 == "icmpv6" && !f))
 				continue
 			fam = f ? "v6" : "v4"; ipk = f ? "ip6" : "ip"
-			rules[++nr] = sprintf("%s saddr @%s %s daddr @%s %s%s accept",
-				ipk, setname($2, fam), ipk, setname($4, fam), match_, helper)
+			rfrom[++nr] = setname($2, fam); rto[nr] = setname($4, fam)
+			rip[nr] = ipk; rtail[nr] = match_ helper " accept"
 		}
 	}
 	END {
@@ -113,6 +115,8 @@ nft_policy() { # POLICY-FILE
 		print "\tct helper rpc_udp { type \"imgsec-rpc\" protocol udp; l3proto inet; }"
 		print "\tct helper rpc_tcp { type \"imgsec-rpc\" protocol tcp; l3proto inet; }"
 		for (r in roles) {
+			if (nosets)
+				break
 			print "\tset " setname(r, "v4") " { type ipv4_addr; }"
 			print "\tset " setname(r, "v6") " { type ipv6_addr; }"
 		}
@@ -123,11 +127,23 @@ nft_policy() { # POLICY-FILE
 			print "\t\t" lo " lo accept"
 			print "\t\tct state established,related accept"
 			print "\t\ticmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert } accept"
-			for (i = 1; i <= nr; i++)
-				print "\t\t" rules[i]
+			for (i = 1; i <= nr; i++) {
+				if (!nosets) {
+					printf "\t\t%s saddr @%s %s daddr @%s %s\n",
+						rip[i], rfrom[i], rip[i], rto[i], rtail[i]
+					continue
+				}
+				for (a = 1; a <= nel[rfrom[i]]; a++)
+					for (b = 1; b <= nel[rto[i]]; b++)
+						printf "\t\t%s saddr %s %s daddr %s %s\n",
+							rip[i], elem[rfrom[i], a], rip[i],
+							elem[rto[i], b], rtail[i]
+			}
 			print "\t}"
 		}
 		print "}"
+		if (nosets)
+			exit
 		# Elements in chunks: one command line stays short.
 		for (s in nel) {
 			n = nel[s]
@@ -138,7 +154,7 @@ nft_policy() { # POLICY-FILE
 				print "add element inet bench " s " { " line " }"
 			}
 		}
-	}' "$1"
+	}' nosets="${2:+1}" "$1"
 }
 
 # nftables with conntrack and nothing else: what every stateful filter pays.

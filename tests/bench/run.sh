@@ -132,12 +132,13 @@ bench_icount() {
 	# The plot of the curve, where gnuplot is installed.
 	if [ -s "$out/icount-conn.dat" ] && command -v gnuplot >/dev/null; then
 		gnuplot -e "set terminal png size 800,500; set output '$out/icount-conn.png';
-			set logscale x; set xlabel 'img role addresses';
+			set logscale xy; set xlabel 'img role addresses';
 			set ylabel 'guest instructions per new TCP connection';
-			set yrange [0:*]; set key bottom right;
+			set key top left;
 			set title 'New connection img1 -> gcems under qemu -icount';
 			plot '$out/icount-conn.dat' using 1:2 with linespoints title 'imgsec',
-			     '' using 1:3 with linespoints title 'nftables hash sets'" &&
+			     '' using 1:3 with linespoints title 'nftables hash sets',
+			     '' using 1:4 with linespoints title 'nftables without sets'" &&
 			echo "Plot: $out/icount-conn.png" && echo
 	fi
 }
@@ -195,6 +196,8 @@ icount_tables() { # RAW BOOTS [CURVE-DATA-FILE]
 		if (c == "nft-ct") return "nft `ct state` only"
 		if (c == "imgsec-seed") return "imgsec, shipped policy (4 img addresses)"
 		if (c == "nft-seed") return "nft, same policy with hash sets"
+		if (c == "nftns-seed") return "nft without sets, same policy"
+		if (c ~ /^nftns-/) return "nft without sets, img role " substr(c, 7) " addresses"
 		if (c ~ /^imgsec-rules/) return "imgsec, " substr(c, 13) " rules"
 		if (c ~ /^nft-rules/) return "nft hash sets, " substr(c, 10) " rules"
 		if (c ~ /^imgsec-/) return "imgsec, img role " substr(c, 8) " addresses"
@@ -241,21 +244,23 @@ icount_tables() { # RAW BOOTS [CURVE-DATA-FILE]
 			print "Per new connection and per load (instructions, mean of the boots);"
 			print "slab: kB, boot 1. \"seed\": the shipped policy, 4 img addresses."
 			print ""
-			print "| img addresses | imgsec conn | nft sets conn | imgsec / nft | imgsec / smallest | imgsec load | nft load | imgsec / nft | slab imgsec | slab nft |"
-			print "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+			print "| img addresses | imgsec conn | nft sets conn | imgsec / nft | imgsec / smallest | nft no sets conn | imgsec load | nft load | imgsec / nft | slab imgsec | slab nft |"
+			print "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 			for (k = 1; k <= ns; k++) {
 				a = "imgsec-" sz[k]; z = "nft-" sz[k]
-				printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+				printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 					(sz[k] == "seed" ? "4 (seed)" : sz[k]),
 					fmt(mean("conn", a), "k"), fmt(mean("conn", z), "k"),
 					ratio("conn", a, z), ratio("conn", a, "imgsec-seed"),
+					fmt(mean("conn", "nftns-" sz[k]), "k"),
 					fmt(mean("load", a), "M"), fmt(mean("load", z), "M"),
 					ratio("load", a, z),
 					(("slab-kb", a, 1) in v) ? v["slab-kb", a, 1] : "-",
 					(("slab-kb", z, 1) in v) ? v["slab-kb", z, 1] : "-"
 				if (curve != "")
-					printf "%s %.0f %.0f\n", (sz[k] == "seed" ? 4 : sz[k]),
-						mean("conn", a), mean("conn", z) > curve
+					printf "%s %.0f %.0f %s\n", (sz[k] == "seed" ? 4 : sz[k]),
+						mean("conn", a), mean("conn", z),
+						mean("conn", "nftns-" sz[k]) ? sprintf("%.0f", mean("conn", "nftns-" sz[k])) : "NaN" > curve
 			}
 			print ""
 		}
