@@ -234,8 +234,19 @@ static void imgsec_rpc_expect(struct imgsec_rpc_ctx *ctx,
 	 * this port until it times out, not only the first.
 	 */
 	exp->flags = NF_CT_EXPECT_PERMANENT;
-	if (ctx->ct->status & IPS_NAT_MASK)
+	if (ctx->ct->status & IPS_NAT_MASK) {
+		/*
+		 * Translated like the lookup: the follow-up comes from the
+		 * client as the call did (the master's original direction),
+		 * nf_nat_follow_master() gives it the master's addresses and
+		 * saved_proto as its destination port. The reply is not
+		 * rewritten, so that is the port it named (port-preserving
+		 * NAT only). saved_addr is not read there.
+		 */
+		exp->saved_proto.all = dport;
+		exp->dir = IP_CT_DIR_ORIGINAL;
 		exp->expectfn = nf_nat_follow_master;
+	}
 	ret = nf_ct_expect_related(exp, 0);
 	nf_ct_expect_put(exp);
 	/* -EBUSY: the same hole is already open for this client. */

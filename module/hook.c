@@ -210,6 +210,15 @@ static unsigned int imgsec_attach_helper(const struct imgsec_policy *p,
 	if (!help)
 		return NF_DROP;
 	rcu_assign_pointer(help->helper, h);
+	/*
+	 * Attached explicitly, marked so as ctnetlink and the CT target
+	 * mark theirs. Before 6.0, NAT set up after this hook (masquerade
+	 * at POSTROUTING) calls __nf_ct_try_assign_helper() from
+	 * nf_conntrack_alter_reply(): on an entry without the bit it looks
+	 * for a helper to assign automatically, which is off, and clears
+	 * help->helper: the helper would see no packet of the connection.
+	 */
+	set_bit(IPS_HELPER_BIT, &ct->status);
 	if ((ct->status & IPS_NAT_MASK) && !nfct_seqadj(ct) &&
 	    !nfct_seqadj_ext_add(ct))
 		return NF_DROP;
@@ -264,16 +273,30 @@ static void imgsec_rule_hit(const struct imgsec_policy *p, int rule,
 }
 
 /*
+ * Whether the packet opens a connection, the one a rule's limit charges:
+ * its entry not confirmed yet (a retransmitted SYN, or the next datagram
+ * of a flow with no reply, finds it confirmed), or a packet conntrack
+ * found invalid that could open one. Never a connection picked up in the
+ * middle: it was open before.
+ */
+static bool imgsec_opens(const struct nf_conn *ct,
+			 const struct imgsec_pkt *pkt)
+{
+	return !pkt->tcp_midstream && (!ct || !nf_ct_is_confirmed(ct));
+}
+
+/*
  * A new connection over its rule's limit: counted for the rule and the
  * namespace, reported, and met by the default action; in monitor mode it
- * goes on as the rule allows (NF_ACCEPT: the caller goes on).
+ * goes on as the rule allows (NF_ACCEPT: the caller goes on). @may_reject
+ * as for imgsec_refuse().
  */
 static unsigned int imgsec_over_limit(struct imgsec_net *in,
 				      const struct imgsec_policy *p,
 				      struct sk_buff *skb,
 				      const struct imgsec_pkt *pkt,
 				      const struct nf_hook_state *state,
-				      int rule)
+				      int rule, bool may_reject)
 {
 	bool monitor = p->desc.mode == IMGSEC_MODE_MONITOR;
 
@@ -282,7 +305,7 @@ static unsigned int imgsec_over_limit(struct imgsec_net *in,
 	imgsec_report_limit(in, skb, state, pkt, monitor, rule);
 	if (monitor)
 		return NF_ACCEPT;
-	if (p->desc.default_action == IMGSEC_ACTION_REJECT)
+	if (may_reject && p->desc.default_action == IMGSEC_ACTION_REJECT)
 		imgsec_reject(skb, pkt, state);
 	return NF_DROP;
 }
@@ -360,8 +383,8 @@ static unsigned int imgsec_hook(void *priv, struct sk_buff *skb,
 	if (!ct && p->desc.rules[rule].helper != IMGSEC_HELPER_NONE)
 		return imgsec_refuse(in, p, skb, &pkt, state, false);
 
-	if (!imgsec_policy_admit(p, rule) &&
-	    imgsec_over_limit(in, p, skb, &pkt, state, rule) == NF_DROP)
+	if (imgsec_opens(ct, &pkt) && !imgsec_policy_admit(p, rule) &&
+	    imgsec_over_limit(in, p, skb, &pkt, state, rule, ct) == NF_DROP)
 		return NF_DROP;
 
 	imgsec_count(in, IMGSEC_STATS_A_ACCEPTED);

@@ -17,13 +17,6 @@ struct imgsec_ratelimit {
 };
 
 /*
- * May one more report go out at @now_ns, at @rate a second (>= 1) with
- * bursts of up to @burst (>= 1)? If so, *@suppressed is how many were
- * refused since the previous one, and that count starts again; if not, the
- * refusal is counted. A zeroed struct is a full bucket; the clock must not
- * go backwards.
- */
-/*
  * One step of the generic cell rate algorithm, the token bucket kept as a
  * single time (@tat, "theoretical arrival time": when the bucket is next
  * empty of credit; 0 is a full bucket). Admits an arrival at @now_ns if the
@@ -41,6 +34,13 @@ bool imgsec_gcra_next(u64 tat, u64 now_ns, u64 interval_ns, u32 burst,
  */
 u64 imgsec_limit_interval_ns(u32 rate, u8 unit);
 
+/*
+ * May one more report go out at @now_ns, at @rate a second (>= 1) with
+ * bursts of up to @burst (>= 1)? If so, *@suppressed is how many were
+ * refused since the previous one, and that count starts again; if not, the
+ * refusal is counted. A zeroed struct is a full bucket; the clock must not
+ * go backwards.
+ */
 bool imgsec_ratelimit_pass(struct imgsec_ratelimit *rl, u64 now_ns, u32 rate,
 			   u32 burst, u32 *suppressed);
 

@@ -85,6 +85,9 @@ run_suite e2e vm_suite tests/e2e/*_test.sh
 # The same on 6.12: run.sh builds imgsec.ko for it (tests/vm/build_for.sh,
 # outside the tree), deps.sh fetched its headers and image (KVER_EXTRA).
 run_suite e2e-6.12 vm_suite --kernel 6.12.117+deb12-amd64 tests/e2e/*_test.sh
+# A smoke pass of `make bench` (under 2 minutes: the userspace benchmarks
+# briefly, two short -icount boots); its numbers are not for reporting.
+run_suite bench tests/bench/run.sh -q
 # On the debug kernel, when one is cached, the attacks (hardening_test.sh):
 # the whole debug run, `make check-debug`, takes too long for this one
 # (README, Tests). CI builds no debug kernel.

@@ -193,6 +193,10 @@ static int fetch_policy(struct genl *g, struct policy_dump *d,
 	};
 	int ret;
 
+	/* A newer module's rules may say what this reader skips (limits). */
+	if (g->version > IMGSEC_GENL_VERSION)
+		fprintf(stderr, PROG ": %s: warning: the imgsec module (family version %u) is newer than this imgsecctl (%u): what it does not know of the policy is not shown\n",
+			cmd, g->version, IMGSEC_GENL_VERSION);
 	ret = genl_dump(g, IMGSEC_CMD_GET_POLICY, &ops, d);
 	if (!ret)
 		ret = policy_dump_finish(d);
@@ -440,6 +444,8 @@ static int cmd_diff(const struct ctl_args *a)
 		imgsec_policy_desc_release(&p);
 		return ret;
 	}
+	/* The file as set-policy would load it into this module. */
+	policy_nl_fit_version(&p, g.version);
 	policy_dump_init(&d);
 	ret = fetch_policy(&g, &d, "diff");
 	if (ret || (d.active && policy_desc_equal(&d.desc, &p)))
@@ -491,6 +497,8 @@ static int cmd_set_policy(const struct ctl_args *a)
 		imgsec_policy_desc_release(&p);
 		return ret;
 	}
+	if (policy_nl_fit_version(&p, g.version))
+		fprintf(stderr, PROG ": set-policy: note: the loaded imgsec module is older than this imgsecctl and keeps no port names: show prints numbers until the new module is loaded\n");
 	size = policy_nl_msg_size(&p);
 	buf = malloc(size);
 	if (!buf) {

@@ -1099,16 +1099,27 @@ static int check_overlap(struct parser *ps, const struct imgsec_rule_desc *rule,
 	return 0;
 }
 
+static bool has_letter(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] >= 'a' && s[i] <= 'z')
+			return true;
+	return false;
+}
+
 /*
- * Keep the list as written ("ftp,ssh") for show, where it says more than
- * the numbers show would print instead, and fits.
+ * Keep the list as written for show where it names ports ("ftp,ssh") that
+ * show would otherwise print as numbers, and fits. Numbers are not kept:
+ * "021" would read as octal to some tools.
  */
 static void keep_ports_text(struct imgsec_rule_desc *rule,
 			    const struct token *t)
 {
 	char plain[POLICY_PORTS_TEXT_MAX];
 
-	if (t->n >= sizeof(rule->ports_text))
+	if (t->n >= sizeof(rule->ports_text) || !has_letter(t->s, t->n))
 		return;
 	policy_format_ports(plain, rule);
 	if (strlen(plain) != t->n || memcmp(plain, t->s, t->n))

@@ -430,7 +430,8 @@ int policy_dump_finish(struct policy_dump *d)
 #define RULE_MAX	(ATTR(0) + ATTR(sizeof(uint32_t)) + 4 * ATTR(1) + \
 			 ATTR(IMGSEC_MAX_PORT_RANGES *			 \
 			      sizeof(struct imgsec_port_range)) +	 \
-			 ATTR(IMGSEC_COMMENT_LEN))
+			 ATTR(IMGSEC_COMMENT_LEN) + ATTR(IMGSEC_PORTS_TEXT_LEN) + \
+			 2 * ATTR(sizeof(uint32_t)) + ATTR(1))
 /* What a slice spends besides content: itself, two lists, a role's head. */
 #define SLICE_OVERHEAD	(3 * ATTR(0) + ROLE_HEAD_MAX)
 /* A slice is closed only when this little room, or less, is left. */
@@ -561,6 +562,20 @@ static int put_role(struct slicer *s, uint32_t index,
 			return -EMSGSIZE;
 	}
 	return 0;
+}
+
+bool policy_nl_fit_version(struct imgsec_policy_desc *p, uint32_t version)
+{
+	bool dropped = false;
+	u32 i;
+
+	if (version >= 2)
+		return false;
+	for (i = 0; i < p->nrules; i++) {
+		dropped |= p->rules[i].ports_text[0] != '\0';
+		p->rules[i].ports_text[0] = '\0';
+	}
+	return dropped;
 }
 
 /* The bytes of a rule's nest, as put_rule() writes it. */

@@ -61,6 +61,13 @@ int policy_dump_finish(struct policy_dump *d);
  */
 #define POLICY_NL_SLICE_MAX	60000
 
+/*
+ * Drop from @p what a module whose family is at @version cannot keep: port
+ * names (IMGSEC_RULE_A_PORTS_TEXT) before version 2, whose strict parser
+ * refuses the attribute. Returns whether anything was dropped.
+ */
+bool policy_nl_fit_version(struct imgsec_policy_desc *p, uint32_t version);
+
 /* An upper bound on the bytes of a SET_POLICY message for @p. */
 size_t policy_nl_msg_size(const struct imgsec_policy_desc *p);
 /*
@@ -68,7 +75,7 @@ size_t policy_nl_msg_size(const struct imgsec_policy_desc *p);
  * of at most POLICY_NL_SLICE_MAX bytes: the header in the first, then the
  * roles, then the rules, each role and rule nest with its index, a role
  * longer than a slice continued in the next one under the same index.
- * The message is as large as the policy needs (about 1.9 MB at the
+ * The message is as large as the policy needs (about 2.0 MB at the
  * limits); the socket must be allowed to send it (genl_allow_send()).
  * Returns 0, or -EMSGSIZE with @err set when @buflen is too small (never
  * with policy_nl_msg_size(@p) bytes).

@@ -348,18 +348,23 @@ static bool role_equal(const struct imgsec_role_desc *a,
 	return true;
 }
 
+/* Port names count as show prints them: a text it ignores does not. */
 static bool rule_equal(const struct imgsec_rule_desc *a,
 		       const struct imgsec_rule_desc *b)
 {
-	return a->from == b->from && a->to == b->to &&
-	       a->proto == b->proto && a->helper == b->helper &&
-	       a->limit_rate == b->limit_rate &&
-	       a->limit_unit == b->limit_unit &&
-	       a->limit_burst == b->limit_burst &&
-	       a->nports == b->nports && a->nports <= IMGSEC_MAX_PORT_RANGES &&
-	       !memcmp(a->ports, b->ports, a->nports * sizeof(a->ports[0])) &&
-	       !strncmp(a->comment, b->comment, IMGSEC_COMMENT_LEN) &&
-	       !strncmp(a->ports_text, b->ports_text, IMGSEC_PORTS_TEXT_LEN);
+	char pa[POLICY_PORTS_TEXT_MAX], pb[POLICY_PORTS_TEXT_MAX];
+
+	if (a->from != b->from || a->to != b->to || a->proto != b->proto ||
+	    a->helper != b->helper || a->limit_rate != b->limit_rate ||
+	    a->limit_unit != b->limit_unit ||
+	    a->limit_burst != b->limit_burst || a->nports != b->nports ||
+	    a->nports > IMGSEC_MAX_PORT_RANGES ||
+	    memcmp(a->ports, b->ports, a->nports * sizeof(a->ports[0])) ||
+	    strncmp(a->comment, b->comment, IMGSEC_COMMENT_LEN))
+		return false;
+	policy_format_ports(pa, a);
+	policy_format_ports(pb, b);
+	return !strcmp(pa, pb);
 }
 
 uint32_t policy_count_prefixes(const struct imgsec_policy_desc *p)

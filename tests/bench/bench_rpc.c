@@ -6,8 +6,8 @@
  * README.md), run through the same module/rpc.c the kernel module builds.
  *
  * Per sample, what the helper does for each packet (module/helper.c):
- *   call     rpc_parse_call() + rpc_pending_add()         (the call packet)
- *   reply    rpc_reply_xid() + rpc_pending_take()
+ *   call     rpc_parse_call() + rpc_pending_call()        (the call packet)
+ *   reply    rpc_reply_xid() + rpc_pending_reply()
  *            + rpc_parse_reply()                          (the reply packet)
  *   exchange both, and for TCP through rpc_stream_feed() (record marking)
  *            on two streams, as one connection making lookup after lookup
@@ -104,10 +104,9 @@ static void on_call(struct stream_ctx *c, const u8 *rec, size_t len)
 {
 	struct rpc_lookup call;
 
-	if (rpc_parse_call(rec, len, &call) == RPC_OK) {
-		rpc_pending_add(&c->pending, &call);
+	if (rpc_parse_call(rec, len, &call) == RPC_OK &&
+	    rpc_pending_call(&c->pending, call.xid, &call, true))
 		c->acc += call.prog;
-	}
 }
 
 static void on_reply(struct stream_ctx *c, const u8 *rec, size_t len)
@@ -117,7 +116,7 @@ static void on_reply(struct stream_ctx *c, const u8 *rec, size_t len)
 	u32 xid;
 
 	if (rpc_reply_xid(rec, len, &xid) != RPC_OK ||
-	    !rpc_pending_take(&c->pending, xid, &call))
+	    rpc_pending_reply(&c->pending, xid, &call) != RPC_OPEN)
 		return;
 	if (rpc_parse_reply(rec, len, &call, &ans) == RPC_OK)
 		c->acc += ans.port;
@@ -134,11 +133,19 @@ static void rec_reply(void *arg, const u8 *rec, size_t len)
 }
 
 static struct rpc_stream streams[2];
+static u32 seq[2];	/* where each direction's next byte goes */
+
+/* Both directions followed from where they are now (after the SYNs). */
+static void start_streams(void)
+{
+	memset(streams, 0, sizeof(streams));
+	rpc_stream_start(&streams[0], seq[0]);
+	rpc_stream_start(&streams[1], seq[1]);
+}
 
 /* @reps times the operation; returns a checksum so nothing is elided. */
 static u32 run_op(struct sample *s, enum op op, u32 reps)
 {
-	static u32 seq[2];
 	struct stream_ctx c = {};
 	struct rpc_stream_stats st = {};
 	const u8 *call, *reply;
@@ -150,12 +157,15 @@ static u32 run_op(struct sample *s, enum op op, u32 reps)
 	for (k = 0; k < reps; k++) {
 		switch (op) {
 		case OP_CALL:
+			/* Nothing outstanding, as for a connection's call. */
+			c.pending.used = 0;
 			on_call(&c, call, call_len);
 			break;
 		case OP_REPLY:
 			/* The call is pending, as it is when a reply comes. */
 			c.pending.calls[0] = s->lookup;
 			c.pending.used = 1;
+			c.pending.refused = 0;
 			on_reply(&c, reply, reply_len);
 			break;
 		case OP_EXCHANGE:
@@ -226,9 +236,9 @@ static void prepare(struct sample *s, const char *dir)
 		exit(1);
 	}
 	if (s->tcp) {
-		memset(streams, 0, sizeof(streams));
-		rpc_stream_feed(&streams[0], 0, s->call, s->call_len, rec_call,
-				&c, &st);
+		start_streams();
+		rpc_stream_feed(&streams[0], seq[0], s->call, s->call_len,
+				rec_call, &c, &st);
 		if (st.records != 1 || st.too_long || st.desyncs) {
 			fprintf(stderr, "%s: not one TCP record\n", s->name);
 			exit(1);
@@ -258,7 +268,7 @@ int main(int argc, char **argv)
 	       "| call ns | reply ns | exchange ns |\n");
 	printf("|---|---|---:|---:|---:|---:|---:|\n");
 	for (i = 0; i < NSAMPLES; i++) {
-		memset(streams, 0, sizeof(streams));
+		start_streams();
 		for (k = 0; k < NOPS; k++)
 			ns[k] = bench(&samples[i], k, runs);
 		printf("| `%s` | %s | %zu | %zu | %.1f | %.1f | %.1f |\n",

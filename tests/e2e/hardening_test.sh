@@ -110,10 +110,14 @@ test_icmp_errors() {
 	twins_case tcp
 	gso_case whole "whole ipv4" "$G4" -x tcp
 	gso_case whole "whole ipv6" "$G6" -v 4 -x udp
-	gso_case batch "batch ipv4" "$G4" -x tcp
-	gso_case batch "batch ipv6" "$G6" -v 4 -x udp
-	dup_case ipv4 "$G4" "$(addr4 outsider)"
-	dup_case ipv6 "$G6" "$(addr6 outsider)" -v 4
+	if veth_napi; then
+		gso_case batch "batch ipv4" "$G4" -x tcp
+		gso_case batch "batch ipv6" "$G6" -v 4 -x udp
+		dup_case ipv4 "$G4" "$(addr4 outsider)"
+		dup_case ipv6 "$G6" "$(addr6 outsider)" -v 4
+	else
+		log "gso batch and duplicated lookup: not run, $(uname -r) has no veth NAPI without XDP (5.13) to race two packets of one flow; race_case below races them with the test module"
+	fi
 	race_case ipv4 "$G4" -x tcp
 	race_case ipv6 "$G6" -v 4 -x udp
 	test_hidden_call
@@ -221,6 +225,15 @@ napi_batches() { # on|off
 	must run_in gcems "$TOOLS/ethfeat" eth0 gro off
 	must run_in "$SWITCH" "$TOOLS/ethfeat" gcems tso on
 	must "$IP" -n "$SWITCH" link set dev gcems gso_max_segs 65535
+}
+
+# Whether veth can take two packets in one NAPI batch (GRO without XDP:
+# 5.13), which the batch and duplicate cases need to race them.
+veth_napi() {
+	local v
+	v=$(uname -r | sed -E 's/^([0-9]+)\.([0-9]+).*/\1 \2/')
+	set -- $v
+	[ "$1" -gt 5 ] || { [ "$1" = 5 ] && [ "$2" -ge 13 ]; }
 }
 
 # Entries of gcems that lost a race to be confirmed (conntrack -S).

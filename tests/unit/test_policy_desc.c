@@ -426,6 +426,11 @@ static void test_rule_errors(void)
 	expect("error: comment not terminated", p, "rule comment too long",
 	       -1, -1, 1);
 
+	p = base();
+	memset(p->rules[1].ports_text, 'x', IMGSEC_PORTS_TEXT_LEN);
+	expect("error: ports text not terminated", p,
+	       "rule ports text too long", -1, -1, 1);
+
 	/* Without roles every rule points nowhere. */
 	p = base();
 	p->nroles = 0;

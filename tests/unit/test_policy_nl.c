@@ -570,9 +570,15 @@ static int make_limit_policy(struct imgsec_policy_desc *p)
 	if (!p->rules)
 		return -ENOMEM;
 	p->nrules = IMGSEC_MAX_RULES;
-	for (i = 0; i < p->nrules; i++)
+	for (i = 0; i < p->nrules; i++) {
 		make_rule(&p->rules[i], i, p->nroles, IMGSEC_MAX_PORT_RANGES,
 			  IMGSEC_COMMENT_LEN - 1);
+		/* Any text: the kernel keeps it unread. */
+		memset(p->rules[i].ports_text, 'p', IMGSEC_PORTS_TEXT_LEN - 1);
+		p->rules[i].limit_rate = IMGSEC_MAX_LIMIT_RATE;
+		p->rules[i].limit_unit = IMGSEC_LIMIT_UNIT_MINUTE;
+		p->rules[i].limit_burst = IMGSEC_MAX_LIMIT_BURST;
+	}
 	return 0;
 }
 
@@ -592,12 +598,18 @@ static void test_set_policy_limits(void)
 	      perr.msg);
 	nlh = round_trip(&p, &kr);
 	if (nlh) {
-		/* 65,536 x 24 + 1,024 x 308 bytes: some 32 slices. */
-		CHECK(kr.slices >= 30 && kr.slices <= 34, "%u slices",
+		/* 65,536 x 24 + 1,024 x 440 bytes: some 34 slices. */
+		CHECK(kr.slices >= 32 && kr.slices <= 36, "%u slices",
 		      kr.slices);
 		CHECK(kr.continued >= 25, "roles continued %u times",
 		      kr.continued);
-		CHECK(nlh->nlmsg_len < 2000000, "%u bytes", nlh->nlmsg_len);
+		CHECK(nlh->nlmsg_len < 2100000, "%u bytes", nlh->nlmsg_len);
+		for (i = 0; i < kr.desc.nrules; i++)
+			if (strcmp(kr.desc.rules[i].ports_text,
+				   p.rules[i].ports_text))
+				break;
+		CHECK(kr.desc.nrules == p.nrules && i == p.nrules,
+		      "rule %u: ports text lost", i);
 		printf("limit policy: %u bytes in %u slices, largest %zu bytes, bound %zu\n",
 		       nlh->nlmsg_len, kr.slices, kr.largest,
 		       policy_nl_msg_size(&p));
@@ -980,6 +992,24 @@ static void test_dump_round_trip(void)
 			      "rule %u counters", i);
 	}
 	policy_dump_release(&d);
+	imgsec_policy_desc_release(&p);
+}
+
+/* A module of family version 1 refuses port names: they are not sent. */
+static void test_fit_version(void)
+{
+	struct imgsec_policy_desc p;
+
+	if (load_shipped(&p))
+		return;
+	REQUIRE(p.nrules > 13 && !strcmp(p.rules[12].ports_text, "echo"),
+		"the shipped ping rule keeps \"echo\": %s",
+		p.nrules > 12 ? p.rules[12].ports_text : "");
+	CHECK(!policy_nl_fit_version(&p, IMGSEC_GENL_VERSION), "dropped");
+	CHECK(!strcmp(p.rules[12].ports_text, "echo"), "changed");
+	CHECK(policy_nl_fit_version(&p, 1), "nothing dropped for version 1");
+	CHECK_EQ(p.rules[12].ports_text[0], '\0');
+	CHECK(!policy_nl_fit_version(&p, 1), "dropped twice");
 	imgsec_policy_desc_release(&p);
 }
 
@@ -1565,6 +1595,7 @@ int main(void)
 	RUN(test_kernel_reader);
 	RUN(test_set_policy_small_buffer);
 	RUN(test_dump_round_trip);
+	RUN(test_fit_version);
 	RUN(test_dump_empty);
 	RUN(test_dump_generation_change);
 	RUN(test_dump_generation_top_level);

@@ -24,7 +24,8 @@
 # one nanosecond per guest instruction executed and skips idle time, so
 # CLOCK_MONOTONIC read in the guest counts guest instructions, whatever else
 # the host runs (tests/bench uses it). One vCPU because with -smp 2 and
-# icount the 6.1 guest hangs in early boot. It is slower than plain TCG
+# icount the 6.1 guest hangs at "smp: Bringing up secondary CPUs" (qemu
+# 7.2). It is slower than plain TCG
 # (one host thread), needs TCG (not with --kvm), and a qemu instruction is
 # not a CPU cycle: only ratios of instruction counts mean something. Inside
 # the guest, time limits (IMGSEC_VM_SCRIPT_TIMEOUT, sleeps) count in these
@@ -248,10 +249,11 @@ qemu_args() { # INITRD RESULTS
 	local smp=2
 	# --icount: guest time counts instructions; one vCPU (see the top).
 	if [ -n "$ICOUNT" ]; then
+		# shellcheck disable=SC2054 # the commas are qemu's
 		accel+=(-icount shift=0,sleep=off)
 		smp=1
 	fi
-	QEMU_ARGS=("${accel[@]}" -m "$MEM" -smp $smp -nodefaults -no-user-config
+	QEMU_ARGS=("${accel[@]}" -m "$MEM" -smp "$smp" -nodefaults -no-user-config
 		-display none -no-reboot -monitor none
 		-serial stdio -serial "file:$2"
 		-kernel "$VMLINUZ" -initrd "$1"

@@ -42,7 +42,8 @@
 #include <linux/types.h>
 
 #define IMGSEC_GENL_NAME	"imgsec"
-#define IMGSEC_GENL_VERSION	1
+/* 2: rules take IMGSEC_RULE_A_PORTS_TEXT and limits (version 1 refuses) */
+#define IMGSEC_GENL_VERSION	2
 #define IMGSEC_MCGRP_EVENTS	"events"
 
 /* Name of the conntrack helper, for "ct helper" objects in nftables. */

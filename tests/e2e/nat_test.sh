@@ -1,0 +1,328 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The imgsec-rpc helper on a NAT gateway (issue 12, first part): the
+# follow-up connection a portmap reply opens is translated like the portmap
+# connection itself (nf_nat_follow_master, to the port the reply named).
+# The helper does not rewrite the reply yet, so only port-preserving NAT
+# is covered here.
+#
+#   img1  198.51.100.11 2001:db8:1::11 --- imgnet [gw] srvnet --- gcems
+#         the gateway publishes 198.51.100.10 / 2001:db8:1::10      192.0.2.1
+#         (ports 111 and 2049 DNATed to gcems)                      2001:db8::1
+#
+# imgsec runs on gw (placement gateway) and lets img1 reach portmap (with
+# the rpc helper) and NFS on gcems, nothing else: mountd's dynamic port is
+# opened by the helper's expectation only.
+#
+#   1. IPv6, DNAT66: a fake rpcbind (tests/tools/rpcsend serve) whose
+#      GETADDR reply names the public address; the UDP follow-up reaches
+#      gcems through the expectation. No IPv6 mount: IPv6 clients ask
+#      GETADDR, whose uaddr from the real rpcbind names gcems's own
+#      address until the helper rewrites replies (issue 12)
+#   2. IPv4, DNAT: GETPORT of mountd over UDP and over TCP through the
+#      public address, then an RPC NULL call to the port it returned
+#   3. real NFSv3 mounts through the public address, mountproto=udp and
+#      mountproto=tcp (the NFS connection to 2049 matches an expectation
+#      too: mount.nfs looks 2049 up)
+#   4. the same with masquerade towards gcems as well (gcems has no route
+#      back to img1: it sees the gateway only), and masquerade alone
+#      (img1 asks gcems's own address). Masquerade is set up after the
+#      hook attached the helper: before 6.0 (5.10) it took the helper off
+#      again unless the entry is marked IPS_HELPER (hook.c)
+#
+# Before the fix (helper.c left the expectation's saved_proto at 0) every
+# follow-up was translated to gcems's port 0: all the follow-ups and
+# mounts here failed.
+# Runs inside the test VM: tests/vm/run.sh tests/e2e/nat_test.sh
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+# shellcheck source=tests/e2e/rpc_lib.sh
+. "$(dirname "$0")/rpc_lib.sh"
+
+# No switch here: three namespaces, two links. lib.sh's cleanup removes
+# these.
+HOSTS="gcems img1 gw"
+SWITCH=nat-none
+IMG4=198.51.100.11
+IMG6=2001:db8:1::11
+PUB4=198.51.100.10
+PUB6=2001:db8:1::10
+GW4=192.0.2.254 # the gateway on gcems's side (masquerade)
+GW6=2001:db8::fe
+FAKE_PORT=4046 # what the fake rpcbind announces
+T_START=$(now_ms)
+
+# gcems exports to img1, and to the gateway for the masquerade part.
+write_exports() {
+	local opts=rw,sync,no_subtree_check,no_root_squash,fsid=1
+	echo "$NFS_EXPORT $IMG4($opts) $IMG6($opts) $GW4($opts) $GW6($opts)" \
+		>/etc/exports
+}
+
+link() { # NS IFNAME PEER_NS PEER_IFNAME
+	must "$IP" -n "$1" link add "$2" type veth peer name "$4" netns "$3"
+	must "$IP" -n "$1" link set "$2" up
+	must "$IP" -n "$3" link set "$4" up
+}
+
+setup_nat_topology() {
+	local ns
+	for ns in $HOSTS; do
+		must "$IP" netns add "$ns"
+		must "$IP" -n "$ns" link set lo up
+	done
+	must run_in gw sysctl -q -w net.ipv4.ip_forward=1 \
+		net.ipv6.conf.all.forwarding=1
+	link img1 eth0 gw imgnet
+	link gcems eth0 gw srvnet
+	must "$IP" -n img1 addr add $IMG4/24 dev eth0
+	must "$IP" -n img1 addr add $IMG6/64 dev eth0 nodad
+	must "$IP" -n img1 route add default via 198.51.100.1
+	must "$IP" -n img1 -6 route add default via 2001:db8:1::1
+	must "$IP" -n gw addr add 198.51.100.1/24 dev imgnet
+	must "$IP" -n gw addr add $PUB4/24 dev imgnet
+	must "$IP" -n gw addr add 2001:db8:1::1/64 dev imgnet nodad
+	must "$IP" -n gw addr add $PUB6/64 dev imgnet nodad
+	must "$IP" -n gw addr add $GW4/24 dev srvnet
+	must "$IP" -n gw addr add $GW6/64 dev srvnet nodad
+	must "$IP" -n gcems addr add "$G4/24" dev eth0
+	must "$IP" -n gcems addr add "$G6/64" dev eth0 nodad
+	must "$IP" -n gcems route add default via $GW4
+	must "$IP" -n gcems -6 route add default via $GW6
+	# A kernel MNT call over TCP whose SYNs go nowhere is not killable
+	# for 180 s (see rpc_helper_test.sh): 4 SYN retries bound it.
+	must run_in img1 sysctl -q -w net.ipv4.tcp_syn_retries=4
+	busywait 5000 run_in img1 ping -c 1 -W 1 "$G4" >/dev/null ||
+		die "no route from img1 to gcems through gw"
+	busywait 5000 run_in img1 ping -c 1 -W 1 "$G6" >/dev/null ||
+		die "no IPv6 route from img1 to gcems through gw"
+}
+
+# The public address's portmap and NFS ports lead to gcems.
+publish() {
+	run_in gw nft -f - <<-EOF
+	table ip nat4 {
+		chain pre {
+			type nat hook prerouting priority dstnat;
+			ip daddr $PUB4 udp dport { 111, 2049 } dnat to $G4
+			ip daddr $PUB4 tcp dport { 111, 2049 } dnat to $G4
+		}
+		chain post {
+			type nat hook postrouting priority srcnat;
+		}
+	}
+	table ip6 nat6 {
+		chain pre {
+			type nat hook prerouting priority dstnat;
+			ip6 daddr $PUB6 udp dport { 111, 2049 } dnat to $G6
+			ip6 daddr $PUB6 tcp dport { 111, 2049 } dnat to $G6
+		}
+	}
+	EOF
+}
+
+write_policy() {
+	cat >/tmp/nat.conf <<-EOF
+	mode enforce
+	default reject
+	placement gateway
+	role img $IMG4 $IMG6
+	role gcems $G4 $G6
+	allow img -> gcems udp 111 helper rpc "PortMap"
+	allow img -> gcems tcp 111 helper rpc "PortMap over TCP"
+	allow img -> gcems tcp 2049 "NFS over TCP"
+	EOF
+}
+
+# Start each part afresh: no connection nor expectation of the last.
+gw_flush() {
+	run_in gw conntrack -F -f ipv4 >/dev/null 2>&1
+	run_in gw conntrack -F -f ipv6 >/dev/null 2>&1
+	run_in gw conntrack -F expect >/dev/null 2>&1
+}
+
+gw_expectations() {
+	{
+		run_in gw conntrack -L expect -f ipv4
+		run_in gw conntrack -L expect -f ipv6
+	} 2>/dev/null | grep .
+}
+
+# The helper's expectation on gw: img1 -> the public address:PORT.
+gw_expects() { # SRC DST DPORT PROTO
+	gw_expectations | grep -q "proto=$4 src=$1 dst=$2 sport=0 dport=$3 " ||
+		{ echo "no $1 -> $2:$3/$4 in: $(gw_expectations | tr '\n' ';')"; return 1; }
+}
+
+gw_counter() { # NAME
+	run_in gw imgsecctl stats --json 2>/dev/null | json_num "$1"
+}
+
+# A NULL call to mountd v3 at ADDR:PORT from img1: succeeds on an accepted,
+# successful reply. Not rpcinfo: even told the port (-n), it asks rpcbind
+# first and calls the address the uaddr names, gcems's own.
+rpc_null() { # udp|tcp ADDR PORT
+	run_in img1 timeout -k 1 10 python3 -c '
+import socket, struct, sys
+t, addr, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+xid = 0x1a2b3c4d
+# xid, CALL, RPC 2, MOUNT v3, NULL, AUTH_NULL credential and verifier
+call = struct.pack(">10I", xid, 0, 2, 100005, 3, 0, 0, 0, 0, 0)
+if t == "udp":
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(2)
+    for _ in range(3):
+        s.sendto(call, (addr, port))
+        try:
+            rep = s.recv(512)
+            break
+        except socket.timeout:
+            rep = b""
+else:
+    # Not create_connection(): the VM has no idna codec for its lookup.
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(5)
+    s.connect((addr, port))
+    s.sendall(struct.pack(">I", 0x80000000 | len(call)) + call)
+    rep = b""
+    while len(rep) < 28:
+        d = s.recv(512)
+        if not d:
+            break
+        rep += d
+    rep = rep[4:]
+if len(rep) < 24:
+    sys.exit("no reply")
+# xid, REPLY, MSG_ACCEPTED, verifier, SUCCESS
+x, mtype, stat, _, _, acc = struct.unpack(">6I", rep[:24])
+sys.exit(0 if (x, mtype, stat, acc) == (xid, 1, 0, 0) else "refused")
+' "$@"
+}
+
+# The NFS connection on gcems comes from ADDR.
+server_sees() { # ADDR
+	run_in gcems ss -Htn state established '( sport = :2049 )' |
+		grep -qF " $1:" ||
+		{ echo "gcems's NFS peers: $(run_in gcems ss -Htn state established '( sport = :2049 )' | tr '\n' ';')"; return 1; }
+}
+
+mount_through() { # NAME OPTS [PEER]
+	local name=$1 opts=$2 failed=$FAILED
+	check "$name: mount through $PUB4" \
+		mount_nfs img1 "$PUB4" "$opts" "$MNT" "$MOUNT_TIMEOUT"
+	log "$name: gw expectations: $(gw_expectations | tr '\n' ';')"
+	[ "$FAILED" = "$failed" ] || return
+	[ -z "${3:-}" ] || check "$name: gcems sees the NFS client as $3" \
+		server_sees "$3"
+	check "$name: write and read a file" write_read_back img1 "$MNT"
+	check "$name: umount" nfs_umount "$MNT"
+}
+
+# --- 1: IPv6 through DNAT66, a fake rpcbind -------------------------------
+
+# A real rpcbind answers GETADDR with the address the call reached, gcems's
+# own, which the helper does not rewrite yet: that would open nothing. The
+# fake one names the public address, as the client must be told.
+test_ipv6() {
+	local port e0 e1
+	# rpc_lib.sh's serve listens on 0.0.0.0: this one on [::].
+	"$IP" netns exec gcems "$RPCSEND" -T 120 -n 100000 -A $FAKE_PORT \
+		-H $PUB6 serve :: >"$E2E_STATE/serve.out" 2>&1 &
+	echo $! >"$E2E_STATE/serve.pid"
+	echo $! >>"$E2E_STATE/pids"
+	busywait 5000 listening gcems udp 111 || die "fake rpcbind did not start"
+	listen_udp gcems $FAKE_PORT
+	gw_flush
+	e0=$(gw_counter expected)
+	port=$(lookup img1 $PUB6 -v 4 -P 100005 -V 3 -x udp)
+	e1=$(gw_counter expected)
+	check "ipv6: GETADDR mountd/udp6 through $PUB6 answered ($port)" \
+		test "${port:-0}" = $FAKE_PORT
+	check "ipv6: gw expects img1 -> [$PUB6]:$FAKE_PORT/udp" \
+		gw_expects $IMG6 $PUB6 $FAKE_PORT 17
+	check "ipv6: counted as expected on gw" \
+		counter_is expected "$((${e1:-0} - ${e0:-0}))" -eq 1
+	check "ipv6: the UDP follow-up reaches gcems through DNAT66" \
+		can_send_udp img1 $PUB6 $FAKE_PORT
+	stop_serve
+}
+
+# --- 2: IPv4 through DNAT, GETPORT and the follow-up ---------------------
+
+test_getport() { # NAME udp|tcp: the transport of the lookup and of mountd
+	local name=$1 t=$2 port proto=17
+	[ "$t" = tcp ] && proto=6
+	gw_flush
+	port=$(lookup img1 $PUB4 -t "$t" -P 100005 -V 3 -x "$t")
+	check "$name $t: GETPORT mountd/$t through $PUB4 answered ($port)" \
+		test "${port:-0}" -gt 0
+	[ "${port:-0}" -gt 0 ] || return
+	check "$name $t: gw expects img1 -> $PUB4:$port/$t" \
+		gw_expects $IMG4 $PUB4 "$port" $proto
+	check "$name $t: mountd answers at $PUB4:$port (translated to gcems:$port)" \
+		rpc_null "$t" $PUB4 "$port"
+	log "$name $t: gw's entry of that call: $(run_in gw conntrack -L -p "$t" --orig-port-dst "$port" 2>/dev/null | tr '\n' ';')"
+	# nc, not rpcinfo: rpcinfo asks rpcbind first even when told the
+	# port, and that lookup, untranslated, would open this port.
+	if [ "$t" = tcp ]; then
+		check_not "$name tcp: img1 -> gcems:$port untranslated is refused (only the NATed port is open)" \
+			tcp_open img1 "$G4" "$port"
+	fi
+}
+
+# --- 4: masquerade too ------------------------------------------------------
+
+test_masquerade() {
+	local port
+	must run_in gw nft add rule ip nat4 post oifname srvnet masquerade
+	must "$IP" -n gcems route del default
+	gw_flush
+	check_not "masquerade: gcems has no route to img1" \
+		run_in gcems ping -c 1 -W 1 $IMG4
+	test_getport masquerade tcp
+	mount_through "masquerade mountproto=udp" "$OPTS_UDP" $GW4
+	# Source NAT alone: img1 asks gcems's own address.
+	gw_flush
+	port=$(lookup img1 "$G4" -P 100005 -V 3 -x udp)
+	check "masquerade only: gw expects img1 -> gcems:${port:-?}/udp" \
+		gw_expects $IMG4 "$G4" "${port:-0}" 17
+	check "masquerade only: mountd answers at gcems:${port:-?} over UDP" \
+		rpc_null udp "$G4" "${port:-0}"
+}
+
+# --- main ---------------------------------------------------------------
+
+setup_nat_topology
+must publish
+write_policy
+check "modprobe imgsec" modprobe imgsec
+must run_in gw imgsecctl set-policy /tmp/nat.conf
+log "set up in $(elapsed)"
+
+test_ipv6
+log "ipv6 done ($(elapsed))"
+start_nfs_server
+log "rpcbind on gcems: $(run_in gcems rpcinfo -p 127.0.0.1 | grep -E 'mountd' | tr -s ' ' | tr '\n' ';')"
+b0=$(gw_counter bad_address)
+port=$(lookup img1 $PUB6 -v 4 -P 100005 -V 3 -x udp)
+b1=$(gw_counter bad_address)
+log "real rpcbind, GETADDR mountd/udp6 through $PUB6: port ${port:-none}, bad_address +$((${b1:-0} - ${b0:-0})) (its uaddr names gcems, not rewritten yet)"
+test_getport dnat udp
+test_getport dnat tcp
+log "getport done ($(elapsed))"
+
+# --- 3: mounts through DNAT ---------------------------------------------
+gw_flush
+mount_through "dnat mountproto=udp" "$OPTS_UDP" $IMG4
+gw_flush
+mount_through "dnat mountproto=tcp" "$OPTS_TCP" $IMG4
+log "mounts done ($(elapsed))"
+test_masquerade
+log "masquerade done ($(elapsed))"
+
+echo "# imgsecctl stats in gw:"
+run_in gw imgsecctl stats 2>&1 | sed 's/^/#   /'
+log "total $(elapsed)"
+summary
