@@ -80,9 +80,58 @@ static void imgsec_limit_burst_then_refuse(struct kunit *test)
 	imgsec_policy_destroy(p);
 }
 
+/*
+ * A per-source limit (rule 1, 1 a minute, bursts of 3): each source its
+ * own burst, the shared bucket untouched, rule 0 without a table, the
+ * table's memory fixed.
+ */
+static void imgsec_source_limit_each_its_own(struct kunit *test)
+{
+	struct imgsec_policy *p = make_policy(test, 0, 0, 0);
+	struct imgsec_policy_desc *desc;
+	const u8 a[4] = { 10, 0, 0, 1 }, b[4] = { 10, 0, 0, 2 };
+	const u8 a6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+	int i, na = 0, nb = 0, n6 = 0;
+
+	/* make_policy() gives no per-source limit: rebuild with one. */
+	desc = kzalloc(sizeof(*desc), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, desc);
+	*desc = p->desc;
+	memset(&p->desc, 0, sizeof(p->desc));
+	imgsec_policy_destroy(p);
+	desc->rules[1].source_rate = 1;
+	desc->rules[1].source_unit = IMGSEC_LIMIT_UNIT_MINUTE;
+	desc->rules[1].source_burst = 3;
+	p = NULL;
+	KUNIT_ASSERT_EQ(test, imgsec_policy_create(desc, &p), 0);
+	kfree(desc);
+
+	KUNIT_ASSERT_NOT_NULL(test, p->sources);
+	KUNIT_EXPECT_NULL(test, p->sources[0].table);
+	KUNIT_ASSERT_NOT_NULL(test, p->sources[1].table);
+	KUNIT_EXPECT_EQ(test, p->sources[1].table->mask + 1,
+			(u32)IMGSEC_SOURCE_SLOTS);
+	KUNIT_EXPECT_NULL(test, p->buckets);
+	for (i = 0; i < 10; i++) {
+		na += imgsec_policy_admit_source(p, 1, 4, a);
+		nb += imgsec_policy_admit_source(p, 1, 4, b);
+		n6 += imgsec_policy_admit_source(p, 1, 6, a6);
+		KUNIT_EXPECT_TRUE(test,
+				  imgsec_policy_admit_source(p, 0, 4, a));
+	}
+	KUNIT_EXPECT_EQ(test, na, 3);
+	KUNIT_EXPECT_EQ(test, nb, 3);
+	KUNIT_EXPECT_EQ(test, n6, 3);
+	KUNIT_EXPECT_EQ(test, p->sources[1].table->used, 3U);
+	KUNIT_EXPECT_EQ(test, imgsec_policy_source_evicted(p, 1), 0ULL);
+	KUNIT_EXPECT_EQ(test, imgsec_policy_source_evicted(p, 0), 0ULL);
+	imgsec_policy_destroy(p);
+}
+
 static struct kunit_case imgsec_policy_cases[] = {
 	KUNIT_CASE(imgsec_limit_only_where_asked),
 	KUNIT_CASE(imgsec_limit_burst_then_refuse),
+	KUNIT_CASE(imgsec_source_limit_each_its_own),
 	{}
 };
 

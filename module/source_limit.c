@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * WIP: per-source limits, the bounded table of sources (source_limit.h).
+ * Per-source limits, the bounded table of sources (source_limit.h).
  */
 #include "ratelimit.h"
 #include "source_limit.h"

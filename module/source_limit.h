@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * WIP (issue 12, section 2): per-source new-connection limits, the pure
+ * Per-source new-connection limits (issue 12, section 2), the pure
  * part. A rule with "per-source RATE" keeps one table of sources, of a
  * fixed size chosen when the policy is set, so its memory is bounded
  * whatever the sources: a source not in the table takes a free slot, else
@@ -11,7 +11,8 @@
  * taken only on a connection's first packet) and gives the hash (siphash
  * with a per-policy key, so that no one can aim at a window).
  *
- * Not wired into the module, the netlink ABI or the file format yet.
+ * policy.c keeps one table per rule with "per-source RATE"
+ * (IMGSEC_SOURCE_SLOTS slots, <linux/imgsec.h>).
  */
 #ifndef _IMGSEC_SOURCE_LIMIT_H
 #define _IMGSEC_SOURCE_LIMIT_H

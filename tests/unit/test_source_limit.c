@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 // sources: module/source_limit.c module/ratelimit.c
 /*
- * WIP: the per-source table (module/source_limit.c): each source its own
+ * The per-source table (module/source_limit.c): each source its own
  * bucket, the table's size never exceeded, the least recently used of a
  * window evicted and counted.
  */
