@@ -392,18 +392,20 @@ static unsigned int imgsec_hook(void *priv, struct sk_buff *skb,
 	/*
 	 * The source's own limit first: a source over it takes nothing from
 	 * the rule's shared bucket, so one flooder cannot use up the others'
-	 * share of it.
+	 * share of it. Not in monitor mode either, where it passes: the
+	 * shared bucket is charged as enforce mode would charge it.
 	 */
 	if (imgsec_opens(ct, &pkt)) {
 		if (!imgsec_policy_admit_source(p, rule, pkt.family,
-						pkt.saddr) &&
-		    imgsec_over_limit(in, p, skb, &pkt, state, rule, ct,
-				      true) == NF_DROP)
+						pkt.saddr)) {
+			if (imgsec_over_limit(in, p, skb, &pkt, state, rule, ct,
+					      true) == NF_DROP)
+				return NF_DROP;
+		} else if (!imgsec_policy_admit(p, rule) &&
+			   imgsec_over_limit(in, p, skb, &pkt, state, rule, ct,
+					     false) == NF_DROP) {
 			return NF_DROP;
-		if (!imgsec_policy_admit(p, rule) &&
-		    imgsec_over_limit(in, p, skb, &pkt, state, rule, ct,
-				      false) == NF_DROP)
-			return NF_DROP;
+		}
 	}
 
 	imgsec_count(in, IMGSEC_STATS_A_ACCEPTED);
