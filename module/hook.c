@@ -392,20 +392,19 @@ static unsigned int imgsec_hook(void *priv, struct sk_buff *skb,
 	/*
 	 * The source's own limit first: a source over it takes nothing from
 	 * the rule's shared bucket, so one flooder cannot use up the others'
-	 * share of it. Not in monitor mode either, where it passes: the
-	 * shared bucket is charged as enforce mode would charge it.
+	 * share of it; and one the shared limit refuses keeps its own share
+	 * (imgsec_policy_admit_conn()). In monitor mode it passes: the
+	 * buckets are charged as enforce mode would charge them.
 	 */
 	if (imgsec_opens(ct, &pkt)) {
-		if (!imgsec_policy_admit_source(p, rule, pkt.family,
-						pkt.saddr)) {
-			if (imgsec_over_limit(in, p, skb, &pkt, state, rule, ct,
-					      true) == NF_DROP)
-				return NF_DROP;
-		} else if (!imgsec_policy_admit(p, rule) &&
-			   imgsec_over_limit(in, p, skb, &pkt, state, rule, ct,
-					     false) == NF_DROP) {
+		enum imgsec_admit why = imgsec_policy_admit_conn(p, rule,
+								 pkt.family,
+								 pkt.saddr);
+
+		if (why != IMGSEC_ADMIT_PASS &&
+		    imgsec_over_limit(in, p, skb, &pkt, state, rule, ct,
+				      why == IMGSEC_ADMIT_SOURCE) == NF_DROP)
 			return NF_DROP;
-		}
 	}
 
 	imgsec_count(in, IMGSEC_STATS_A_ACCEPTED);

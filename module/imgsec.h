@@ -158,8 +158,16 @@ void imgsec_policy_destroy(struct imgsec_policy *p);
 void imgsec_policy_rule_counter(const struct imgsec_policy *p, u32 rule,
 				struct imgsec_rule_counter *sum);
 bool imgsec_policy_admit(const struct imgsec_policy *p, u32 rule);
-bool imgsec_policy_admit_source(const struct imgsec_policy *p, u32 rule,
-				u8 family, const u8 *saddr);
+/* What imgsec_policy_admit_conn() says of a new connection. */
+enum imgsec_admit {
+	IMGSEC_ADMIT_PASS,	/* within its rule's limits */
+	IMGSEC_ADMIT_SOURCE,	/* over its source's own limit */
+	IMGSEC_ADMIT_SHARED,	/* over the rule's shared limit */
+};
+
+enum imgsec_admit imgsec_policy_admit_conn(const struct imgsec_policy *p,
+					   u32 rule, u8 family,
+					   const u8 *saddr);
 u64 imgsec_policy_source_evicted(const struct imgsec_policy *p, u32 rule);
 
 /* hook.c */

@@ -233,31 +233,44 @@ bool imgsec_policy_admit(const struct imgsec_policy *p, u32 rule)
 
 /*
  * May source @saddr (@family 4 or 6) open one more new connection under
- * rule @rule now? Only a connection's first packet asks, under the rule's
- * lock: the table is bounded, a source new to a full window evicts the
- * least recently seen one there (source_limit.c).
+ * rule @rule now: within its own per-source limit, then within the rule's
+ * shared limit? Only a connection's first packet asks. A source over its
+ * own limit takes nothing from the shared bucket; a connection the shared
+ * limit refuses takes nothing from its source's (it is not made, so it
+ * must not count against its source later). Under the rule's lock: the
+ * table is bounded, a source new to a full window evicts the least
+ * recently seen one there (source_limit.c).
  */
-bool imgsec_policy_admit_source(const struct imgsec_policy *p, u32 rule,
-				u8 family, const u8 *saddr)
+enum imgsec_admit imgsec_policy_admit_conn(const struct imgsec_policy *p,
+					   u32 rule, u8 family,
+					   const u8 *saddr)
 {
+	struct imgsec_source_slot *slot;
 	struct imgsec_rule_sources *s;
+	enum imgsec_admit ret;
 	u8 addr[16] = {};
-	bool pass;
+	u64 now, tat;
 	u32 hash;
 
-	if (!p->sources)
-		return true;
-	s = &p->sources[rule];
-	if (!s->table)
-		return true;
+	s = p->sources ? &p->sources[rule] : NULL;
+	if (!s || !s->table)
+		return imgsec_policy_admit(p, rule) ? IMGSEC_ADMIT_PASS :
+						      IMGSEC_ADMIT_SHARED;
 	memcpy(addr, saddr, family == 4 ? 4 : 16);
 	hash = (u32)siphash(addr, sizeof(addr), &p->source_key);
 	spin_lock_bh(&s->lock);
-	pass = imgsec_source_admit(s->table, family, addr, hash,
-				   ktime_get_mono_fast_ns(), s->interval_ns,
-				   s->burst);
+	now = ktime_get_mono_fast_ns();
+	slot = imgsec_source_find(s->table, family, addr, hash, now);
+	if (!imgsec_gcra_next(slot->tat, now, s->interval_ns, s->burst, &tat)) {
+		ret = IMGSEC_ADMIT_SOURCE;
+	} else if (!imgsec_policy_admit(p, rule)) {
+		ret = IMGSEC_ADMIT_SHARED;
+	} else {
+		slot->tat = tat;
+		ret = IMGSEC_ADMIT_PASS;
+	}
 	spin_unlock_bh(&s->lock);
-	return pass;
+	return ret;
 }
 
 /* Sources rule @rule's table evicted to make room (0: no table). */

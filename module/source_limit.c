@@ -53,12 +53,22 @@ static struct imgsec_source_slot *find_slot(struct imgsec_source_table *t,
 	return free;
 }
 
-bool imgsec_source_admit(struct imgsec_source_table *t, u8 family,
-			 const u8 *addr, u32 hash, u64 now_ns, u64 interval_ns,
-			 u32 burst)
+struct imgsec_source_slot *imgsec_source_find(struct imgsec_source_table *t,
+					      u8 family, const u8 *addr,
+					      u32 hash, u64 now_ns)
 {
 	struct imgsec_source_slot *s = find_slot(t, family, addr, hash);
 
 	s->last_ns = now_ns;
+	return s;
+}
+
+bool imgsec_source_admit(struct imgsec_source_table *t, u8 family,
+			 const u8 *addr, u32 hash, u64 now_ns, u64 interval_ns,
+			 u32 burst)
+{
+	struct imgsec_source_slot *s = imgsec_source_find(t, family, addr, hash,
+							  now_ns);
+
 	return imgsec_gcra_next(s->tat, now_ns, interval_ns, burst, &s->tat);
 }

@@ -42,6 +42,16 @@ size_t imgsec_source_table_size(u32 slots);
 void imgsec_source_table_init(struct imgsec_source_table *t, u32 slots);
 
 /*
+ * The slot of source @addr (@family 4 or 6, @hash its hash): its own, else
+ * a free one or the least recently seen of its window (evicted), given
+ * over to it with a full bucket; marked seen at @now_ns. The caller may
+ * then charge it (imgsec_gcra_next() on its tat) or not.
+ */
+struct imgsec_source_slot *imgsec_source_find(struct imgsec_source_table *t,
+					      u8 family, const u8 *addr,
+					      u32 hash, u64 now_ns);
+
+/*
  * May source @addr (@family 4 or 6, @hash its hash) open one more new
  * connection at @now_ns, at one every @interval_ns with bursts of
  * @burst? A source new to the table, or evicted from it, starts with a
