@@ -25,6 +25,10 @@
 #    with img1's address uses up img1's per-source burst. Inherent to any
 #    limit keyed by source address (nft meter has it too); recorded here
 #    as what happens, so that the documentation can say it.
+# 5. Forged sources flush the table: a host capped by its per-source limit
+#    gets a fresh burst once its slot is evicted. Forged SYNs the rule's
+#    shared limit refuses are not connections and must not take slots:
+#    else a spoofer evicts at line rate, however low the shared limit.
 #
 # Runs inside the test VM: tests/vm/run.sh tests/e2e/per_source_attack_test.sh
 # shellcheck source=tests/e2e/lib.sh
@@ -149,5 +153,23 @@ sleep 1
 n=$(connects 2 img1 "$G4")
 log "img1 after 3 forged SYNs: $n of 2 (source_limited $(hook_stat source_limited))"
 check "recorded: 3 forged SYNs use up img1's burst of 3 (inherent; document)" \
+	test "$n" = 0
+# --- 5. forged sources the shared limit refuses flush the table ---------
+# The rule's FROM includes 10.0.0.0/8; the outsider sends 20000 SYNs from
+# random addresses of it. The shared limit (10 a second, bursts of 10)
+# refuses nearly all of them; img1, capped by its own limit (bursts of 2,
+# nothing refills), must stay capped.
+log "5. forged sources the shared limit refuses must not evict img1"
+set_policy enforce "limit 10/s burst 10 per-source 1/min burst 2" \
+	"192.0.2.11 192.0.2.12 2001:db8::11 10.0.0.0/8"
+n=$(connects 3 img1 "$G4")
+log "img1: $n of 3"
+check "img1: its burst of 2" test "$n" = 2
+must run_in outsider "$TOOLS/flood" -s 10.0.0.0/8 -p $PORT -n 20000 syn "$G4"
+sleep 2
+ev=$(ctl stats --json | json_num evicted)
+n=$(connects 3 img1 "$G4")
+log "img1 after 20000 forged SYNs: $n of 3 (sources evicted: $ev, shared limited: $(hook_stat limited))"
+check "img1 is still capped (0 of 3): forged SYNs refused by the shared limit took no slot" \
 	test "$n" = 0
 summary
