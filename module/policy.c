@@ -239,7 +239,10 @@ bool imgsec_policy_admit(const struct imgsec_policy *p, u32 rule)
  * limit refuses takes nothing from its source's (it is not made, so it
  * must not count against its source later). Under the rule's lock: the
  * table is bounded, a source new to a full window evicts the least
- * recently seen one there (source_limit.c).
+ * recently seen one there (source_limit.c), but only for a connection
+ * both limits admit: forged sources the shared limit refuses take no
+ * slot, so they cannot flush the table faster than the shared limit lets
+ * connections through, and a capped source keeps its place.
  */
 enum imgsec_admit imgsec_policy_admit_conn(const struct imgsec_policy *p,
 					   u32 rule, u8 family,
@@ -250,6 +253,7 @@ enum imgsec_admit imgsec_policy_admit_conn(const struct imgsec_policy *p,
 	enum imgsec_admit ret;
 	u8 addr[16] = {};
 	u64 now, tat;
+	bool known;
 	u32 hash;
 
 	s = p->sources ? &p->sources[rule] : NULL;
@@ -260,13 +264,19 @@ enum imgsec_admit imgsec_policy_admit_conn(const struct imgsec_policy *p,
 	hash = (u32)siphash(addr, sizeof(addr), &p->source_key);
 	spin_lock_bh(&s->lock);
 	now = ktime_get_mono_fast_ns();
-	slot = imgsec_source_find(s->table, family, addr, hash, now);
-	if (!imgsec_gcra_next(slot->tat, now, s->interval_ns, s->burst, &tat)) {
+	known = imgsec_source_lookup(s->table, family, addr, hash, &slot);
+	if (known)
+		slot->last_ns = now;	/* over its limit, it keeps its slot */
+	if (!imgsec_gcra_next(known ? slot->tat : 0, now, s->interval_ns,
+			      s->burst, &tat)) {
 		ret = IMGSEC_ADMIT_SOURCE;
 	} else if (!imgsec_policy_admit(p, rule)) {
 		ret = IMGSEC_ADMIT_SHARED;
 	} else {
+		if (!known)
+			imgsec_source_claim(s->table, slot, family, addr);
 		slot->tat = tat;
+		slot->last_ns = now;
 		ret = IMGSEC_ADMIT_PASS;
 	}
 	spin_unlock_bh(&s->lock);

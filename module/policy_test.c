@@ -176,11 +176,46 @@ static void imgsec_source_limit_who_pays(struct kunit *test)
 	imgsec_policy_destroy(p);
 }
 
+/*
+ * Forged sources the shared limit refuses (rule 1: 1 a minute, bursts of
+ * 2) take no slot of the per-source table: twice the table's size of
+ * them evict no one, and a source capped by its own limit stays capped.
+ */
+static void imgsec_source_limit_refused_take_no_slot(struct kunit *test)
+{
+	struct imgsec_policy *p = make_source_policy(test, 1,
+						     IMGSEC_LIMIT_UNIT_MINUTE,
+						     2);
+	const u8 a[4] = { 10, 0, 0, 1 };
+	u8 f[4] = { 10, 1 };
+	u32 i;
+
+	KUNIT_EXPECT_TRUE(test, ADMITS(p, 4, a));
+	KUNIT_EXPECT_TRUE(test, ADMITS(p, 4, a));
+	atomic64_set(&p->buckets[1].tat, 0);
+	KUNIT_EXPECT_TRUE(test, ADMITS(p, 4, a));
+	KUNIT_EXPECT_EQ(test, imgsec_policy_admit_conn(p, 1, 4, a),
+			IMGSEC_ADMIT_SOURCE);
+	/* a is capped; the shared bucket has one token left. */
+	for (i = 0; i < 2 * IMGSEC_SOURCE_SLOTS; i++) {
+		f[2] = i >> 8;
+		f[3] = i;
+		imgsec_policy_admit_conn(p, 1, 4, f);
+	}
+	KUNIT_EXPECT_EQ(test, p->sources[1].table->used, 2U);
+	KUNIT_EXPECT_EQ(test, imgsec_policy_source_evicted(p, 1), 0ULL);
+	atomic64_set(&p->buckets[1].tat, 0);
+	KUNIT_EXPECT_EQ(test, imgsec_policy_admit_conn(p, 1, 4, a),
+			IMGSEC_ADMIT_SOURCE);
+	imgsec_policy_destroy(p);
+}
+
 static struct kunit_case imgsec_policy_cases[] = {
 	KUNIT_CASE(imgsec_limit_only_where_asked),
 	KUNIT_CASE(imgsec_limit_burst_then_refuse),
 	KUNIT_CASE(imgsec_source_limit_each_its_own),
 	KUNIT_CASE(imgsec_source_limit_who_pays),
+	KUNIT_CASE(imgsec_source_limit_refused_take_no_slot),
 	{}
 };
 

@@ -42,14 +42,23 @@ size_t imgsec_source_table_size(u32 slots);
 void imgsec_source_table_init(struct imgsec_source_table *t, u32 slots);
 
 /*
- * The slot of source @addr (@family 4 or 6, @hash its hash): its own, else
- * a free one or the least recently seen of its window (evicted), given
- * over to it with a full bucket; marked seen at @now_ns. The caller may
- * then charge it (imgsec_gcra_next() on its tat) or not.
+ * Is source @addr (@family 4 or 6, @hash its hash) in the table? If so,
+ * true and *@slot is its slot; if not, false and *@slot is the one it
+ * would take (a free one, else the least recently seen of its window),
+ * untouched until imgsec_source_claim(): a source the caller refuses
+ * takes no slot and evicts no one.
  */
-struct imgsec_source_slot *imgsec_source_find(struct imgsec_source_table *t,
-					      u8 family, const u8 *addr,
-					      u32 hash, u64 now_ns);
+bool imgsec_source_lookup(struct imgsec_source_table *t, u8 family,
+			  const u8 *addr, u32 hash,
+			  struct imgsec_source_slot **slot);
+
+/*
+ * Give @s (from imgsec_source_lookup(), which said false) to @addr, with
+ * a full bucket; an eviction if it held another source, counted.
+ */
+void imgsec_source_claim(struct imgsec_source_table *t,
+			 struct imgsec_source_slot *s, u8 family,
+			 const u8 *addr);
 
 /*
  * May source @addr (@family 4 or 6, @hash its hash) open one more new

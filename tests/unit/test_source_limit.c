@@ -65,9 +65,32 @@ static void test_bounded_and_evicts(void)
 	free(t);
 }
 
+/* A source looked up but not claimed takes no slot and evicts no one. */
+static void test_lookup_then_claim(void)
+{
+	struct imgsec_source_table *t = table(8);
+	struct imgsec_source_slot *s, *again;
+	u8 a[16] = { 192, 0, 2, 1 };
+	unsigned int i;
+
+	for (i = 0; i < 8; i++)
+		admit(t, 100 + i, SEC + i);
+	CHECK_EQ(t->used, 8);
+	CHECK(!imgsec_source_lookup(t, 4, a, hash_of(a), &s), "not there");
+	CHECK(s->family == 4 && s->addr[3] >= 100, "the victim, untouched");
+	CHECK_EQ(t->evicted, 0);
+	imgsec_source_claim(t, s, 4, a);
+	CHECK_EQ(t->evicted, 1);
+	CHECK(imgsec_source_lookup(t, 4, a, hash_of(a), &again) && again == s,
+	      "claimed: found in its slot");
+	CHECK(s->tat == 0, "a full bucket");
+	free(t);
+}
+
 int main(void)
 {
 	RUN(test_sources_apart);
 	RUN(test_bounded_and_evicts);
+	RUN(test_lookup_then_claim);
 	return test_summary();
 }
