@@ -29,6 +29,13 @@
 #    gets a fresh burst once its slot is evicted. Forged SYNs the rule's
 #    shared limit refuses are not connections and must not take slots:
 #    else a spoofer evicts at line rate, however low the shared limit.
+# 6. Policies with 32 per-source rules (5 MiB of tables each) swapped 20
+#    times a second while forged SYNs hit those rules: tables freed with
+#    packets in flight. The VM fails the run on any splat; under the debug
+#    kernel (tests/debug/run.sh THIS) KASAN and kmemleak watch too.
+# 7. Per-source limits on UDP and ICMP rules: each new flow (a datagram
+#    from a new source port, a ping with a new id) is charged to its
+#    source once; a flow's later packets are not.
 #
 # Runs inside the test VM: tests/vm/run.sh tests/e2e/per_source_attack_test.sh
 # shellcheck source=tests/e2e/lib.sh
@@ -172,4 +179,66 @@ n=$(connects 3 img1 "$G4")
 log "img1 after 20000 forged SYNs: $n of 3 (sources evicted: $ev, shared limited: $(hook_stat limited))"
 check "img1 is still capped (0 of 3): forged SYNs refused by the shared limit took no slot" \
 	test "$n" = 0
+# --- 6. policy swaps under a flood --------------------------------------
+log "6. 32 per-source rules swapped 20 times a second under forged SYNs"
+for v in 1 2; do
+	{
+		echo "mode enforce"
+		echo "default reject"
+		echo "role gcems 192.0.2.1 2001:db8::1"
+		echo "role img 192.0.2.11 192.0.2.12 2001:db8::11 10.0.0.0/8"
+		echo "allow img -> gcems tcp $PORT per-source 1/min burst $((v + 1))"
+		for ((i = 1; i < 32; i++)); do
+			echo "allow img -> gcems tcp $((20000 + i)) limit 5/s per-source $v/s burst $v"
+		done
+	} >"$E2E_STATE/swap$v.conf"
+done
+must ctl set-policy "$E2E_STATE/swap1.conf"
+run_in outsider "$TOOLS/flood" -s 10.0.0.0/8 -p 20001-20031 -r 5000 -d 8 \
+	syn "$G4" >"$E2E_STATE/swapflood.out" 2>&1 &
+fpid=$!
+out=$(run_in gcems "$TOOLS/policy_swap" "$E2E_STATE/swap1.conf" \
+	"$E2E_STATE/swap2.conf" 20 6 2>&1)
+wait $fpid
+log "policy_swap: $out; $(cat "$E2E_STATE/swapflood.out")"
+check "swaps ran, none refused" \
+	bash -c "echo '$out' | grep -Eq 'swaps [1-9][0-9]* failed 0 '"
+must ctl flush
+set_policy enforce "per-source 1/min burst 2"
+n=$(connects 3 img1 "$G4")
+check "after the swaps: a fresh policy, img1 its burst of 2" test "$n" = 2
+# --- 7. UDP and ICMP rules ----------------------------------------------
+log "7. per-source limits on UDP and ICMP rules"
+UPORT=12611
+listen_udp gcems $UPORT
+cat >"$POLICY" <<EOF
+mode enforce
+default drop
+role gcems 192.0.2.1 2001:db8::1
+role img 192.0.2.11 192.0.2.12 2001:db8::11
+allow img -> gcems udp $UPORT per-source 1/min burst 2
+allow img -> gcems icmp echo per-source 1/min burst 2
+EOF
+must ctl set-policy "$POLICY"
+n=0
+for i in 1 2 3 4; do
+	can_send_udp img1 "$G4" $UPORT && n=$((n + 1))
+done
+log "UDP, 4 flows from img1: $n"
+check "UDP: img1 its burst of 2 flows" test "$n" = 2
+# One flow, many datagrams: not charged again (img2's own burst: 2 flows).
+token=$(new_token)
+(for i in 1 2 3 4 5; do echo "$token-$i"; sleep 0.2; done) |
+	run_in img2 timeout 10 "$NC" -n -u -p 40000 -w 1 "$G4" $UPORT >/dev/null 2>&1
+sleep 1
+n=$(cat "$E2E_STATE"/listen-udp-$UPORT.*.out | grep -c -- "$token")
+log "UDP, one flow of 5 datagrams from img2: $n arrived"
+check "UDP: a flow's later datagrams are not charged (5 of 5)" test "$n" = 5
+check "UDP: img2 still has its second flow" can_send_udp img2 "$G4" $UPORT
+n=0
+for i in 1 2 3 4; do
+	run_in img1 ping -c 1 -W 1 "$G4" >/dev/null 2>&1 && n=$((n + 1))
+done
+log "ICMP, 4 pings from img1: $n"
+check "ICMP: img1 its burst of 2 pings" test "$n" = 2
 summary
