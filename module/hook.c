@@ -286,7 +286,8 @@ static bool imgsec_opens(const struct nf_conn *ct,
 }
 
 /*
- * A new connection over its rule's limit: counted for the rule and the
+ * A new connection over its rule's limit, or (@source) its source's
+ * per-source limit under the rule: counted for the rule and the
  * namespace, reported, and met by the default action; in monitor mode it
  * goes on as the rule allows (NF_ACCEPT: the caller goes on). @may_reject
  * as for imgsec_refuse().
@@ -296,12 +297,17 @@ static unsigned int imgsec_over_limit(struct imgsec_net *in,
 				      struct sk_buff *skb,
 				      const struct imgsec_pkt *pkt,
 				      const struct nf_hook_state *state,
-				      int rule, bool may_reject)
+				      int rule, bool may_reject, bool source)
 {
 	bool monitor = p->desc.mode == IMGSEC_MODE_MONITOR;
 
-	this_cpu_inc(p->counters[rule].limited);
-	imgsec_count(in, IMGSEC_STATS_A_LIMITED);
+	if (source) {
+		this_cpu_inc(p->counters[rule].source_limited);
+		imgsec_count(in, IMGSEC_STATS_A_SOURCE_LIMITED);
+	} else {
+		this_cpu_inc(p->counters[rule].limited);
+		imgsec_count(in, IMGSEC_STATS_A_LIMITED);
+	}
 	imgsec_report_limit(in, skb, state, pkt, monitor, rule, p->generation);
 	if (monitor)
 		return NF_ACCEPT;
@@ -383,9 +389,23 @@ static unsigned int imgsec_hook(void *priv, struct sk_buff *skb,
 	if (!ct && p->desc.rules[rule].helper != IMGSEC_HELPER_NONE)
 		return imgsec_refuse(in, p, skb, &pkt, state, false);
 
-	if (imgsec_opens(ct, &pkt) && !imgsec_policy_admit(p, rule) &&
-	    imgsec_over_limit(in, p, skb, &pkt, state, rule, ct) == NF_DROP)
-		return NF_DROP;
+	/*
+	 * The source's own limit first: a source over it takes nothing from
+	 * the rule's shared bucket, so one flooder cannot use up the others'
+	 * share of it; and one the shared limit refuses keeps its own share
+	 * (imgsec_policy_admit_conn()). In monitor mode it passes: the
+	 * buckets are charged as enforce mode would charge them.
+	 */
+	if (imgsec_opens(ct, &pkt)) {
+		enum imgsec_admit why = imgsec_policy_admit_conn(p, rule,
+								 pkt.family,
+								 pkt.saddr);
+
+		if (why != IMGSEC_ADMIT_PASS &&
+		    imgsec_over_limit(in, p, skb, &pkt, state, rule, ct,
+				      why == IMGSEC_ADMIT_SOURCE) == NF_DROP)
+			return NF_DROP;
+	}
 
 	imgsec_count(in, IMGSEC_STATS_A_ACCEPTED);
 	imgsec_rule_hit(p, rule, skb);

@@ -10,6 +10,7 @@
 #include <linux/memcontrol.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
+#include <linux/siphash.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include <net/net_namespace.h>
@@ -18,6 +19,7 @@
 
 #include "policy_desc.h"
 #include "ratelimit.h"
+#include "source_limit.h"
 
 struct imgsec_classifier;
 
@@ -25,7 +27,20 @@ struct imgsec_rule_counter {
 	u64 packets;
 	u64 bytes;
 	u64 limited;		/* new connections over the rule's limit */
+	u64 source_limited;	/* over their source's limit */
 };
+
+/*
+ * A rule's per-source limit (policy.c): its table of sources, of
+ * IMGSEC_SOURCE_SLOTS slots fixed when the policy is set, under a lock
+ * taken only by a connection's first packet of that rule.
+ */
+struct imgsec_rule_sources {
+	spinlock_t lock;			/* the table, its counters */
+	u64 interval_ns;
+	u32 burst;
+	struct imgsec_source_table *table;	/* NULL: no per-source limit */
+} ____cacheline_aligned_in_smp;
 
 /*
  * A rule's new-connection limit (policy.c): one atomic time per limited
@@ -46,6 +61,8 @@ struct imgsec_policy {
 	bool ftp_nat[2];			/* its NAT part held too */
 	struct imgsec_rule_counter __percpu *counters;	/* desc.nrules */
 	struct imgsec_rule_bucket *buckets;	/* desc.nrules; NULL: no limit */
+	struct imgsec_rule_sources *sources;	/* desc.nrules; NULL: none */
+	siphash_key_t source_key;		/* random, hashes sources */
 	u32 generation;				/* of the namespace, when set */
 };
 
@@ -141,6 +158,17 @@ void imgsec_policy_destroy(struct imgsec_policy *p);
 void imgsec_policy_rule_counter(const struct imgsec_policy *p, u32 rule,
 				struct imgsec_rule_counter *sum);
 bool imgsec_policy_admit(const struct imgsec_policy *p, u32 rule);
+/* What imgsec_policy_admit_conn() says of a new connection. */
+enum imgsec_admit {
+	IMGSEC_ADMIT_PASS,	/* within its rule's limits */
+	IMGSEC_ADMIT_SOURCE,	/* over its source's own limit */
+	IMGSEC_ADMIT_SHARED,	/* over the rule's shared limit */
+};
+
+enum imgsec_admit imgsec_policy_admit_conn(const struct imgsec_policy *p,
+					   u32 rule, u8 family,
+					   const u8 *saddr);
+u64 imgsec_policy_source_evicted(const struct imgsec_policy *p, u32 rule);
 
 /* hook.c */
 int imgsec_hooks_register(struct imgsec_net *in);

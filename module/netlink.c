@@ -51,6 +51,12 @@ static const struct nla_policy imgsec_rule_policy[IMGSEC_RULE_A_MAX + 1] = {
 		NLA_POLICY_MAX(NLA_U8, __IMGSEC_LIMIT_UNIT_MAX - 1),
 	[IMGSEC_RULE_A_LIMIT_BURST] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &imgsec_limit_burst_range),
+	[IMGSEC_RULE_A_SOURCE_RATE] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &imgsec_limit_rate_range),
+	[IMGSEC_RULE_A_SOURCE_UNIT] =
+		NLA_POLICY_MAX(NLA_U8, __IMGSEC_LIMIT_UNIT_MAX - 1),
+	[IMGSEC_RULE_A_SOURCE_BURST] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &imgsec_limit_burst_range),
 };
 
 static const struct nla_policy imgsec_policy_policy[IMGSEC_POLICY_A_MAX + 1] = {
@@ -166,10 +172,17 @@ static int imgsec_nl_check_limit(struct imgsec_nl_reader *r,
 	int n = !!tb[IMGSEC_RULE_A_LIMIT_RATE] + !!tb[IMGSEC_RULE_A_LIMIT_UNIT] +
 		!!tb[IMGSEC_RULE_A_LIMIT_BURST];
 
+	if (n != 0 && n != 3) {
+		NL_SET_ERR_MSG_ATTR(r->extack, nest,
+				    "a limit needs rate, unit and burst");
+		return -EINVAL;
+	}
+	n = !!tb[IMGSEC_RULE_A_SOURCE_RATE] + !!tb[IMGSEC_RULE_A_SOURCE_UNIT] +
+	    !!tb[IMGSEC_RULE_A_SOURCE_BURST];
 	if (n == 0 || n == 3)
 		return 0;
 	NL_SET_ERR_MSG_ATTR(r->extack, nest,
-			    "a limit needs rate, unit and burst");
+			    "a per-source limit needs rate, unit and burst");
 	return -EINVAL;
 }
 
@@ -181,6 +194,16 @@ static void imgsec_nl_fill_limit(struct imgsec_rule_desc *rule,
 	rule->limit_rate = nla_get_u32(tb[IMGSEC_RULE_A_LIMIT_RATE]);
 	rule->limit_unit = nla_get_u8(tb[IMGSEC_RULE_A_LIMIT_UNIT]);
 	rule->limit_burst = nla_get_u32(tb[IMGSEC_RULE_A_LIMIT_BURST]);
+}
+
+static void imgsec_nl_fill_source_limit(struct imgsec_rule_desc *rule,
+					struct nlattr **tb)
+{
+	if (!tb[IMGSEC_RULE_A_SOURCE_RATE])
+		return;
+	rule->source_rate = nla_get_u32(tb[IMGSEC_RULE_A_SOURCE_RATE]);
+	rule->source_unit = nla_get_u8(tb[IMGSEC_RULE_A_SOURCE_UNIT]);
+	rule->source_burst = nla_get_u32(tb[IMGSEC_RULE_A_SOURCE_BURST]);
 }
 
 static int imgsec_nl_read_rule(struct imgsec_nl_reader *r,
@@ -235,6 +258,7 @@ static int imgsec_nl_read_rule(struct imgsec_nl_reader *r,
 		nla_strscpy(rule->ports_text, tb[IMGSEC_RULE_A_PORTS_TEXT],
 			    sizeof(rule->ports_text));
 	imgsec_nl_fill_limit(rule, tb);
+	imgsec_nl_fill_source_limit(rule, tb);
 	return 0;
 }
 
@@ -706,6 +730,27 @@ static int imgsec_dump_limit(struct sk_buff *skb,
 	return 0;
 }
 
+/* A rule's per-source limit, if it has one, and its counters. */
+static int imgsec_dump_source_limit(struct sk_buff *skb,
+				    const struct imgsec_policy *p, u32 index,
+				    u64 limited)
+{
+	const struct imgsec_rule_desc *rule = &p->desc.rules[index];
+
+	if (!rule->source_rate)
+		return 0;
+	if (nla_put_u32(skb, IMGSEC_RULE_A_SOURCE_RATE, rule->source_rate) ||
+	    nla_put_u8(skb, IMGSEC_RULE_A_SOURCE_UNIT, rule->source_unit) ||
+	    nla_put_u32(skb, IMGSEC_RULE_A_SOURCE_BURST, rule->source_burst) ||
+	    nla_put_u64_64bit(skb, IMGSEC_RULE_A_SOURCE_LIMITED, limited,
+			      IMGSEC_RULE_A_PAD) ||
+	    nla_put_u64_64bit(skb, IMGSEC_RULE_A_SOURCE_EVICTED,
+			      imgsec_policy_source_evicted(p, index),
+			      IMGSEC_RULE_A_PAD))
+		return -EMSGSIZE;
+	return 0;
+}
+
 static int imgsec_dump_rule(struct sk_buff *skb, const struct imgsec_policy *p,
 			    u32 index)
 {
@@ -728,7 +773,8 @@ static int imgsec_dump_rule(struct sk_buff *skb, const struct imgsec_policy *p,
 			      IMGSEC_RULE_A_PAD) ||
 	    nla_put_u64_64bit(skb, IMGSEC_RULE_A_BYTES, c.bytes,
 			      IMGSEC_RULE_A_PAD) ||
-	    imgsec_dump_limit(skb, rule, c.limited)) {
+	    imgsec_dump_limit(skb, rule, c.limited) ||
+	    imgsec_dump_source_limit(skb, p, index, c.source_limited)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}

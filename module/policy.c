@@ -6,6 +6,8 @@
 #include <linux/atomic.h>
 #include <linux/ktime.h>
 #include <linux/percpu.h>
+#include <linux/random.h>
+#include <linux/siphash.h>
 #include <linux/slab.h>
 #include <linux/socket.h>
 #include <net/netfilter/nf_conntrack_helper.h>
@@ -74,6 +76,49 @@ static int imgsec_policy_alloc_buckets(struct imgsec_policy *p)
 }
 
 /*
+ * Tables for the rules with a per-source limit (at most
+ * IMGSEC_MAX_SOURCE_RULES, policy_desc.c), IMGSEC_SOURCE_SLOTS slots each:
+ * the memory a policy's per-source limits take is fixed here, whatever
+ * the sources. A new policy starts with empty tables and a new hash key.
+ */
+static int imgsec_policy_alloc_sources(struct imgsec_policy *p)
+{
+	const struct imgsec_rule_desc *r;
+	struct imgsec_rule_sources *s;
+	bool any = false;
+	u32 i;
+
+	/* imgsec.conf(5) states the bound: 40 bytes a source. */
+	BUILD_BUG_ON(sizeof(struct imgsec_source_slot) != 40);
+	BUILD_BUG_ON(IMGSEC_SOURCE_SLOTS & (IMGSEC_SOURCE_SLOTS - 1));
+	for (i = 0; i < p->desc.nrules; i++)
+		any |= p->desc.rules[i].source_rate != 0;
+	if (!any)
+		return 0;
+	p->sources = kvcalloc(p->desc.nrules, sizeof(*p->sources),
+			      GFP_KERNEL_ACCOUNT);
+	if (!p->sources)
+		return -ENOMEM;
+	get_random_bytes(&p->source_key, sizeof(p->source_key));
+	for (i = 0; i < p->desc.nrules; i++) {
+		r = &p->desc.rules[i];
+		s = &p->sources[i];
+		spin_lock_init(&s->lock);
+		if (!r->source_rate)
+			continue;
+		s->table = kvmalloc(imgsec_source_table_size(IMGSEC_SOURCE_SLOTS),
+				    GFP_KERNEL_ACCOUNT);
+		if (!s->table)
+			return -ENOMEM;
+		imgsec_source_table_init(s->table, IMGSEC_SOURCE_SLOTS);
+		s->interval_ns = imgsec_limit_interval_ns(r->source_rate,
+							  r->source_unit);
+		s->burst = r->source_burst;
+	}
+	return 0;
+}
+
+/*
  * Build a policy from @desc, taking over what it owns (@desc is left
  * empty, whatever the outcome). @desc must have passed validation.
  */
@@ -108,7 +153,7 @@ int imgsec_policy_create(struct imgsec_policy_desc *desc,
 					 GFP_KERNEL_ACCOUNT);
 	if (!p->counters)
 		goto err;
-	if (imgsec_policy_alloc_buckets(p))
+	if (imgsec_policy_alloc_buckets(p) || imgsec_policy_alloc_sources(p))
 		goto err;
 
 	*out = p;
@@ -122,6 +167,7 @@ err:
 /* Free @p; no packet may still see it. NULL is fine. */
 void imgsec_policy_destroy(struct imgsec_policy *p)
 {
+	u32 r;
 	int i;
 
 	if (!p)
@@ -133,6 +179,9 @@ void imgsec_policy_destroy(struct imgsec_policy *p)
 			nf_conntrack_helper_put(p->ftp[i]);
 	}
 	kvfree(p->buckets);
+	for (r = 0; p->sources && r < p->desc.nrules; r++)
+		kvfree(p->sources[r].table);
+	kvfree(p->sources);
 	free_percpu(p->counters);
 	imgsec_classifier_free(p->cls);
 	imgsec_policy_desc_release(&p->desc);
@@ -151,6 +200,7 @@ void imgsec_policy_rule_counter(const struct imgsec_policy *p, u32 rule,
 		sum->packets += READ_ONCE(c->packets);
 		sum->bytes += READ_ONCE(c->bytes);
 		sum->limited += READ_ONCE(c->limited);
+		sum->source_limited += READ_ONCE(c->source_limited);
 	}
 }
 
@@ -179,4 +229,71 @@ bool imgsec_policy_admit(const struct imgsec_policy *p, u32 rule)
 			return false;
 	} while (!atomic64_try_cmpxchg(&b->tat, &tat, next));
 	return true;
+}
+
+/*
+ * May source @saddr (@family 4 or 6) open one more new connection under
+ * rule @rule now: within its own per-source limit, then within the rule's
+ * shared limit? Only a connection's first packet asks. A source over its
+ * own limit takes nothing from the shared bucket; a connection the shared
+ * limit refuses takes nothing from its source's (it is not made, so it
+ * must not count against its source later). Under the rule's lock: the
+ * table is bounded, a source new to a full window evicts the least
+ * recently seen one there (source_limit.c), but only for a connection
+ * both limits admit: forged sources the shared limit refuses take no
+ * slot, so they cannot flush the table faster than the shared limit lets
+ * connections through, and a capped source keeps its place.
+ */
+enum imgsec_admit imgsec_policy_admit_conn(const struct imgsec_policy *p,
+					   u32 rule, u8 family,
+					   const u8 *saddr)
+{
+	struct imgsec_source_slot *slot;
+	struct imgsec_rule_sources *s;
+	enum imgsec_admit ret;
+	u8 addr[16] = {};
+	u64 now, tat;
+	bool known;
+	u32 hash;
+
+	s = p->sources ? &p->sources[rule] : NULL;
+	if (!s || !s->table)
+		return imgsec_policy_admit(p, rule) ? IMGSEC_ADMIT_PASS :
+						      IMGSEC_ADMIT_SHARED;
+	memcpy(addr, saddr, family == 4 ? 4 : 16);
+	hash = (u32)siphash(addr, sizeof(addr), &p->source_key);
+	spin_lock_bh(&s->lock);
+	now = ktime_get_mono_fast_ns();
+	known = imgsec_source_lookup(s->table, family, addr, hash, &slot);
+	if (known)
+		slot->last_ns = now;	/* over its limit, it keeps its slot */
+	if (!imgsec_gcra_next(known ? slot->tat : 0, now, s->interval_ns,
+			      s->burst, &tat)) {
+		ret = IMGSEC_ADMIT_SOURCE;
+	} else if (!imgsec_policy_admit(p, rule)) {
+		ret = IMGSEC_ADMIT_SHARED;
+	} else {
+		if (!known)
+			imgsec_source_claim(s->table, slot, family, addr);
+		slot->tat = tat;
+		slot->last_ns = now;
+		ret = IMGSEC_ADMIT_PASS;
+	}
+	spin_unlock_bh(&s->lock);
+	return ret;
+}
+
+/* Sources rule @rule's table evicted to make room (0: no table). */
+u64 imgsec_policy_source_evicted(const struct imgsec_policy *p, u32 rule)
+{
+	struct imgsec_rule_sources *s;
+	u64 n;
+
+	if (!p->sources || !p->sources[rule].table)
+		return 0;
+	s = &p->sources[rule];
+	spin_lock_bh(&s->lock);
+	n = s->table->evicted;
+	spin_unlock_bh(&s->lock);
+	return n;
 }

@@ -243,6 +243,23 @@ static const char *check_limit(const struct imgsec_rule_desc *rule)
 	return NULL;
 }
 
+/* The same for a per-source limit. */
+static const char *check_source_limit(const struct imgsec_rule_desc *rule)
+{
+	if (!rule->source_rate)
+		return rule->source_burst || rule->source_unit ?
+		       "per-source burst or unit without a rate" : NULL;
+	if (rule->source_rate > IMGSEC_MAX_LIMIT_RATE)
+		return "per-source rate above 1000000";
+	if (rule->source_unit >= __IMGSEC_LIMIT_UNIT_MAX)
+		return "unknown per-source unit";
+	if (!rule->source_burst)
+		return "per-source burst must be at least 1";
+	if (rule->source_burst > IMGSEC_MAX_LIMIT_BURST)
+		return "per-source burst above 1000000";
+	return NULL;
+}
+
 static const char *check_rule(const struct imgsec_policy_desc *p,
 			      const struct imgsec_rule_desc *rule)
 {
@@ -265,13 +282,14 @@ static const char *check_rule(const struct imgsec_policy_desc *p,
 	if (strnlen(rule->ports_text, IMGSEC_PORTS_TEXT_LEN) ==
 	    IMGSEC_PORTS_TEXT_LEN)
 		return "rule ports text too long";
-	return check_ports(rule) ?: check_limit(rule);
+	return check_ports(rule) ?: check_limit(rule) ?:
+	       check_source_limit(rule);
 }
 
 int imgsec_policy_validate(const struct imgsec_policy_desc *p,
 			   struct imgsec_policy_error *err)
 {
-	u32 i;
+	u32 i, nsource = 0;
 	int ret;
 
 	err->role = -1;
@@ -285,6 +303,9 @@ int imgsec_policy_validate(const struct imgsec_policy_desc *p,
 		return ret;
 	for (i = 0; i < p->nrules; i++) {
 		err->msg = check_rule(p, &p->rules[i]);
+		if (!err->msg && p->rules[i].source_rate &&
+		    ++nsource > IMGSEC_MAX_SOURCE_RULES)
+			err->msg = "too many rules with a per-source limit (at most 32)";
 		if (err->msg) {
 			err->rule = i;
 			return -EINVAL;

@@ -80,9 +80,142 @@ static void imgsec_limit_burst_then_refuse(struct kunit *test)
 	imgsec_policy_destroy(p);
 }
 
+/* make_policy(), and rule 1 a per-source limit: 1 a minute, bursts of 3. */
+static struct imgsec_policy *make_source_policy(struct kunit *test, u32 rate,
+						u8 unit, u32 burst)
+{
+	struct imgsec_policy *p = make_policy(test, rate, unit, burst);
+	struct imgsec_policy_desc *desc;
+
+	/* make_policy() gives no per-source limit: rebuild with one. */
+	desc = kzalloc(sizeof(*desc), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, desc);
+	*desc = p->desc;
+	memset(&p->desc, 0, sizeof(p->desc));
+	imgsec_policy_destroy(p);
+	desc->rules[1].source_rate = 1;
+	desc->rules[1].source_unit = IMGSEC_LIMIT_UNIT_MINUTE;
+	desc->rules[1].source_burst = 3;
+	p = NULL;
+	KUNIT_ASSERT_EQ(test, imgsec_policy_create(desc, &p), 0);
+	kfree(desc);
+	return p;
+}
+
+#define ADMITS(p, fam, a) (imgsec_policy_admit_conn(p, 1, fam, a) == \
+			 IMGSEC_ADMIT_PASS)
+
+/*
+ * A per-source limit (rule 1, 1 a minute, bursts of 3): each source its
+ * own burst, the shared bucket untouched, rule 0 without a table, the
+ * table's memory fixed.
+ */
+static void imgsec_source_limit_each_its_own(struct kunit *test)
+{
+	struct imgsec_policy *p = make_source_policy(test, 0, 0, 0);
+	const u8 a[4] = { 10, 0, 0, 1 }, b[4] = { 10, 0, 0, 2 };
+	const u8 a6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+	int i, na = 0, nb = 0, n6 = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, p->sources);
+	KUNIT_EXPECT_NULL(test, p->sources[0].table);
+	KUNIT_ASSERT_NOT_NULL(test, p->sources[1].table);
+	KUNIT_EXPECT_EQ(test, p->sources[1].table->mask + 1,
+			(u32)IMGSEC_SOURCE_SLOTS);
+	KUNIT_EXPECT_NULL(test, p->buckets);
+	for (i = 0; i < 10; i++) {
+		na += ADMITS(p, 4, a);
+		nb += ADMITS(p, 4, b);
+		n6 += ADMITS(p, 6, a6);
+		KUNIT_EXPECT_EQ(test, imgsec_policy_admit_conn(p, 0, 4, a),
+				IMGSEC_ADMIT_PASS);
+	}
+	KUNIT_EXPECT_EQ(test, na, 3);
+	KUNIT_EXPECT_EQ(test, nb, 3);
+	KUNIT_EXPECT_EQ(test, n6, 3);
+	KUNIT_EXPECT_EQ(test, p->sources[1].table->used, 3U);
+	KUNIT_EXPECT_EQ(test, imgsec_policy_source_evicted(p, 1), 0ULL);
+	KUNIT_EXPECT_EQ(test, imgsec_policy_source_evicted(p, 0), 0ULL);
+	imgsec_policy_destroy(p);
+}
+
+/*
+ * Who pays first, rule 1 with a shared limit (1 a minute, bursts of 2)
+ * and a per-source one (1 a minute, bursts of 3): a connection the shared
+ * limit refuses takes nothing from its source's burst, one over its
+ * source's limit nothing from the shared bucket. The shared bucket is
+ * refilled by hand (tat 0: full).
+ */
+static void imgsec_source_limit_who_pays(struct kunit *test)
+{
+	struct imgsec_policy *p = make_source_policy(test, 1,
+						     IMGSEC_LIMIT_UNIT_MINUTE,
+						     2);
+	const u8 a[4] = { 10, 0, 0, 1 }, b[4] = { 10, 0, 0, 2 };
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, p->buckets);
+	KUNIT_EXPECT_TRUE(test, ADMITS(p, 4, a));
+	KUNIT_EXPECT_TRUE(test, ADMITS(p, 4, a));
+	/* a took the shared bucket: b is refused by it, 5 times. */
+	for (i = 0; i < 5; i++)
+		KUNIT_EXPECT_EQ(test, imgsec_policy_admit_conn(p, 1, 4, b),
+				IMGSEC_ADMIT_SHARED);
+	/* The shared bucket full again: b still has its own 3. */
+	atomic64_set(&p->buckets[1].tat, 0);
+	KUNIT_EXPECT_TRUE(test, ADMITS(p, 4, b));
+	KUNIT_EXPECT_TRUE(test, ADMITS(p, 4, b));
+	atomic64_set(&p->buckets[1].tat, 0);
+	KUNIT_EXPECT_TRUE(test, ADMITS(p, 4, b));
+	KUNIT_EXPECT_EQ(test, imgsec_policy_admit_conn(p, 1, 4, b),
+			IMGSEC_ADMIT_SOURCE);
+	/* b's refusal took nothing from the shared bucket: a gets its 3rd. */
+	KUNIT_EXPECT_TRUE(test, ADMITS(p, 4, a));
+	KUNIT_EXPECT_EQ(test, imgsec_policy_admit_conn(p, 1, 4, a),
+			IMGSEC_ADMIT_SOURCE);
+	imgsec_policy_destroy(p);
+}
+
+/*
+ * Forged sources the shared limit refuses (rule 1: 1 a minute, bursts of
+ * 2) take no slot of the per-source table: twice the table's size of
+ * them evict no one, and a source capped by its own limit stays capped.
+ */
+static void imgsec_source_limit_refused_take_no_slot(struct kunit *test)
+{
+	struct imgsec_policy *p = make_source_policy(test, 1,
+						     IMGSEC_LIMIT_UNIT_MINUTE,
+						     2);
+	const u8 a[4] = { 10, 0, 0, 1 };
+	u8 f[4] = { 10, 1 };
+	u32 i;
+
+	KUNIT_EXPECT_TRUE(test, ADMITS(p, 4, a));
+	KUNIT_EXPECT_TRUE(test, ADMITS(p, 4, a));
+	atomic64_set(&p->buckets[1].tat, 0);
+	KUNIT_EXPECT_TRUE(test, ADMITS(p, 4, a));
+	KUNIT_EXPECT_EQ(test, imgsec_policy_admit_conn(p, 1, 4, a),
+			IMGSEC_ADMIT_SOURCE);
+	/* a is capped; the shared bucket has one token left. */
+	for (i = 0; i < 2 * IMGSEC_SOURCE_SLOTS; i++) {
+		f[2] = i >> 8;
+		f[3] = i;
+		imgsec_policy_admit_conn(p, 1, 4, f);
+	}
+	KUNIT_EXPECT_EQ(test, p->sources[1].table->used, 2U);
+	KUNIT_EXPECT_EQ(test, imgsec_policy_source_evicted(p, 1), 0ULL);
+	atomic64_set(&p->buckets[1].tat, 0);
+	KUNIT_EXPECT_EQ(test, imgsec_policy_admit_conn(p, 1, 4, a),
+			IMGSEC_ADMIT_SOURCE);
+	imgsec_policy_destroy(p);
+}
+
 static struct kunit_case imgsec_policy_cases[] = {
 	KUNIT_CASE(imgsec_limit_only_where_asked),
 	KUNIT_CASE(imgsec_limit_burst_then_refuse),
+	KUNIT_CASE(imgsec_source_limit_each_its_own),
+	KUNIT_CASE(imgsec_source_limit_who_pays),
+	KUNIT_CASE(imgsec_source_limit_refused_take_no_slot),
 	{}
 };
 

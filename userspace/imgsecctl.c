@@ -497,6 +497,13 @@ static int cmd_set_policy(const struct ctl_args *a)
 		imgsec_policy_desc_release(&p);
 		return ret;
 	}
+	buf = NULL;
+	if (g.version < 3 && policy_has_source_limits(&p)) {
+		error("set-policy: the loaded imgsec module (family version %u) has no per-source limits: load the new module, or take \"per-source\" out of the policy; nothing was changed",
+		      g.version);
+		ret = CTL_EXIT_FAILED;
+		goto out;
+	}
 	if (policy_nl_fit_version(&p, g.version))
 		fprintf(stderr, PROG ": set-policy: note: the loaded imgsec module is older than this imgsecctl and keeps no port names: show prints numbers until the new module is loaded\n");
 	size = policy_nl_msg_size(&p);

@@ -274,6 +274,23 @@ static void j_limit(struct json *j, const struct imgsec_rule_desc *r,
 	j_u64(j, "limited", cnt ? cnt->limited : 0);
 }
 
+/* "per_source": {"rate", "unit", "burst", "limited", "evicted"} or null. */
+static void j_source_limit(struct json *j, const struct imgsec_rule_desc *r,
+			   const struct rule_counters *cnt)
+{
+	if (!r->source_rate) {
+		j_null(j, "per_source");
+		return;
+	}
+	j_open(j, "per_source", '{');
+	j_u64(j, "rate", r->source_rate);
+	j_str(j, "unit", or_unknown(policy_limit_unit_name(r->source_unit)));
+	j_u64(j, "burst", r->source_burst);
+	j_u64(j, "limited", cnt ? cnt->source_limited : 0);
+	j_u64(j, "evicted", cnt ? cnt->source_evicted : 0);
+	j_close(j, '}');
+}
+
 static void j_rule(struct json *j, const struct imgsec_policy_desc *p,
 		   uint32_t i, const struct rule_counters *cnt)
 {
@@ -305,6 +322,7 @@ static void j_rule(struct json *j, const struct imgsec_policy_desc *p,
 	j_u64(j, "packets", cnt ? cnt->packets : 0);
 	j_u64(j, "bytes", cnt ? cnt->bytes : 0);
 	j_limit(j, r, cnt);
+	j_source_limit(j, r, cnt);
 	j_close(j, '}');
 }
 
@@ -428,6 +446,8 @@ static const struct counter_name hook_counters[] = {
 	  "events over the rate limit" },
 	{ IMGSEC_STATS_A_LIMITED, "limited",
 	  "new, over its rule's limit: refused (monitor mode: passed)" },
+	{ IMGSEC_STATS_A_SOURCE_LIMITED, "source_limited",
+	  "new, over its source's limit: refused (monitor mode: passed)" },
 };
 
 static const struct counter_name rpc_counters[] = {
@@ -557,6 +577,15 @@ void output_stats(FILE *f, const struct imgsec_stats *s,
 			d->counters ? d->counters[i].packets : 0,
 			d->counters ? d->counters[i].bytes : 0, limited,
 			r->comment);
+		if (r->source_rate) {
+			char src[POLICY_LIMIT_TEXT_MAX];
+
+			policy_format_source_limit(src, r);
+			fprintf(f, "        %s: %" PRIu64 " limited, %" PRIu64 " sources evicted\n",
+				src,
+				d->counters ? d->counters[i].source_limited : 0,
+				d->counters ? d->counters[i].source_evicted : 0);
+		}
 	}
 }
 

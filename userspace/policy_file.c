@@ -7,11 +7,13 @@
  *	default drop|reject
  *	placement host|gateway
  *	role NAME [ADDRESS[/LEN]]...
- *	allow FROM -> TO tcp|udp PORTS [limit RATE [burst N]] [helper rpc|ftp]
+ *	allow FROM -> TO tcp|udp PORTS [limit RATE [burst N]]
+ *		[per-source RATE [burst N]] [helper rpc|ftp]
  *		["comment"]
- *	allow FROM -> TO icmp|icmpv6 TYPES [limit RATE [burst N]] ["comment"]
+ *	allow FROM -> TO icmp|icmpv6 TYPES [limit RATE [burst N]]
+ *		[per-source RATE [burst N]] ["comment"]
  *
- * (limit and helper in either order; RATE is N/s, N/second, N/min or
+ * (limit, per-source and helper in any order; RATE is N/s, N/second, N/min or
  * N/minute.)
  *
  * Every error stops the parse and names file:line:column and what was
@@ -1298,8 +1300,12 @@ static int limit_unit(const char *s, size_t n)
 	return -1;
 }
 
-/* RATE after "limit": N/UNIT, N from 1 to IMGSEC_MAX_LIMIT_RATE. */
-static int parse_limit_rate(struct parser *ps, struct imgsec_rule_desc *rule)
+/*
+ * RATE after @kw ("limit" or "per-source"): N/UNIT, N from 1 to
+ * IMGSEC_MAX_LIMIT_RATE; the burst one unit's worth, unless given.
+ */
+static int parse_rate(struct parser *ps, const char *kw, uint32_t *rate,
+		      uint8_t *unit_out, uint32_t *burst)
 {
 	const char *slash;
 	unsigned long v;
@@ -1311,26 +1317,26 @@ static int parse_limit_rate(struct parser *ps, struct imgsec_rule_desc *rule)
 	slash = t.type == TOK_WORD ? memchr(t.s, '/', t.n) : NULL;
 	if (!slash)
 		return parse_error(ps, t.col,
-				   "expected a rate after \"limit\" (e.g. 50/s or 10/min), got %s",
-				   describe(q, sizeof(q), &t));
+				   "expected a rate after \"%s\" (e.g. 50/s or 10/min), got %s",
+				   kw, describe(q, sizeof(q), &t));
 	if (!parse_uint(t.s, slash - t.s, IMGSEC_MAX_LIMIT_RATE, &v) || !v)
 		return parse_error(ps, t.col,
-				   "limit rate %s must be a number from 1 to %d",
+				   "%s rate %s must be a number from 1 to %d", kw,
 				   quote(q, sizeof(q), t.s, slash - t.s),
 				   IMGSEC_MAX_LIMIT_RATE);
 	unit = limit_unit(slash + 1, t.s + t.n - slash - 1);
 	if (unit < 0)
 		return parse_error(ps, t.col + (slash + 1 - t.s),
-				   "limit unit %s: use s, second, min or minute",
+				   "%s unit %s: use s, second, min or minute", kw,
 				   quote(q, sizeof(q), slash + 1,
 					 t.s + t.n - slash - 1));
-	rule->limit_rate = v;
-	rule->limit_unit = unit;
-	rule->limit_burst = v;	/* one unit's worth, unless given */
+	*rate = v;
+	*unit_out = unit;
+	*burst = v;	/* one unit's worth, unless given */
 	return 0;
 }
 
-static int parse_limit_burst(struct parser *ps, struct imgsec_rule_desc *rule)
+static int parse_burst(struct parser *ps, uint32_t *burst)
 {
 	unsigned long v;
 	struct token t;
@@ -1343,31 +1349,51 @@ static int parse_limit_burst(struct parser *ps, struct imgsec_rule_desc *rule)
 				   "expected a burst from 1 to %d after \"burst\", got %s",
 				   IMGSEC_MAX_LIMIT_BURST,
 				   describe(q, sizeof(q), &t));
-	rule->limit_burst = v;
+	*burst = v;
 	return 0;
 }
 
-/* "limit RATE [burst N]"; *@t is the token after it on return. */
-static int parse_limit(struct parser *ps, struct imgsec_rule_desc *rule,
-		       struct token *t)
+/*
+ * "limit RATE [burst N]" or "per-source RATE [burst N]" (@kw); *@t is the
+ * token after it on return.
+ */
+static int parse_limit(struct parser *ps, const char *kw, uint32_t *rate,
+		       uint8_t *unit, uint32_t *burst, struct token *t)
 {
-	int err = parse_limit_rate(ps, rule);
+	int err = parse_rate(ps, kw, rate, unit, burst);
 
 	if (err)
 		return err;
 	next_token(ps, t);
 	if (!token_is(t, "burst"))
 		return 0;
-	err = parse_limit_burst(ps, rule);
+	err = parse_burst(ps, burst);
 	if (!err)
 		next_token(ps, t);
 	return err;
 }
 
+/* "per-source ...": at most IMGSEC_MAX_SOURCE_RULES rules of a policy. */
+static int parse_source_limit(struct parser *ps,
+			      struct imgsec_rule_desc *rule, struct token *t)
+{
+	const struct imgsec_policy_desc *d = ps->desc;
+	unsigned int i, n = 0;
+
+	for (i = 0; i < d->nrules; i++)
+		n += d->rules[i].source_rate != 0;
+	if (n >= IMGSEC_MAX_SOURCE_RULES)
+		return parse_error(ps, t->col,
+				   "too many rules with a per-source limit (at most %d)",
+				   IMGSEC_MAX_SOURCE_RULES);
+	return parse_limit(ps, "per-source", &rule->source_rate,
+			   &rule->source_unit, &rule->source_burst, t);
+}
+
 /*
- * An option of a rule's tail, at @t: "limit ..." or "helper NAME", each
- * once. Returns 1 if @t is none, else 0 with @t the token after it, or an
- * error.
+ * An option of a rule's tail, at @t: "limit ...", "per-source ..." or
+ * "helper NAME", each once. Returns 1 if @t is none, else 0 with @t the
+ * token after it, or an error.
  */
 static int parse_rule_option(struct parser *ps, struct imgsec_rule_desc *rule,
 			     struct token *t, unsigned int *seen)
@@ -1378,7 +1404,15 @@ static int parse_rule_option(struct parser *ps, struct imgsec_rule_desc *rule,
 		if (*seen & 1)
 			return parse_error(ps, t->col, "the rule has a limit already");
 		*seen |= 1;
-		return parse_limit(ps, rule, t);
+		return parse_limit(ps, "limit", &rule->limit_rate,
+				   &rule->limit_unit, &rule->limit_burst, t);
+	}
+	if (token_is(t, "per-source")) {
+		if (*seen & 4)
+			return parse_error(ps, t->col,
+					   "the rule has a per-source limit already");
+		*seen |= 4;
+		return parse_source_limit(ps, rule, t);
 	}
 	if (!token_is(t, "helper"))
 		return 1;
@@ -1391,12 +1425,25 @@ static int parse_rule_option(struct parser *ps, struct imgsec_rule_desc *rule,
 	return err;
 }
 
-/* The optional tail of a rule: [limit ...] [helper NAME] ["comment"]. */
+/*
+ * The optional tail of a rule: [limit ...] [per-source ...] [helper NAME]
+ * ["comment"].
+ */
 static int parse_rule_tail(struct parser *ps, struct imgsec_rule_desc *rule)
 {
-	/* What may still come, by the options seen (1: limit, 2: helper). */
-	static const char *const still_open[4] = {
-		"\"limit\", \"helper\", ", "\"helper\", ", "\"limit\", ", "",
+	/*
+	 * What may still come, by the options seen (1: limit, 2: helper,
+	 * 4: per-source).
+	 */
+	static const char *const still_open[8] = {
+		"\"limit\", \"per-source\", \"helper\", ",
+		"\"per-source\", \"helper\", ",
+		"\"limit\", \"per-source\", ",
+		"\"per-source\", ",
+		"\"limit\", \"helper\", ",
+		"\"helper\", ",
+		"\"limit\", ",
+		"",
 	};
 	unsigned int seen = 0;
 	struct token t;
@@ -2039,6 +2086,13 @@ static void warn_repeated_rules(struct parser *ps, struct rule_key *keys)
 		k->to = d->rules[i].to;
 		k->proto = d->rules[i].proto;
 		k->helper = d->rules[i].helper;
+		/* Limited otherwise, a rule is another rule. */
+		k->limit_rate = d->rules[i].limit_rate;
+		k->limit_unit = d->rules[i].limit_unit;
+		k->limit_burst = d->rules[i].limit_burst;
+		k->source_rate = d->rules[i].source_rate;
+		k->source_unit = d->rules[i].source_unit;
+		k->source_burst = d->rules[i].source_burst;
 		k->nports = d->rules[i].nports;
 		memcpy(k->ports, d->rules[i].ports,
 		       k->nports * sizeof(k->ports[0]));
@@ -2083,7 +2137,7 @@ static void warn_limit_shadows(struct parser *ps)
 	for (i = 0; i < d->nrules; i++) {
 		const struct imgsec_rule_desc *a = &d->rules[i];
 
-		if (!a->limit_rate)
+		if (!a->limit_rate && !a->source_rate)
 			continue;
 		for (j = i + 1; j < d->nrules; j++) {
 			const struct imgsec_rule_desc *b = &d->rules[j];

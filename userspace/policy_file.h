@@ -142,6 +142,8 @@ int policy_format_ports(char *buf, const struct imgsec_rule_desc *r);
  */
 #define POLICY_LIMIT_TEXT_MAX	48
 int policy_format_limit(char *buf, const struct imgsec_rule_desc *r);
+/* The same for its per-source limit: "per-source 5/s burst 10" or "". */
+int policy_format_source_limit(char *buf, const struct imgsec_rule_desc *r);
 /* "s" or "min" for enum imgsec_limit_unit @unit, or NULL. */
 const char *policy_limit_unit_name(unsigned int unit);
 

@@ -108,6 +108,11 @@ static const uint8_t rule_types[IMGSEC_RULE_A_MAX + 1] = {
 	[IMGSEC_RULE_A_LIMIT_UNIT] = MNL_TYPE_U8,
 	[IMGSEC_RULE_A_LIMIT_BURST] = MNL_TYPE_U32,
 	[IMGSEC_RULE_A_LIMITED] = MNL_TYPE_U64,
+	[IMGSEC_RULE_A_SOURCE_RATE] = MNL_TYPE_U32,
+	[IMGSEC_RULE_A_SOURCE_UNIT] = MNL_TYPE_U8,
+	[IMGSEC_RULE_A_SOURCE_BURST] = MNL_TYPE_U32,
+	[IMGSEC_RULE_A_SOURCE_LIMITED] = MNL_TYPE_U64,
+	[IMGSEC_RULE_A_SOURCE_EVICTED] = MNL_TYPE_U64,
 };
 
 static int dump_error(struct policy_dump *d, const char *fmt, ...)
@@ -231,12 +236,39 @@ static int parse_rule_limit(struct policy_dump *d, uint32_t idx,
 	return MNL_CB_OK;
 }
 
+/* The same for a per-source limit, and its counters. */
+static int parse_rule_source_limit(struct policy_dump *d, uint32_t idx,
+				   const struct nlattr **tb)
+{
+	struct imgsec_rule_desc *rule = &d->desc.rules[idx];
+	int n = !!tb[IMGSEC_RULE_A_SOURCE_RATE] +
+		!!tb[IMGSEC_RULE_A_SOURCE_UNIT] +
+		!!tb[IMGSEC_RULE_A_SOURCE_BURST];
+
+	if (n != 0 && n != 3)
+		return dump_error(d, "rule %u: a per-source limit without rate, unit or burst",
+				  idx);
+	if (!n)
+		return MNL_CB_OK;
+	rule->source_rate = mnl_attr_get_u32(tb[IMGSEC_RULE_A_SOURCE_RATE]);
+	rule->source_unit = mnl_attr_get_u8(tb[IMGSEC_RULE_A_SOURCE_UNIT]);
+	rule->source_burst = mnl_attr_get_u32(tb[IMGSEC_RULE_A_SOURCE_BURST]);
+	if (tb[IMGSEC_RULE_A_SOURCE_LIMITED])
+		d->counters[idx].source_limited =
+			mnl_attr_get_u64(tb[IMGSEC_RULE_A_SOURCE_LIMITED]);
+	if (tb[IMGSEC_RULE_A_SOURCE_EVICTED])
+		d->counters[idx].source_evicted =
+			mnl_attr_get_u64(tb[IMGSEC_RULE_A_SOURCE_EVICTED]);
+	return MNL_CB_OK;
+}
+
 static int parse_rule(struct policy_dump *d, const struct nlattr *attr)
 {
 	const struct nlattr *tb[IMGSEC_RULE_A_MAX + 1];
 	struct imgsec_rule_desc *rule;
 	struct rule_counters *cnt;
 	uint32_t idx, len;
+	int ret;
 
 	if (parse_nest(attr, tb, IMGSEC_RULE_A_MAX, rule_types))
 		return dump_error(d, "a rule attribute has a wrong length");
@@ -296,7 +328,10 @@ static int parse_rule(struct policy_dump *d, const struct nlattr *attr)
 		cnt->bytes = mnl_attr_get_u64(tb[IMGSEC_RULE_A_BYTES]);
 	if (idx >= d->desc.nrules)
 		d->desc.nrules = idx + 1;
-	return parse_rule_limit(d, idx, tb);
+	ret = parse_rule_limit(d, idx, tb);
+	if (ret != MNL_CB_OK)
+		return ret;
+	return parse_rule_source_limit(d, idx, tb);
 }
 
 static int parse_policy(struct policy_dump *d, const struct nlattr *attr)
@@ -431,7 +466,8 @@ int policy_dump_finish(struct policy_dump *d)
 			 ATTR(IMGSEC_MAX_PORT_RANGES *			 \
 			      sizeof(struct imgsec_port_range)) +	 \
 			 ATTR(IMGSEC_COMMENT_LEN) + ATTR(IMGSEC_PORTS_TEXT_LEN) + \
-			 2 * ATTR(sizeof(uint32_t)) + ATTR(1))
+			 2 * ATTR(sizeof(uint32_t)) + ATTR(1) +	/* limit */ \
+			 2 * ATTR(sizeof(uint32_t)) + ATTR(1))	/* per-source */
 /* What a slice spends besides content: itself, two lists, a role's head. */
 #define SLICE_OVERHEAD	(3 * ATTR(0) + ROLE_HEAD_MAX)
 /* A slice is closed only when this little room, or less, is left. */
@@ -564,6 +600,16 @@ static int put_role(struct slicer *s, uint32_t index,
 	return 0;
 }
 
+bool policy_has_source_limits(const struct imgsec_policy_desc *p)
+{
+	u32 i;
+
+	for (i = 0; i < p->nrules; i++)
+		if (p->rules[i].source_rate)
+			return true;
+	return false;
+}
+
 bool policy_nl_fit_version(struct imgsec_policy_desc *p, uint32_t version)
 {
 	bool dropped = false;
@@ -590,6 +636,8 @@ static size_t rule_size(const struct imgsec_rule_desc *rule)
 	if (rule->ports_text[0])
 		len += ATTR(strlen(rule->ports_text) + 1);
 	if (rule->limit_rate)
+		len += 2 * ATTR(sizeof(uint32_t)) + ATTR(1);
+	if (rule->source_rate)
 		len += 2 * ATTR(sizeof(uint32_t)) + ATTR(1);
 	return len;
 }
@@ -633,6 +681,14 @@ static int put_rule(struct slicer *s, uint32_t index,
 				    rule->limit_unit) ||
 	     !mnl_attr_put_u32_check(nlh, buflen, IMGSEC_RULE_A_LIMIT_BURST,
 				     rule->limit_burst)))
+		return -EMSGSIZE;
+	if (rule->source_rate &&
+	    (!mnl_attr_put_u32_check(nlh, buflen, IMGSEC_RULE_A_SOURCE_RATE,
+				     rule->source_rate) ||
+	     !mnl_attr_put_u8_check(nlh, buflen, IMGSEC_RULE_A_SOURCE_UNIT,
+				    rule->source_unit) ||
+	     !mnl_attr_put_u32_check(nlh, buflen, IMGSEC_RULE_A_SOURCE_BURST,
+				     rule->source_burst)))
 		return -EMSGSIZE;
 	mnl_attr_nest_end(nlh, nest);
 	return 0;
@@ -713,6 +769,9 @@ static const char *const rule_attr_names[IMGSEC_RULE_A_MAX + 1] = {
 	[IMGSEC_RULE_A_LIMIT_RATE] = "limit rate",
 	[IMGSEC_RULE_A_LIMIT_UNIT] = "limit unit",
 	[IMGSEC_RULE_A_LIMIT_BURST] = "limit burst",
+	[IMGSEC_RULE_A_SOURCE_RATE] = "per-source rate",
+	[IMGSEC_RULE_A_SOURCE_UNIT] = "per-source unit",
+	[IMGSEC_RULE_A_SOURCE_BURST] = "per-source burst",
 };
 
 static const char *name_of(const char *const *names, unsigned int max,

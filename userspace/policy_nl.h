@@ -25,6 +25,8 @@ struct rule_counters {
 	uint64_t packets;
 	uint64_t bytes;
 	uint64_t limited;	/* over the rule's limit */
+	uint64_t source_limited; /* over their source's limit */
+	uint64_t source_evicted; /* sources evicted from its table */
 };
 
 /* The GET_POLICY dump, joined. */
@@ -67,6 +69,11 @@ int policy_dump_finish(struct policy_dump *d);
  * refuses the attribute. Returns whether anything was dropped.
  */
 bool policy_nl_fit_version(struct imgsec_policy_desc *p, uint32_t version);
+/*
+ * Whether a rule of @p has a per-source limit, which a module before family
+ * version 3 refuses (nothing can be dropped: it would lift a limit).
+ */
+bool policy_has_source_limits(const struct imgsec_policy_desc *p);
 
 /* An upper bound on the bytes of a SET_POLICY message for @p. */
 size_t policy_nl_msg_size(const struct imgsec_policy_desc *p);

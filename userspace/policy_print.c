@@ -87,6 +87,21 @@ int policy_format_limit(char *buf, const struct imgsec_rule_desc *r)
 	return n;
 }
 
+int policy_format_source_limit(char *buf, const struct imgsec_rule_desc *r)
+{
+	int n;
+
+	buf[0] = '\0';
+	if (!r->source_rate)
+		return 0;
+	n = snprintf(buf, POLICY_LIMIT_TEXT_MAX, "per-source %u/%s",
+		     r->source_rate, policy_limit_unit_name(r->source_unit));
+	if (r->source_burst != r->source_rate)
+		n += snprintf(buf + n, POLICY_LIMIT_TEXT_MAX - n, " burst %u",
+			      r->source_burst);
+	return n;
+}
+
 const char *policy_proto_name(unsigned int proto)
 {
 	if (proto == IPPROTO_TCP)
@@ -189,15 +204,21 @@ struct rule_widths {
 	int from, to, ports, limit, helper;
 };
 
-/* " limit 50/s" or "" */
+/* Both limit options, each after a blank. */
+#define LIMIT_OPTION_MAX	(2 * POLICY_LIMIT_TEXT_MAX + 2)
+
+/* " limit 50/s", " limit 50/s per-source 5/s", " per-source 5/s" or "" */
 static int format_limit_option(char *buf, const struct imgsec_rule_desc *r)
 {
 	char limit[POLICY_LIMIT_TEXT_MAX];
+	int n = 0;
 
 	buf[0] = '\0';
-	if (!policy_format_limit(limit, r))
-		return 0;
-	return snprintf(buf, POLICY_LIMIT_TEXT_MAX + 1, " %s", limit);
+	if (policy_format_limit(limit, r))
+		n += snprintf(buf + n, LIMIT_OPTION_MAX - n, " %s", limit);
+	if (policy_format_source_limit(limit, r))
+		n += snprintf(buf + n, LIMIT_OPTION_MAX - n, " %s", limit);
+	return n;
 }
 
 static void print_rule(FILE *f, const struct imgsec_policy_desc *p,
@@ -205,7 +226,7 @@ static void print_rule(FILE *f, const struct imgsec_policy_desc *p,
 		       const struct rule_widths *w)
 {
 	char ports[POLICY_PORTS_TEXT_MAX], helper[16] = "";
-	char limit[POLICY_LIMIT_TEXT_MAX + 1];
+	char limit[LIMIT_OPTION_MAX];
 
 	policy_format_ports(ports, r);
 	format_limit_option(limit, r);
@@ -229,7 +250,7 @@ static void print_rule(FILE *f, const struct imgsec_policy_desc *p,
 static void rule_widths(const struct imgsec_policy_desc *p,
 			struct rule_widths *w)
 {
-	char ports[POLICY_PORTS_TEXT_MAX], limit[POLICY_LIMIT_TEXT_MAX + 1];
+	char ports[POLICY_PORTS_TEXT_MAX], limit[LIMIT_OPTION_MAX];
 	int n;
 	u32 i;
 
@@ -278,7 +299,8 @@ static bool printable_rule(const struct imgsec_policy_desc *p,
 	return r->from < p->nroles && r->to < p->nroles &&
 	       policy_proto_name(r->proto) && policy_helper_name(r->helper) &&
 	       r->nports <= IMGSEC_MAX_PORT_RANGES &&
-	       (!r->limit_rate || policy_limit_unit_name(r->limit_unit));
+	       (!r->limit_rate || policy_limit_unit_name(r->limit_unit)) &&
+	       (!r->source_rate || policy_limit_unit_name(r->source_unit));
 }
 
 /* Whether every value has a spelling, so that nothing is half printed. */
@@ -357,7 +379,10 @@ static bool rule_equal(const struct imgsec_rule_desc *a,
 	if (a->from != b->from || a->to != b->to || a->proto != b->proto ||
 	    a->helper != b->helper || a->limit_rate != b->limit_rate ||
 	    a->limit_unit != b->limit_unit ||
-	    a->limit_burst != b->limit_burst || a->nports != b->nports ||
+	    a->limit_burst != b->limit_burst ||
+	    a->source_rate != b->source_rate ||
+	    a->source_unit != b->source_unit ||
+	    a->source_burst != b->source_burst || a->nports != b->nports ||
 	    a->nports > IMGSEC_MAX_PORT_RANGES ||
 	    memcmp(a->ports, b->ports, a->nports * sizeof(a->ports[0])) ||
 	    strncmp(a->comment, b->comment, IMGSEC_COMMENT_LEN))

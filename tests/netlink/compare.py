@@ -123,6 +123,7 @@ def policy(msgs, c):
         if 'ports-text' in r:
             same(f'rule {i} ports text', r['ports-text'], w['ports_text'])
         limit(f'rule {i}', r, w)
+        per_source(f'rule {i}', r, w)
 
 
 def limit(what, r, w):
@@ -138,6 +139,24 @@ def limit(what, r, w):
     same(f'{what} limit unit', UNITS.get(r.get('limit-unit')), wl['unit'])
     same(f'{what} limit burst', r.get('limit-burst'), wl['burst'])
     same(f'{what} limited', r.get('limited'), w['limited'])
+
+
+def per_source(what, r, w):
+    """A rule's per-source limit and its counters, or none of them."""
+    keys = ('source-rate', 'source-unit', 'source-burst', 'source-limited',
+            'source-evicted')
+    ws = w.get('per_source')
+    if ws is None:
+        same(f'{what} per-source', [r.get(k) for k in keys], [None] * 5)
+        return
+    same(f'{what} per-source rate', r.get('source-rate'), ws['rate'])
+    same(f'{what} per-source unit', UNITS.get(r.get('source-unit')),
+         ws['unit'])
+    same(f'{what} per-source burst', r.get('source-burst'), ws['burst'])
+    same(f'{what} per-source limited', r.get('source-limited'),
+         ws['limited'])
+    same(f'{what} per-source evicted', r.get('source-evicted'),
+         ws['evicted'])
 
 
 def rpc(y, c):

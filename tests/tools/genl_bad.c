@@ -185,8 +185,20 @@ enum fault {
 	UNKNOWN_ROLE, NO_NAME, PREFIX_LEN, HOST_BITS, TOO_MANY_ROLES,
 	UNKNOWN_ATTR, TRUNCATED, CONFIRM_ZERO, BAD_PROTO, BAD_NAME,
 	PORT_ZERO, DUP_ROLE, ROLE_INDEX_GAP, RULE_INDEX_WRONG,
-	TWO_RULE_LISTS, TWO_ROLE_LISTS,
+	TWO_RULE_LISTS, TWO_ROLE_LISTS, SRC_NO_BURST, SRC_RATE_ZERO,
+	SRC_UNIT, SRC_BURST_BIG, SRC_TOO_MANY,
 };
+
+/* A rule's per-source limit, 1 a minute, bursts of 3, or its fault. */
+static void add_source_limit(struct msg *m, enum fault f)
+{
+	put_u32(m, IMGSEC_RULE_A_SOURCE_RATE, f == SRC_RATE_ZERO ? 0 : 1);
+	put_u8(m, IMGSEC_RULE_A_SOURCE_UNIT,
+	       f == SRC_UNIT ? __IMGSEC_LIMIT_UNIT_MAX : IMGSEC_LIMIT_UNIT_MINUTE);
+	if (f != SRC_NO_BURST)
+		put_u32(m, IMGSEC_RULE_A_SOURCE_BURST,
+			f == SRC_BURST_BIG ? IMGSEC_MAX_LIMIT_BURST + 1 : 3);
+}
 
 static void add_role(struct msg *m, const char *name, enum fault f)
 {
@@ -250,7 +262,19 @@ static void build(struct msg *m, enum fault f)
 		put(m, IMGSEC_RULE_A_PORTS, ports, sizeof(ports));
 	if (f == TRUNCATED)	/* claims more bytes than the message has */
 		put_raw(m, IMGSEC_RULE_A_COMMENT, "x", 2, 4000);
+	if (f >= SRC_NO_BURST)
+		add_source_limit(m, f);
 	nest_end(m, rule);
+	/* IMGSEC_MAX_SOURCE_RULES more rules with a per-source limit. */
+	for (i = 0; f == SRC_TOO_MANY && i < IMGSEC_MAX_SOURCE_RULES; i++) {
+		rule = nest_start(m, 1);
+		put_u8(m, IMGSEC_RULE_A_FROM, 1);
+		put_u8(m, IMGSEC_RULE_A_TO, 0);
+		put_u8(m, IMGSEC_RULE_A_PROTO, 6);
+		put(m, IMGSEC_RULE_A_PORTS, ports, sizeof(ports));
+		add_source_limit(m, OK);
+		nest_end(m, rule);
+	}
 	nest_end(m, rules);
 	/* A second list in the slice: one the kernel must not drop unseen. */
 	if (f == TWO_RULE_LISTS || f == TWO_ROLE_LISTS) {
@@ -284,6 +308,11 @@ static const struct { enum fault f; const char *name; } cases[] = {
 	{ RULE_INDEX_WRONG, "rule index not its position" },
 	{ TWO_RULE_LISTS, "two lists of rules in one slice" },
 	{ TWO_ROLE_LISTS, "two lists of roles in one slice" },
+	{ SRC_NO_BURST, "per-source rate and unit without a burst" },
+	{ SRC_RATE_ZERO, "per-source rate 0" },
+	{ SRC_UNIT, "per-source unit out of range" },
+	{ SRC_BURST_BIG, "per-source burst over IMGSEC_MAX_LIMIT_BURST" },
+	{ SRC_TOO_MANY, "more than IMGSEC_MAX_SOURCE_RULES per-source rules" },
 };
 
 static void result(int ok, const char *what, const char *detail)

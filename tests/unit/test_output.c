@@ -331,9 +331,13 @@ static void small_policy(struct policy_dump *d)
 		{ .from = 0, .to = 1, .proto = IPPROTO_TCP, .nports = 2,
 		  .ports = { { 20, 21 }, { 2049, 2049 } },
 		  .limit_rate = 50, .limit_unit = IMGSEC_LIMIT_UNIT_SECOND,
-		  .limit_burst = 100 },
+		  .limit_burst = 100, .source_rate = 5,
+		  .source_unit = IMGSEC_LIMIT_UNIT_MINUTE, .source_burst = 5 },
 	};
-	static struct rule_counters cnt[2] = { { 3, 300, 0 }, { 0, 0, 9 } };
+	static struct rule_counters cnt[2] = {
+		{ .packets = 3, .bytes = 300 },
+		{ .limited = 9, .source_limited = 4, .source_evicted = 2 },
+	};
 
 	memset(d, 0, sizeof(*d));
 	d->active = true;
@@ -362,8 +366,8 @@ static void test_show_json(void)
 	fclose(f);
 	CHECK_OUT("{\"generation\":4,\"policy\":{\"mode\":\"enforce\",\"default\":\"drop\",\"placement\":\"host\","
 		  "\"roles\":[{\"name\":\"img\",\"prefixes\":[\"192.0.2.11/32\"]},{\"name\":\"gcems\",\"prefixes\":[\"192.0.2.1/32\"]}],"
-		  "\"rules\":[{\"index\":0,\"from\":\"img\",\"to\":\"gcems\",\"proto\":\"udp\",\"ports\":[{\"lo\":111,\"hi\":111}],\"ports_text\":\"sunrpc\",\"helper\":\"rpc\",\"comment\":\"portmap \\\"lookup\\\"\",\"packets\":3,\"bytes\":300,\"limit\":null,\"limited\":0},"
-		  "{\"index\":1,\"from\":\"img\",\"to\":\"gcems\",\"proto\":\"tcp\",\"ports\":[{\"lo\":20,\"hi\":21},{\"lo\":2049,\"hi\":2049}],\"ports_text\":\"20-21,2049\",\"helper\":null,\"comment\":\"\",\"packets\":0,\"bytes\":0,\"limit\":{\"rate\":50,\"unit\":\"s\",\"burst\":100},\"limited\":9}]}}\n");
+		  "\"rules\":[{\"index\":0,\"from\":\"img\",\"to\":\"gcems\",\"proto\":\"udp\",\"ports\":[{\"lo\":111,\"hi\":111}],\"ports_text\":\"sunrpc\",\"helper\":\"rpc\",\"comment\":\"portmap \\\"lookup\\\"\",\"packets\":3,\"bytes\":300,\"limit\":null,\"limited\":0,\"per_source\":null},"
+		  "{\"index\":1,\"from\":\"img\",\"to\":\"gcems\",\"proto\":\"tcp\",\"ports\":[{\"lo\":20,\"hi\":21},{\"lo\":2049,\"hi\":2049}],\"ports_text\":\"20-21,2049\",\"helper\":null,\"comment\":\"\",\"packets\":0,\"bytes\":0,\"limit\":{\"rate\":50,\"unit\":\"s\",\"burst\":100},\"limited\":9,\"per_source\":{\"rate\":5,\"unit\":\"min\",\"burst\":5,\"limited\":4,\"evicted\":2}}]}}\n");
 
 	memset(&d, 0, sizeof(d));
 	f = open_out();
@@ -430,7 +434,8 @@ static void test_stats(void)
 		  "rules:\n"
 		  "     #  from -> to                   proto  ports                   packets            bytes      limited  comment\n"
 		  "     0  img -> gcems                 udp    sunrpc                        3              300            -  portmap \"lookup\"\n"
-		  "     1  img -> gcems                 tcp    20-21,2049                    0                0            9  \n");
+		  "     1  img -> gcems                 tcp    20-21,2049                    0                0            9  \n"
+		  "        per-source 5/min: 4 limited, 2 sources evicted\n");
 	f = open_out();
 	output_stats(f, &s, &d, true);
 	fclose(f);

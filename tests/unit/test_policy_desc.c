@@ -390,6 +390,62 @@ static void test_limit_errors(void)
 	       "limit burst or unit without a rate", -1, -1, 1);
 }
 
+static struct imgsec_policy_desc *with_source(u32 rate, u8 unit, u32 burst)
+{
+	struct imgsec_policy_desc *p = base();
+
+	p->rules[1].source_rate = rate;
+	p->rules[1].source_unit = unit;
+	p->rules[1].source_burst = burst;
+	return p;
+}
+
+/* @n rules, each with a per-source limit. */
+static struct imgsec_policy_desc *with_sources(u32 n)
+{
+	struct imgsec_policy_desc *p = base();
+	u32 i;
+
+	p->rules = realloc(p->rules, n * sizeof(*p->rules));
+	for (i = 0; i < n; i++) {
+		p->rules[i] = p->rules[0];
+		p->rules[i].ports[0].lo = p->rules[i].ports[0].hi = 1 + i;
+		p->rules[i].source_rate = 5;
+		p->rules[i].source_burst = 5;
+	}
+	p->nrules = n;
+	return p;
+}
+
+/* A per-source limit: the same bounds; at most 32 rules have one. */
+static void test_source_limit_errors(void)
+{
+	expect("per-source: 5/s burst 10", with_source(5, 0, 10), NULL, -1,
+	       -1, -1);
+	expect("per-source: at the bounds, per minute",
+	       with_source(IMGSEC_MAX_LIMIT_RATE, IMGSEC_LIMIT_UNIT_MINUTE,
+			   IMGSEC_MAX_LIMIT_BURST), NULL, -1, -1, -1);
+	expect("error: per-source rate too high",
+	       with_source(IMGSEC_MAX_LIMIT_RATE + 1, 0, 1),
+	       "per-source rate above 1000000", -1, -1, 1);
+	expect("error: per-source unit",
+	       with_source(5, __IMGSEC_LIMIT_UNIT_MAX, 5),
+	       "unknown per-source unit", -1, -1, 1);
+	expect("error: per-source burst 0", with_source(5, 0, 0),
+	       "per-source burst must be at least 1", -1, -1, 1);
+	expect("error: per-source burst too high",
+	       with_source(5, 0, IMGSEC_MAX_LIMIT_BURST + 1),
+	       "per-source burst above 1000000", -1, -1, 1);
+	expect("error: per-source burst without a rate", with_source(0, 0, 5),
+	       "per-source burst or unit without a rate", -1, -1, 1);
+	expect("valid: 32 rules with a per-source limit",
+	       with_sources(IMGSEC_MAX_SOURCE_RULES), NULL, -1, -1, -1);
+	expect("error: 33 rules with a per-source limit",
+	       with_sources(IMGSEC_MAX_SOURCE_RULES + 1),
+	       "too many rules with a per-source limit (at most 32)", -1, -1,
+	       IMGSEC_MAX_SOURCE_RULES);
+}
+
 static void test_rule_errors(void)
 {
 	struct imgsec_policy_desc *p;
@@ -501,6 +557,7 @@ int main(void)
 	test_prefix_limit();
 	test_rule_errors();
 	test_limit_errors();
+	test_source_limit_errors();
 	RUN(test_release);
 	return test_summary();
 }

@@ -245,6 +245,53 @@ static void test_rule_limits(void)
 	REQUIRE(parse_rule("allow a -> b tcp 22", &r, &diag) == 0, "%s",
 		diag.msg);
 	CHECK(!r.limit_rate && !r.limit_burst && !r.limit_unit, "no limit");
+	CHECK(!r.source_rate && !r.source_burst && !r.source_unit,
+	      "no per-source limit");
+}
+
+/* per-source RATE [burst N], alone or with limit and helper, any order. */
+static void test_rule_source_limits(void)
+{
+	struct imgsec_rule_desc r;
+	struct policy_diag diag;
+
+	REQUIRE(parse_rule("allow a -> b tcp 12610 per-source 5/s burst 10", &r,
+			   &diag) == 0, "%s", diag.msg);
+	CHECK_EQ(r.source_rate, 5);
+	CHECK_EQ(r.source_unit, IMGSEC_LIMIT_UNIT_SECOND);
+	CHECK_EQ(r.source_burst, 10);
+	CHECK(!r.limit_rate, "no shared limit");
+	REQUIRE(parse_rule("allow a -> b tcp 21 helper ftp per-source 6/min limit 50/s burst 100 \"x\"",
+			   &r, &diag) == 0, "%s", diag.msg);
+	CHECK_EQ(r.source_rate, 6);
+	CHECK_EQ(r.source_unit, IMGSEC_LIMIT_UNIT_MINUTE);
+	CHECK_EQ(r.source_burst, 6);
+	CHECK_EQ(r.limit_rate, 50);
+	CHECK_EQ(r.limit_burst, 100);
+	CHECK_EQ(r.helper, IMGSEC_HELPER_FTP);
+	CHECK(!strcmp(r.comment, "x"), "%s", r.comment);
+}
+
+/* At most IMGSEC_MAX_SOURCE_RULES rules with a per-source limit. */
+static void test_source_rules_bound(void)
+{
+	struct imgsec_policy_desc d;
+	struct policy_diag diag;
+	char *text, *o;
+	int i;
+
+	text = malloc(64 * (IMGSEC_MAX_SOURCE_RULES + 4));
+	REQUIRE(text, "malloc");
+	o = text + sprintf(text, ROLES_AB);
+	for (i = 0; i < IMGSEC_MAX_SOURCE_RULES; i++)
+		o += sprintf(o, "allow a -> b tcp %d per-source 1/s\n", i + 1);
+	REQUIRE(parse(text, &d, &diag) == 0, "%s", diag.msg);
+	imgsec_policy_desc_release(&d);
+	sprintf(o, "allow a -> b tcp 99 per-source 1/s\n");
+	CHECK(parse(text, &d, &diag) != 0, "one rule too many");
+	CHECK(strstr(diag.msg, "too many rules with a per-source limit (at most 32)"),
+	      "%s", diag.msg);
+	free(text);
 }
 
 static void test_port_names(void)
@@ -511,11 +558,11 @@ static const struct error_case error_cases[] = {
 	{ ROLES_AB "allow a -> b udp 21 helper ftp\n",
 	  "t.conf:3:28: helper ftp needs tcp: FTP control connections are TCP" },
 	{ ROLES_AB "allow a -> b tcp 1 comment\n",
-	  "t.conf:3:20: expected \"limit\", \"helper\", a comment string or end of line, got \"comment\"" },
+	  "t.conf:3:20: expected \"limit\", \"per-source\", \"helper\", a comment string or end of line, got \"comment\"" },
 	{ ROLES_AB "allow a -> b tcp 1 2\n",
-	  "t.conf:3:20: expected \"limit\", \"helper\", a comment string or end of line, got \"2\"" },
+	  "t.conf:3:20: expected \"limit\", \"per-source\", \"helper\", a comment string or end of line, got \"2\"" },
 	{ ROLES_AB "allow a -> b tcp 1 helper rpc rpc\n",
-	  "t.conf:3:31: expected \"limit\", a comment string or end of line, got \"rpc\"" },
+	  "t.conf:3:31: expected \"limit\", \"per-source\", a comment string or end of line, got \"rpc\"" },
 	/* rules: limit */
 	{ ROLES_AB "allow a -> b tcp 1 limit\n",
 	  "t.conf:3:25: expected a rate after \"limit\" (e.g. 50/s or 10/min), got end of line" },
@@ -544,13 +591,25 @@ static const struct error_case error_cases[] = {
 	{ ROLES_AB "allow a -> b tcp 1 limit 5/s burst 1000001\n",
 	  "t.conf:3:36: expected a burst from 1 to 1000000 after \"burst\", got \"1000001\"" },
 	{ ROLES_AB "allow a -> b tcp 1 burst 5\n",
-	  "t.conf:3:20: expected \"limit\", \"helper\", a comment string or end of line, got \"burst\"" },
+	  "t.conf:3:20: expected \"limit\", \"per-source\", \"helper\", a comment string or end of line, got \"burst\"" },
 	{ ROLES_AB "allow a -> b tcp 1 limit 5/s limit 3/s\n",
 	  "t.conf:3:30: the rule has a limit already" },
 	{ ROLES_AB "allow a -> b tcp 1 limit 5/s burst 3 burst 4\n",
-	  "t.conf:3:38: expected \"helper\", a comment string or end of line, got \"burst\"" },
+	  "t.conf:3:38: expected \"per-source\", \"helper\", a comment string or end of line, got \"burst\"" },
 	{ ROLES_AB "allow a -> b tcp 1 helper rpc limit 5/s x\n",
-	  "t.conf:3:41: expected a comment string or end of line, got \"x\"" },
+	  "t.conf:3:41: expected \"per-source\", a comment string or end of line, got \"x\"" },
+	{ ROLES_AB "allow a -> b tcp 1 per-source\n",
+	  "t.conf:3:30: expected a rate after \"per-source\" (e.g. 50/s or 10/min), got end of line" },
+	{ ROLES_AB "allow a -> b tcp 1 per-source 0/s\n",
+	  "t.conf:3:31: per-source rate \"0\" must be a number from 1 to 1000000" },
+	{ ROLES_AB "allow a -> b tcp 1 per-source 5/h\n",
+	  "t.conf:3:33: per-source unit \"h\": use s, second, min or minute" },
+	{ ROLES_AB "allow a -> b tcp 1 per-source 5/s burst 0\n",
+	  "t.conf:3:41: expected a burst from 1 to 1000000 after \"burst\", got \"0\"" },
+	{ ROLES_AB "allow a -> b tcp 1 per-source 5/s per-source 3/s\n",
+	  "t.conf:3:35: the rule has a per-source limit already" },
+	{ ROLES_AB "allow a -> b tcp 1 limit 5/s per-source 1/s helper rpc x\n",
+	  "t.conf:3:56: expected a comment string or end of line, got \"x\"" },
 	{ ROLES_AB "allow a -> b tcp 1 helper rpc helper rpc\n",
 	  "t.conf:3:31: the rule has a helper already" },
 	{ ROLES_AB "allow a -> b tcp 1 \"x\" limit 5/s\n",
@@ -706,6 +765,16 @@ static void test_warnings(void)
 	CHECK(diag.nwarnings == 1 &&
 	      !strcmp(diag.warnings[0], "t.conf:3:1: connections over this rule's limit meet the default action, not the rule of line 7, which matches some of them too"),
 	      "%s", diag.nwarnings ? diag.warnings[0] : "");
+	imgsec_policy_desc_release(&d);
+
+	/* A per-source limit shadows as a shared one does. */
+	CHECK_EQ(parse("role a 192.0.2.1\nrole b 192.0.2.2\n"
+		       "allow a -> b udp 53 per-source 2/s\n"
+		       "allow a -> b udp 53\n", &d, &diag), 0);
+	CHECK(diag.nwarnings == 1 &&
+	      !strcmp(diag.warnings[0], "t.conf:3:1: connections over this rule's limit meet the default action, not the rule of line 4, which matches some of them too"),
+	      "%u warnings: %s", diag.nwarnings,
+	      diag.nwarnings ? diag.warnings[0] : "");
 	imgsec_policy_desc_release(&d);
 
 	/* Neighbours and other roles are no warning; the count is capped. */
@@ -1116,7 +1185,8 @@ static void test_print_canonical(void)
 		"allow gcems -> img tcp 20-20,30-31\n"
 		"allow img -> img udp 34867 \"\"\n"
 		"allow img -> gcems tcp 12610 limit 50/second burst 50 \"c\"\n"
-		"allow img -> gcems tcp 22 helper ftp limit 6/minute burst 9\n";
+		"allow img -> gcems tcp 22 helper ftp limit 6/minute burst 9\n"
+		"allow img -> gcems tcp 23 per-source 5/s burst 10 limit 50/s\n";
 	static const char want[] =
 		"mode monitor\n"
 		"default drop\n"
@@ -1125,11 +1195,12 @@ static void test_print_canonical(void)
 		"role img 192.0.2.11 2001:db8::11 192.0.2.0/30\n"
 		"role gcems 192.0.2.1\n"
 		"\n"
-		"allow img   -> gcems udp portmap                      helper rpc \"a \\\"b\\\" \\x7f\\\\\"\n"
+		"allow img   -> gcems udp portmap                                     helper rpc \"a \\\"b\\\" \\x7f\\\\\"\n"
 		"allow gcems -> img   tcp 20,30-31\n"
 		"allow img   -> img   udp 34867\n"
-		"allow img   -> gcems tcp 12610    limit 50/s                     \"c\"\n"
-		"allow img   -> gcems tcp 22 limit 6/min burst 9 helper ftp\n";
+		"allow img   -> gcems tcp 12610    limit 50/s                                    \"c\"\n"
+		"allow img   -> gcems tcp 22 limit 6/min burst 9 helper ftp\n"
+		"allow img   -> gcems tcp 23 limit 50/s per-source 5/s burst 10\n";
 	struct imgsec_policy_desc d;
 	struct policy_diag diag;
 	char *out;
@@ -1474,6 +1545,8 @@ int main(void)
 	RUN(test_rule_basic);
 	RUN(test_rule_helpers);
 	RUN(test_rule_limits);
+	RUN(test_rule_source_limits);
+	RUN(test_source_rules_bound);
 	RUN(test_port_names);
 	RUN(test_comments);
 	RUN(test_rule_uses_role_appended_later);

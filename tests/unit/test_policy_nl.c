@@ -239,8 +239,14 @@ static bool rule_attr_ok(const struct nlattr *a)
 	case IMGSEC_RULE_A_LIMIT_UNIT:
 		return len == 1 && a_u8(a) < __IMGSEC_LIMIT_UNIT_MAX;
 	case IMGSEC_RULE_A_LIMIT_BURST:
+	case IMGSEC_RULE_A_SOURCE_BURST:
 		return len == 4 && a_u32(a) >= 1 &&
 		       a_u32(a) <= IMGSEC_MAX_LIMIT_BURST;
+	case IMGSEC_RULE_A_SOURCE_RATE:
+		return len == 4 && a_u32(a) >= 1 &&
+		       a_u32(a) <= IMGSEC_MAX_LIMIT_RATE;
+	case IMGSEC_RULE_A_SOURCE_UNIT:
+		return len == 1 && a_u8(a) < __IMGSEC_LIMIT_UNIT_MAX;
 	}
 	return false;	/* counters and padding are for dumps only */
 }
@@ -273,6 +279,12 @@ static int kr_rule(struct kread *kr, const struct nlattr *nest)
 	if (limit != 0 && limit != 3)
 		return kr_fail(kr, "rule %u: a limit needs rate, unit and burst",
 			       n);
+	limit = !!tb[IMGSEC_RULE_A_SOURCE_RATE] +
+		!!tb[IMGSEC_RULE_A_SOURCE_UNIT] +
+		!!tb[IMGSEC_RULE_A_SOURCE_BURST];
+	if (limit != 0 && limit != 3)
+		return kr_fail(kr, "rule %u: a per-source limit needs rate, unit and burst",
+			       n);
 	rule = &kr->desc.rules[kr->desc.nrules++];
 	rule->from = a_u8(tb[IMGSEC_RULE_A_FROM]);
 	rule->to = a_u8(tb[IMGSEC_RULE_A_TO]);
@@ -292,6 +304,11 @@ static int kr_rule(struct kread *kr, const struct nlattr *nest)
 		rule->limit_rate = a_u32(tb[IMGSEC_RULE_A_LIMIT_RATE]);
 		rule->limit_unit = a_u8(tb[IMGSEC_RULE_A_LIMIT_UNIT]);
 		rule->limit_burst = a_u32(tb[IMGSEC_RULE_A_LIMIT_BURST]);
+	}
+	if (tb[IMGSEC_RULE_A_SOURCE_RATE]) {
+		rule->source_rate = a_u32(tb[IMGSEC_RULE_A_SOURCE_RATE]);
+		rule->source_unit = a_u8(tb[IMGSEC_RULE_A_SOURCE_UNIT]);
+		rule->source_burst = a_u32(tb[IMGSEC_RULE_A_SOURCE_BURST]);
 	}
 	return 0;
 }
@@ -547,7 +564,8 @@ static void make_rule(struct imgsec_rule_desc *rule, uint32_t i,
 
 /*
  * The largest policy the limits allow: 65,536 prefixes in three roles with
- * the longest names, 1,024 rules with 32 port ranges and 127-byte comments.
+ * the longest names, 1,024 rules with 32 port ranges and 127-byte comments,
+ * each with a limit, 32 of them with a per-source limit too.
  */
 static int make_limit_policy(struct imgsec_policy_desc *p)
 {
@@ -578,6 +596,12 @@ static int make_limit_policy(struct imgsec_policy_desc *p)
 		p->rules[i].limit_rate = IMGSEC_MAX_LIMIT_RATE;
 		p->rules[i].limit_unit = IMGSEC_LIMIT_UNIT_MINUTE;
 		p->rules[i].limit_burst = IMGSEC_MAX_LIMIT_BURST;
+		/* As many per-source limits as a policy may have, spread. */
+		if (i % (IMGSEC_MAX_RULES / IMGSEC_MAX_SOURCE_RULES))
+			continue;
+		p->rules[i].source_rate = IMGSEC_MAX_LIMIT_RATE;
+		p->rules[i].source_unit = IMGSEC_LIMIT_UNIT_MINUTE;
+		p->rules[i].source_burst = IMGSEC_MAX_LIMIT_BURST;
 	}
 	return 0;
 }
@@ -610,6 +634,15 @@ static void test_set_policy_limits(void)
 				break;
 		CHECK(kr.desc.nrules == p.nrules && i == p.nrules,
 		      "rule %u: ports text lost", i);
+		for (i = 0; i < kr.desc.nrules; i++)
+			if (kr.desc.rules[i].source_rate !=
+			    p.rules[i].source_rate ||
+			    kr.desc.rules[i].source_unit !=
+			    p.rules[i].source_unit ||
+			    kr.desc.rules[i].source_burst !=
+			    p.rules[i].source_burst)
+				break;
+		CHECK(i == p.nrules, "rule %u: per-source limit lost", i);
 		printf("limit policy: %u bytes in %u slices, largest %zu bytes, bound %zu\n",
 		       nlh->nlmsg_len, kr.slices, kr.largest,
 		       policy_nl_msg_size(&p));
@@ -664,9 +697,19 @@ static uint32_t rnd(uint32_t *state)
  * head, in the middle of its prefixes, right before a rule, between the
  * roles and the rules; empty roles and no rules included.
  */
-/* A limit on a third of the rules, at and within the bounds. */
-static void random_limit(struct imgsec_rule_desc *rule, uint32_t *state)
+/*
+ * A limit on a third of the rules, at and within the bounds; a per-source
+ * limit on some, as many as a policy may have (*@nsource so far).
+ */
+static void random_limit(struct imgsec_rule_desc *rule, uint32_t *state,
+			 uint32_t *nsource)
 {
+	if (*nsource < IMGSEC_MAX_SOURCE_RULES && !(rnd(state) % 8)) {
+		(*nsource)++;
+		rule->source_rate = 1 + rnd(state) % IMGSEC_MAX_LIMIT_RATE;
+		rule->source_unit = rnd(state) % __IMGSEC_LIMIT_UNIT_MAX;
+		rule->source_burst = 1 + rnd(state) % IMGSEC_MAX_LIMIT_BURST;
+	}
 	if (rnd(state) % 3)
 		return;
 	rule->limit_rate = 1 + rnd(state) % IMGSEC_MAX_LIMIT_RATE;
@@ -678,7 +721,7 @@ static void test_set_policy_random(void)
 {
 	struct imgsec_policy_desc p;
 	struct nlmsghdr *nlh;
-	uint32_t seed, state, r, i, nrules;
+	uint32_t seed, state, r, i, nrules, nsource;
 	char name[64];
 	struct kread kr;
 	unsigned int slices = 0, continued = 0;
@@ -702,11 +745,12 @@ static void test_set_policy_random(void)
 		p.rules = calloc(nrules + 1, sizeof(*p.rules));
 		if (p.rules) {
 			p.nrules = nrules;
+			nsource = 0;
 			for (i = 0; i < nrules; i++) {
 				make_rule(&p.rules[i], i, p.nroles,
 					  1 + rnd(&state) % IMGSEC_MAX_PORT_RANGES,
 					  rnd(&state) % IMGSEC_COMMENT_LEN);
-				random_limit(&p.rules[i], &state);
+				random_limit(&p.rules[i], &state, &nsource);
 			}
 		}
 		nlh = round_trip(&p, &kr);
@@ -953,6 +997,18 @@ static int feed_dump(struct policy_dump *d, const struct imgsec_policy_desc *p,
 				mnl_attr_put_u64(nlh, IMGSEC_RULE_A_LIMITED,
 						 2000 + k);
 			}
+			if (rule->source_rate) {
+				mnl_attr_put_u32(nlh, IMGSEC_RULE_A_SOURCE_RATE,
+						 rule->source_rate);
+				mnl_attr_put_u8(nlh, IMGSEC_RULE_A_SOURCE_UNIT,
+						rule->source_unit);
+				mnl_attr_put_u32(nlh, IMGSEC_RULE_A_SOURCE_BURST,
+						 rule->source_burst);
+				mnl_attr_put_u64(nlh, IMGSEC_RULE_A_SOURCE_LIMITED,
+						 3000 + k);
+				mnl_attr_put_u64(nlh, IMGSEC_RULE_A_SOURCE_EVICTED,
+						 4000 + k);
+			}
 			mnl_attr_nest_end(nlh, nest);
 		}
 		mnl_attr_nest_end(nlh, list);
@@ -974,6 +1030,12 @@ static void test_dump_round_trip(void)
 
 	if (load_shipped(&p))
 		return;
+	/* A per-source limit, with a shared one and without. */
+	p.rules[0].source_rate = 5;
+	p.rules[0].source_unit = IMGSEC_LIMIT_UNIT_MINUTE;
+	p.rules[0].source_burst = 7;
+	p.rules[p.nrules - 1].source_rate = 1000000;
+	p.rules[p.nrules - 1].source_burst = 1;
 	policy_dump_init(&d);
 	for (slice = 1; slice <= 4; slice++) {
 		n = feed_dump(&d, &p, 7, slice, slice);
@@ -988,7 +1050,11 @@ static void test_dump_round_trip(void)
 			CHECK(d.counters[i].packets == 1000 + i &&
 			      d.counters[i].bytes == (1u << 31 | i) &&
 			      d.counters[i].limited ==
-			      (p.rules[i].limit_rate ? 2000 + i : 0),
+			      (p.rules[i].limit_rate ? 2000 + i : 0) &&
+			      d.counters[i].source_limited ==
+			      (p.rules[i].source_rate ? 3000 + i : 0) &&
+			      d.counters[i].source_evicted ==
+			      (p.rules[i].source_rate ? 4000 + i : 0),
 			      "rule %u counters", i);
 	}
 	policy_dump_release(&d);

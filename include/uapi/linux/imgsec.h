@@ -42,8 +42,11 @@
 #include <linux/types.h>
 
 #define IMGSEC_GENL_NAME	"imgsec"
-/* 2: rules take IMGSEC_RULE_A_PORTS_TEXT and limits (version 1 refuses) */
-#define IMGSEC_GENL_VERSION	2
+/*
+ * 2: rules take IMGSEC_RULE_A_PORTS_TEXT and limits (version 1 refuses);
+ * 3: and per-source limits, IMGSEC_RULE_A_SOURCE_* (version 2 refuses)
+ */
+#define IMGSEC_GENL_VERSION	3
 #define IMGSEC_MCGRP_EVENTS	"events"
 
 /* Name of the conntrack helper, for "ct helper" objects in nftables. */
@@ -63,6 +66,14 @@
 #define IMGSEC_MAX_RPC_TIMEOUT	3600	/* seconds */
 #define IMGSEC_MAX_LIMIT_RATE	1000000	/* rule limit: connections a unit */
 #define IMGSEC_MAX_LIMIT_BURST	1000000	/* rule limit: its burst */
+/*
+ * Per-source limits (IMGSEC_RULE_A_SOURCE_*): each such rule keeps a table
+ * of IMGSEC_SOURCE_SLOTS sources (40 bytes each, 160 KiB a rule), the
+ * least recently seen evicted when full; at most IMGSEC_MAX_SOURCE_RULES
+ * rules of a policy have one (5 MiB a policy).
+ */
+#define IMGSEC_SOURCE_SLOTS	4096
+#define IMGSEC_MAX_SOURCE_RULES	32
 
 /*
  * What the packet path reports, per network namespace: at most RATE a
@@ -210,6 +221,12 @@ enum imgsec_rule_attr {
 	IMGSEC_RULE_A_LIMIT_UNIT,  /* u8: enum imgsec_limit_unit */
 	IMGSEC_RULE_A_LIMIT_BURST, /* u32: 1..IMGSEC_MAX_LIMIT_BURST */
 	IMGSEC_RULE_A_LIMITED,	/* u64: in dumps, new connections over it */
+	/* A per-source limit: rate, unit and burst all, or none of them. */
+	IMGSEC_RULE_A_SOURCE_RATE,  /* u32: 1..IMGSEC_MAX_LIMIT_RATE */
+	IMGSEC_RULE_A_SOURCE_UNIT,  /* u8: enum imgsec_limit_unit */
+	IMGSEC_RULE_A_SOURCE_BURST, /* u32: 1..IMGSEC_MAX_LIMIT_BURST */
+	IMGSEC_RULE_A_SOURCE_LIMITED, /* u64: in dumps, over a source's limit */
+	IMGSEC_RULE_A_SOURCE_EVICTED, /* u64: in dumps, sources evicted */
 	__IMGSEC_RULE_A_MAX
 };
 
@@ -228,6 +245,7 @@ enum imgsec_stats_attr {
 	IMGSEC_STATS_A_LOG_SUPPRESSED,	/* log lines over IMGSEC_LOG_RATE */
 	IMGSEC_STATS_A_EVENTS_SUPPRESSED, /* events over IMGSEC_EVENT_RATE */
 	IMGSEC_STATS_A_LIMITED,		/* new, over its rule's limit */
+	IMGSEC_STATS_A_SOURCE_LIMITED,	/* new, over its source's limit */
 	__IMGSEC_STATS_A_MAX
 };
 
