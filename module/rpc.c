@@ -249,6 +249,7 @@ enum rpc_result rpc_parse_reply(const u8 *buf, size_t len,
 	/* PROG_UNAVAIL, PROG_MISMATCH, PROC_UNAVAIL, GARBAGE_ARGS... */
 	if (stat != RPC_ACCEPT_SUCCESS)
 		return RPC_NOT_LOOKUP;
+	a.result_off = c.p - buf;
 	if (call->vers == PMAP_VERS)
 		ret = rpc_parse_port(&c, &a);
 	else

@@ -41,6 +41,11 @@ struct rpc_answer {
 	bool has_addr;	/* v3/v4: uaddr carried a host address */
 	u8 family;	/* 4 or 6 when has_addr */
 	u8 addr[16];	/* network order; IPv4 in the first 4 bytes */
+	/*
+	 * Where the result starts in the record: the port (v2) or the uaddr's
+	 * XDR length (v3/v4). It runs to the record's end, padding included.
+	 */
+	u32 result_off;
 };
 
 /* Parse one RPC record sent to portmap/rpcbind. */

@@ -936,7 +936,8 @@ static void test_reply_verifier(void)
 		      (len <= 400 ? RPC_OK : RPC_MALFORMED),
 		      "verifier of %u bytes", len);
 		if (len <= 400)
-			CHECK(ans.port == 20048, "port %u", ans.port);
+			CHECK(ans.port == 20048 && ans.result_off == x.len - 4,
+			      "port %u at %u", ans.port, ans.result_off);
 	}
 }
 
@@ -951,6 +952,11 @@ static void test_uaddr_replies(void)
 	REQUIRE(rpc_parse_reply(x.d, x.len, &v3_call4, &ans) == RPC_OK, "v4");
 	CHECK(ans.port == 20048 && ans.has_addr && ans.family == 4 &&
 	      addr_is(&ans, "192.0.2.7"), "192.0.2.7.78.80");
+	/* The result (for a NAT rewrite): length word, 15 bytes, 1 of pad. */
+	CHECK(ans.result_off == x.len - 20 &&
+	      x.d[ans.result_off + 3] == 15 &&
+	      !memcmp(x.d + ans.result_off + 4, "192.0.2.7.78.80", 15),
+	      "result at %u of %zu", ans.result_off, (size_t)x.len);
 	check_reply_truncations(x.d, x.len, &v3_call4);
 	check_reply_trailing(x.d, x.len, &v3_call4);
 
