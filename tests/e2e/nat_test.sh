@@ -167,11 +167,12 @@ rpc_null() { # udp|tcp ADDR PORT
 	run_in img1 timeout -k 1 10 python3 -c '
 import socket, struct, sys
 t, addr, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
 xid = 0x1a2b3c4d
 # xid, CALL, RPC 2, MOUNT v3, NULL, AUTH_NULL credential and verifier
 call = struct.pack(">10I", xid, 0, 2, 100005, 3, 0, 0, 0, 0, 0)
 if t == "udp":
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s = socket.socket(fam, socket.SOCK_DGRAM)
     s.settimeout(2)
     for _ in range(3):
         s.sendto(call, (addr, port))
@@ -182,7 +183,7 @@ if t == "udp":
             rep = b""
 else:
     # Not create_connection(): the VM has no idna codec for its lookup.
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s = socket.socket(fam, socket.SOCK_STREAM)
     s.settimeout(5)
     s.connect((addr, port))
     s.sendall(struct.pack(">I", 0x80000000 | len(call)) + call)
@@ -272,6 +273,48 @@ test_getport() { # NAME udp|tcp: the transport of the lookup and of mountd
 	fi
 }
 
+# --- 5: GETADDR through DNAT, the reply rewritten -------------------------
+
+# The real rpcbind names the address the call reached, gcems's own: the
+# helper rewrites the uaddr to the public address (its length changes:
+# 192.0.2.1 -> 198.51.100.10), and the follow-up to it is translated back.
+# Before the rewrite the client was told gcems's address and the helper
+# counted the reply as bad_address and opened nothing.
+test_getaddr() { # NAME PUB G RPCSEND-OPTIONS...
+	local name=$1 pub=$2 g=$3 out port uaddr r0 r1 b0 b1
+	shift 3
+	gw_flush
+	r0=$(gw_counter nat_rewritten)
+	b0=$(gw_counter bad_address)
+	out=$(lookup img1 "$pub" -U -P 100005 -V 3 -x udp "$@")
+	r1=$(gw_counter nat_rewritten)
+	b1=$(gw_counter bad_address)
+	port=${out%% *}
+	uaddr=${out#* }
+	log "$name: rpcsend: '$out'"
+	check "$name: the reply names $pub (not $g): $uaddr" \
+		test "${uaddr%.*.*}" = "$pub"
+	check "$name: with mountd's port ($port)" \
+		test "$(( ${port:-0} ))" -gt 0 -a \
+		"${uaddr#"$pub".}" = "$((${port:-0} >> 8)).$((${port:-0} & 255))"
+	check "$name: counted as nat_rewritten on gw" \
+		counter_is nat_rewritten "$((${r1:-0} - ${r0:-0}))" -eq 1
+	check "$name: not as bad_address" \
+		counter_is bad_address "$((${b1:-0} - ${b0:-0}))" -eq 0
+	check "$name: gw expects img1 -> $pub:$port/udp" \
+		gw_expects "$([ "$pub" = $PUB6 ] && echo $IMG6 || echo $IMG4)" \
+		"$pub" "${port:-0}" 17
+	check "$name: mountd answers at $pub:$port" \
+		rpc_null udp "$pub" "${port:-0}"
+}
+
+test_rewrite() {
+	test_getaddr "getaddr v4" $PUB4 "$G4" -v 4
+	test_getaddr "getaddr v3" $PUB4 "$G4" -v 3
+	test_getaddr "getversaddr" $PUB4 "$G4" -v 4 -g
+	test_getaddr "getaddr udp6" $PUB6 "$G6" -v 4
+}
+
 # --- 4: masquerade too ------------------------------------------------------
 
 test_masquerade() {
@@ -305,10 +348,8 @@ test_ipv6
 log "ipv6 done ($(elapsed))"
 start_nfs_server
 log "rpcbind on gcems: $(run_in gcems rpcinfo -p 127.0.0.1 | grep -E 'mountd' | tr -s ' ' | tr '\n' ';')"
-b0=$(gw_counter bad_address)
-port=$(lookup img1 $PUB6 -v 4 -P 100005 -V 3 -x udp)
-b1=$(gw_counter bad_address)
-log "real rpcbind, GETADDR mountd/udp6 through $PUB6: port ${port:-none}, bad_address +$((${b1:-0} - ${b0:-0})) (its uaddr names gcems, not rewritten yet)"
+test_rewrite
+log "rewrite done ($(elapsed))"
 test_getport dnat udp
 test_getport dnat tcp
 log "getport done ($(elapsed))"
