@@ -21,6 +21,7 @@
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/nf_conntrack_expect.h>
 #include <net/netfilter/nf_conntrack_helper.h>
+#include <net/netfilter/nf_conntrack_seqadj.h>
 #include <net/netfilter/nf_nat_helper.h>
 
 #include "rpc_conn.h"
@@ -60,7 +61,10 @@ static struct nf_conntrack_helper imgsec_rpc_helpers[4];
 /*
  * What one packet's records need to know. A reply rewritten for NAT
  * (imgsec_rpc_nat_uaddr()) is rewritten in @skb: its record starts
- * @rec_off bytes into the payload, or is not whole in it (-1).
+ * @rec_off bytes into the payload (at @dataoff), or is not whole in it
+ * (-1). A TCP segment: its first byte's sequence number @seq, its payload's length
+ * @seg_len as it came, and by how many bytes rewrites moved what follows
+ * them (@delta).
  */
 struct imgsec_rpc_ctx {
 	struct nf_conn *ct;
@@ -71,6 +75,10 @@ struct imgsec_rpc_ctx {
 	struct sk_buff *skb;
 	unsigned int protoff;
 	int rec_off;
+	unsigned int dataoff;
+	u32 seq;
+	u32 seg_len;
+	int delta;
 };
 
 /* The flow's "untrusted" flag (rpc.h): its connection's, or its socket's. */
@@ -234,6 +242,45 @@ static enum imgsec_rpc_host imgsec_rpc_host(const struct nf_conn *ct,
 	return IMGSEC_RPC_OTHER;
 }
 
+/*
+ * TCP: the reply's record is one fragment whose mark ends 4 bytes before
+ * the record (imgsec_rpc_record() checked that it is whole in the
+ * segment). Its result is rewritten, then the mark to the new length; the
+ * sequence numbers after it are adjusted by seqadj from this segment on
+ * (nf_nat_mangle_tcp_packet()). The first rewrite made the whole packet
+ * writable (skb_ensure_writable()): the mark's, of the same length, cannot
+ * fail after it.
+ */
+static bool imgsec_rpc_nat_tcp(struct imgsec_rpc_ctx *ctx, size_t rec_len,
+			       unsigned int match_off, unsigned int match_len,
+			       const char *rep, unsigned int rep_len)
+{
+	unsigned int mark_off = ctx->rec_off - sizeof(__be32);
+	__be32 _mark, new_mark;
+	const __be32 *mark;
+	int delta = (int)rep_len - (int)match_len;
+
+	/* Without seqadj the sequence numbers could not follow (WARNs). */
+	if (!nfct_seqadj(ctx->ct))
+		return false;
+	mark = skb_header_pointer(ctx->skb, ctx->dataoff + mark_off,
+				  sizeof(_mark), &_mark);
+	if (!mark || ntohl(*mark) != (RPC_RECORD_LAST | rec_len))
+		return false;
+	new_mark = htonl(RPC_RECORD_LAST | (rec_len + delta));
+	if (!nf_nat_mangle_tcp_packet(ctx->skb, ctx->ct, ctx->ctinfo,
+				      ctx->protoff, match_off, match_len,
+				      rep, rep_len))
+		return false;
+	if (!nf_nat_mangle_tcp_packet(ctx->skb, ctx->ct, ctx->ctinfo,
+				      ctx->protoff, mark_off, sizeof(new_mark),
+				      (const char *)&new_mark,
+				      sizeof(new_mark)))
+		return false;
+	ctx->delta += delta;
+	return true;
+}
+
 /* An IPv6 uaddr is at most 46 characters ("ffff:...:255.255.255.255.p.p"). */
 #define IMGSEC_RPC_UADDR_TEXT	64
 
@@ -270,11 +317,17 @@ static bool imgsec_rpc_nat_uaddr(struct imgsec_rpc_ctx *ctx,
 		return false;
 	xdr.len = htonl(n);
 	match_off = ctx->rec_off + ans->result_off;
-	return nf_nat_mangle_udp_packet(ctx->skb, ctx->ct, ctx->ctinfo,
-					ctx->protoff, match_off,
-					rec_len - ans->result_off,
-					(const char *)&xdr,
-					sizeof(xdr.len) + round_up(n, 4));
+	if (nf_ct_protonum(ctx->ct) == IPPROTO_UDP)
+		return nf_nat_mangle_udp_packet(ctx->skb, ctx->ct, ctx->ctinfo,
+						ctx->protoff, match_off,
+						rec_len - ans->result_off,
+						(const char *)&xdr,
+						sizeof(xdr.len) +
+						round_up(n, 4));
+	return imgsec_rpc_nat_tcp(ctx, rec_len, match_off,
+				  rec_len - ans->result_off,
+				  (const char *)&xdr,
+				  sizeof(xdr.len) + round_up(n, 4));
 }
 
 static void imgsec_rpc_expect(struct imgsec_rpc_ctx *ctx,
@@ -386,10 +439,26 @@ static void imgsec_rpc_reply(struct imgsec_rpc_ctx *ctx, const u8 *rec,
 	imgsec_rpc_expect(ctx, &call, ans.port);
 }
 
+/*
+ * TCP: where the record handed over is in the segment, if it is whole
+ * there with its mark (one that straddles segments is not rewritten).
+ */
+static void imgsec_rpc_tcp_locate(struct imgsec_rpc_ctx *ctx, size_t len)
+{
+	u32 at = ctx->help->conn->streams[ctx->dir].rec_seq - ctx->seq;
+
+	ctx->rec_off = -1;
+	if (at < ctx->seg_len && ctx->seg_len - at >= sizeof(__be32) + len &&
+	    at + sizeof(__be32) + ctx->delta <= INT_MAX)
+		ctx->rec_off = at + sizeof(__be32) + ctx->delta;
+}
+
 static void imgsec_rpc_record(void *arg, const u8 *rec, size_t len)
 {
 	struct imgsec_rpc_ctx *ctx = arg;
 
+	if (ctx->skb && ctx->help->conn)
+		imgsec_rpc_tcp_locate(ctx, len);
 	if (ctx->dir == IP_CT_DIR_ORIGINAL)
 		imgsec_rpc_call(ctx, rec, len);
 	else
@@ -549,15 +618,14 @@ static bool imgsec_rpc_tcp_follow(struct imgsec_rpc_ctx *ctx, u32 seq)
 }
 
 static void imgsec_rpc_tcp(struct imgsec_rpc_ctx *ctx,
-			   const struct sk_buff *skb, unsigned int protoff,
+			   struct sk_buff *skb, unsigned int protoff,
 			   enum ip_conntrack_info ctinfo)
 {
 	u8 *buf = this_cpu_ptr(&imgsec_rpc_buf)->data;
 	struct rpc_stream_stats st = {};
-	unsigned int dataoff, off;
+	unsigned int dataoff, done;
 	const struct tcphdr *th;
 	struct tcphdr _th;
-	const u8 *data;
 	size_t len;
 
 	th = skb_header_pointer(skb, protoff, sizeof(_th), &_th);
@@ -588,15 +656,25 @@ static void imgsec_rpc_tcp(struct imgsec_rpc_ctx *ctx,
 		imgsec_rpc_conn_used(&ctx->in->rpc, ctx->help);
 	else if (!imgsec_rpc_tcp_follow(ctx, ntohl(th->seq)))
 		return;
-	/* Feed the payload in pieces no larger than the copy buffer. */
-	for (off = dataoff; off < skb->len; off += len) {
-		len = min_t(size_t, skb->len - off, RPC_MAX_RECORD);
-		data = skb_header_pointer(skb, off, len, buf);
-		if (!data)
+	/*
+	 * Feed the payload in pieces no larger than the copy buffer, always
+	 * copied: a NAT rewrite (imgsec_rpc_nat_tcp()) may move the packet's
+	 * data, and changes its length. The stream is the sender's, as it
+	 * came: the feed stops at the segment's first length, and what
+	 * follows a rewrite is read @delta bytes further on.
+	 */
+	ctx->skb = skb;
+	ctx->protoff = protoff;
+	ctx->dataoff = dataoff;
+	ctx->seq = ntohl(th->seq);
+	ctx->seg_len = skb->len - dataoff;
+	for (done = 0; done < ctx->seg_len; done += len) {
+		len = min_t(size_t, ctx->seg_len - done, RPC_MAX_RECORD);
+		if (skb_copy_bits(skb, dataoff + done + ctx->delta, buf, len))
 			break;
 		rpc_stream_feed(&ctx->help->conn->streams[ctx->dir],
-				ntohl(th->seq) + (off - dataoff), data, len,
-				imgsec_rpc_record, ctx, &st);
+				ctx->seq + done, buf, len, imgsec_rpc_record,
+				ctx, &st);
 	}
 	if (st.oversized || st.desyncs)
 		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_PARSE_ERRORS);

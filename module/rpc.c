@@ -34,7 +34,6 @@
 #define RPC_MAX_UADDR		128
 #define RPC_MAX_OWNER		256
 
-#define RPC_RECORD_LAST		0x80000000u	/* RFC 5531 section 11 */
 
 /* The unread part of a record; every read checks @left first. */
 struct rpc_cursor {

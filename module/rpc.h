@@ -19,6 +19,7 @@
 #define RPC_MAX_AUTH_BYTES	400	/* RFC 5531 */
 #define RPC_MAX_RECORD		1024	/* larger TCP records are skipped */
 #define RPC_MAX_PENDING		8	/* outstanding calls per connection */
+#define RPC_RECORD_LAST		0x80000000u	/* RFC 5531 section 11 */
 
 enum rpc_result {
 	RPC_OK,			/* a lookup call or reply, filled in */
