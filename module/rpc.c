@@ -34,7 +34,6 @@
 #define RPC_MAX_UADDR		128
 #define RPC_MAX_OWNER		256
 
-
 /* The unread part of a record; every read checks @left first. */
 struct rpc_cursor {
 	const u8 *p;

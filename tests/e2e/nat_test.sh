@@ -206,15 +206,17 @@ sys.exit(0 if (x, mtype, stat, acc) == (xid, 1, 0, 0) else "refused")
 
 # The NFS connection on gcems comes from ADDR.
 server_sees() { # ADDR
+	local a=$1
+	case $a in *:*) a="[$a]" ;; esac
 	run_in gcems ss -Htn state established '( sport = :2049 )' |
-		grep -qF " $1:" ||
+		grep -qF " $a:" ||
 		{ echo "gcems's NFS peers: $(run_in gcems ss -Htn state established '( sport = :2049 )' | tr '\n' ';')"; return 1; }
 }
 
-mount_through() { # NAME OPTS [PEER]
-	local name=$1 opts=$2 failed=$FAILED
-	check "$name: mount through $PUB4" \
-		mount_nfs img1 "$PUB4" "$opts" "$MNT" "$MOUNT_TIMEOUT"
+mount_through() { # NAME OPTS [PEER [PUBLIC]]
+	local name=$1 opts=$2 failed=$FAILED pub=${4:-$PUB4}
+	check "$name: mount through $pub" \
+		mount_nfs img1 "$pub" "$opts" "$MNT" "$MOUNT_TIMEOUT"
 	log "$name: gw expectations: $(gw_expectations | tr '\n' ';')"
 	[ "$FAILED" = "$failed" ] || return
 	[ -z "${3:-}" ] || check "$name: gcems sees the NFS client as $3" \
@@ -400,6 +402,11 @@ gw_flush
 mount_through "dnat mountproto=udp" "$OPTS_UDP" $IMG4
 gw_flush
 mount_through "dnat mountproto=tcp" "$OPTS_TCP" $IMG4
+# IPv6: mount.nfs asks rpcbind GETADDR (uaddrs), rewritten on gw.
+gw_flush
+mount_through "dnat66 mountproto=udp6" "vers=3,proto=tcp6,mountproto=udp6,nolock,retry=0" $IMG6 $PUB6
+gw_flush
+mount_through "dnat66 mountproto=tcp6" "vers=3,proto=tcp6,mountproto=tcp6,nolock,retry=0" $IMG6 $PUB6
 log "mounts done ($(elapsed))"
 test_masquerade
 log "masquerade done ($(elapsed))"
