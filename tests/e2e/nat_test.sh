@@ -3,9 +3,10 @@
 #
 # The imgsec-rpc helper on a NAT gateway (issue 12, first part): the
 # follow-up connection a portmap reply opens is translated like the portmap
-# connection itself (nf_nat_follow_master, to the port the reply named).
-# The helper does not rewrite the reply yet, so only port-preserving NAT
-# is covered here.
+# connection itself (nf_nat_follow_master, to the port the reply named),
+# and an rpcbind GETADDR/GETVERSADDR reply, whose uaddr names gcems's own
+# address, is rewritten to name the public address. The port is never
+# rewritten: only port-preserving NAT is covered here.
 #
 #   img1  198.51.100.11 2001:db8:1::11 --- imgnet [gw] srvnet --- gcems
 #         the gateway publishes 198.51.100.10 / 2001:db8:1::10      192.0.2.1
@@ -16,15 +17,20 @@
 # opened by the helper's expectation only.
 #
 #   1. IPv6, DNAT66: a fake rpcbind (tests/tools/rpcsend serve) whose
-#      GETADDR reply names the public address; the UDP follow-up reaches
-#      gcems through the expectation. No IPv6 mount: IPv6 clients ask
-#      GETADDR, whose uaddr from the real rpcbind names gcems's own
-#      address until the helper rewrites replies (issue 12)
+#      GETADDR reply names the public address already: not rewritten; the
+#      UDP follow-up reaches gcems through the expectation
+#   5. (run second) the real rpcbind's GETADDR v3/v4 and GETVERSADDR
+#      replies through the public address, over UDP, TCP, UDP6, TCP6 and
+#      two calls on one TCP connection: the client reads the public address
+#      in the uaddr and the follow-up reaches mountd; a TCP reply cut into
+#      36-byte segments (the uaddr straddles two) is not rewritten, counted
+#      as nat_failed, and opens nothing
 #   2. IPv4, DNAT: GETPORT of mountd over UDP and over TCP through the
 #      public address, then an RPC NULL call to the port it returned
 #   3. real NFSv3 mounts through the public address, mountproto=udp and
 #      mountproto=tcp (the NFS connection to 2049 matches an expectation
-#      too: mount.nfs looks 2049 up)
+#      too: mount.nfs looks 2049 up); over IPv6 through DNAT66 too,
+#      mountproto=udp6 and tcp6 (GETADDR, the reply rewritten)
 #   4. the same with masquerade towards gcems as well (gcems has no route
 #      back to img1: it sees the gateway only), and masquerade alone
 #      (img1 asks gcems's own address). Masquerade is set up after the
@@ -34,6 +40,9 @@
 # Before the fix (helper.c left the expectation's saved_proto at 0) every
 # follow-up was translated to gcems's port 0: all the follow-ups and
 # mounts here failed.
+# Before the rewrite, the client read gcems's own address in every
+# GETADDR reply here, the helper counted it as bad_address and opened
+# nothing: part 5, UDP only then, failed all its 24 checks (55 in all).
 # Runs inside the test VM: tests/vm/run.sh tests/e2e/nat_test.sh
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
