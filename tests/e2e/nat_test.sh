@@ -353,7 +353,32 @@ test_straddle() {
 	check_not "straddle: nothing expected on gw" gw_expectations
 }
 
+# On the wire: gcems's reply names its own address (srvnet), the one img1
+# gets names the public address (imgnet). tcpdump -A shows the uaddr.
+test_wire() {
+	local out port u4 g4 i
+	for i in srvnet imgnet; do
+		run_in gw timeout 8 tcpdump -Z root -l -n -A -i $i udp port 111 \
+			>"$E2E_STATE/wire-$i.txt" 2>&1 &
+	done
+	sleep 2
+	gw_flush
+	out=$(lookup img1 $PUB4 -U -P 100005 -V 3 -x udp -v 4)
+	port=${out%% *}
+	sleep 1
+	u4="$PUB4.$((${port:-0} >> 8)).$((${port:-0} & 255))"
+	g4="$G4.$((${port:-0} >> 8)).$((${port:-0} & 255))"
+	log "wire: srvnet: $(grep -F -c "$g4" "$E2E_STATE/wire-srvnet.txt") lines with $g4, imgnet: $(grep -F -c "$u4" "$E2E_STATE/wire-imgnet.txt") with $u4"
+	check "wire: gcems's reply names $g4 (srvnet)" \
+		grep -qF "$g4" "$E2E_STATE/wire-srvnet.txt"
+	check "wire: img1 receives $u4 (imgnet)" \
+		grep -qF "$u4" "$E2E_STATE/wire-imgnet.txt"
+	check_not "wire: and not $g4" \
+		grep -qF "$g4" "$E2E_STATE/wire-imgnet.txt"
+}
+
 test_rewrite() {
+	test_wire
 	test_getaddr "getaddr v4" udp $PUB4 "$G4" 1 -v 4
 	test_getaddr "getaddr v3" udp $PUB4 "$G4" 1 -v 3
 	test_getaddr "getversaddr" udp $PUB4 "$G4" 1 -v 4 -g
@@ -370,7 +395,7 @@ test_rewrite() {
 # --- 4: masquerade too ------------------------------------------------------
 
 test_masquerade() {
-	local port
+	local port out r0 r1
 	must run_in gw nft add rule ip nat4 post oifname srvnet masquerade
 	must "$IP" -n gcems route del default
 	gw_flush
@@ -385,6 +410,19 @@ test_masquerade() {
 		gw_expects $IMG4 "$G4" "${port:-0}" 17
 	check "masquerade only: mountd answers at gcems:${port:-?} over UDP" \
 		rpc_null udp "$G4" "${port:-0}"
+	# GETADDR: the uaddr names what img1 asked, gcems: not rewritten.
+	gw_flush
+	r0=$(gw_counter nat_rewritten)
+	out=$(lookup img1 "$G4" -U -v 4 -P 100005 -V 3 -x udp)
+	r1=$(gw_counter nat_rewritten)
+	port=${out%% *}
+	port=${port:-0}
+	check "masquerade only: GETADDR names gcems (${out#* })" \
+		test "${out#* }" = "$G4.$((port >> 8)).$((port & 255))"
+	check "masquerade only: nothing rewritten" \
+		counter_is nat_rewritten "$((${r1:-0} - ${r0:-0}))" -eq 0
+	check "masquerade only: gw expects img1 -> gcems:$port/udp" \
+		gw_expects $IMG4 "$G4" "$port" 17
 }
 
 # --- main ---------------------------------------------------------------
