@@ -62,9 +62,9 @@ static struct nf_conntrack_helper imgsec_rpc_helpers[4];
  * What one packet's records need to know. A reply rewritten for NAT
  * (imgsec_rpc_nat_uaddr()) is rewritten in @skb: its record starts
  * @rec_off bytes into the payload (at @dataoff), or is not whole in it
- * (-1). A TCP segment: its first byte's sequence number @seq, its payload's length
- * @seg_len as it came, and by how many bytes rewrites moved what follows
- * them (@delta).
+ * (-1). A TCP segment: its first byte's sequence number @seq, its
+ * payload's length @seg_len as it came, and by how many bytes rewrites
+ * moved what follows them (@delta).
  */
 struct imgsec_rpc_ctx {
 	struct nf_conn *ct;
@@ -249,7 +249,7 @@ static enum imgsec_rpc_host imgsec_rpc_host(const struct nf_conn *ct,
  * sequence numbers after it are adjusted by seqadj from this segment on
  * (nf_nat_mangle_tcp_packet()). The first rewrite made the whole packet
  * writable (skb_ensure_writable()): the mark's, of the same length, cannot
- * fail after it.
+ * fail after it (were it to, the record would still have moved: @delta).
  */
 static bool imgsec_rpc_nat_tcp(struct imgsec_rpc_ctx *ctx, size_t rec_len,
 			       unsigned int match_off, unsigned int match_len,
@@ -272,13 +272,12 @@ static bool imgsec_rpc_nat_tcp(struct imgsec_rpc_ctx *ctx, size_t rec_len,
 				      ctx->protoff, match_off, match_len,
 				      rep, rep_len))
 		return false;
-	if (!nf_nat_mangle_tcp_packet(ctx->skb, ctx->ct, ctx->ctinfo,
-				      ctx->protoff, mark_off, sizeof(new_mark),
-				      (const char *)&new_mark,
-				      sizeof(new_mark)))
-		return false;
 	ctx->delta += delta;
-	return true;
+	return nf_nat_mangle_tcp_packet(ctx->skb, ctx->ct, ctx->ctinfo,
+					ctx->protoff, mark_off,
+					sizeof(new_mark),
+					(const char *)&new_mark,
+					sizeof(new_mark));
 }
 
 /* An IPv6 uaddr is at most 46 characters ("ffff:...:255.255.255.255.p.p"). */
