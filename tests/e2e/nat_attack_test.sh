@@ -19,6 +19,12 @@
 #   4. two calls on one connection, the first reply's segment lost: the
 #      retransmission (maybe collapsed with the second reply) must still
 #      carry both replies, each naming the public address.
+#   5. 8 calls in one write (RPC_MAX_PENDING): replies maybe several to a
+#      segment, each rewrite moving the next (delta), all rewritten
+#   6. 9 calls in one write: one over the pending-call bound, the
+#      connection is untrusted and no reply is rewritten (fail closed, by
+#      design); but every reply NAT needed and did not get must count as
+#      nat_failed (doc/imgsecctl.8). None does.
 #
 # Runs inside the test VM: tests/vm/run.sh tests/e2e/nat_attack_test.sh
 # shellcheck source=tests/e2e/lib.sh
@@ -196,6 +202,24 @@ getaddr_tcp() { # NAME N LOST
 		grep -qF " $G4." <<<"$out"
 }
 
+# More calls pending than the helper keeps: no reply rewritten, each
+# counted as nat_failed.
+over_pending() {
+	local out f0 f1 r0 r1 b
+	gw_flush
+	r0=$(gw_counter nat_rewritten)
+	f0=$(gw_counter nat_failed)
+	out=$(lookup img1 $PUB4 -U -P 100005 -V 3 -t tcp -x tcp -v 4 -r 9)
+	r1=$(gw_counter nat_rewritten)
+	f1=$(gw_counter nat_failed)
+	b=$(grep -c " $G4\." <<<"$out")
+	log "9 calls: $b replies name $G4, nat_rewritten +$((${r1:-0} - ${r0:-0})), nat_failed +$((${f1:-0} - ${f0:-0}))"
+	check "9 calls: img1 got 9 replies" test "$(grep -c . <<<"$out")" = 9
+	check_not "9 calls: nothing expected on gw" gw_expectations
+	check "9 calls: the $b not rewritten counted as nat_failed" \
+		counter_is nat_failed "$((${f1:-0} - ${f0:-0}))" -eq "$b"
+}
+
 setup_nat_topology
 must publish
 write_policy
@@ -208,6 +232,8 @@ getaddr_tcp "control" 1 0
 getaddr_tcp "reply lost, retransmitted" 1 1
 getaddr_tcp "2 calls (control)" 2 0
 getaddr_tcp "2 calls, first reply lost" 2 1
+getaddr_tcp "8 calls in one write" 8 0
+over_pending
 
 echo "# imgsecctl stats in gw:"
 run_in gw imgsecctl stats 2>&1 | sed 's/^/#   /'
