@@ -21,7 +21,8 @@
 #      carry both replies, each naming the public address.
 #   5. 8 calls in one write (RPC_MAX_PENDING): replies maybe several to a
 #      segment, each rewrite moving the next (delta), all rewritten
-#   6. 9 calls in one write: one over the pending-call bound, the
+#   6. 1 and 2 again over IPv6 (DNAT66)
+#   7. 9 calls in one write: one over the pending-call bound, the
 #      connection is untrusted and no reply is rewritten (fail closed, by
 #      design); but every reply NAT needed and did not get must count as
 #      nat_failed (doc/imgsecctl.8). None does.
@@ -42,7 +43,6 @@ PUB4=198.51.100.10
 PUB6=2001:db8:1::10
 GW4=192.0.2.254 # the gateway on gcems's side (masquerade)
 GW6=2001:db8::fe
-FAKE_PORT=4046 # what the fake rpcbind announces
 ETHFEAT=$(dirname "$RPCSEND")/ethfeat
 [ -x "$ETHFEAT" ] || die "$ETHFEAT is missing: make tools"
 T_START=$(now_ms)
@@ -157,28 +157,30 @@ gw_counter() { # NAME
 # (the rewritten reply), so that gcems retransmits them.
 lose_replies() { # N
 	run_in img1 nft -f - <<-EOT
-	table ip lose {
+	table inet lose {
 		chain in {
 			type filter hook input priority filter;
 			ip saddr $PUB4 tcp sport 111 meta length > 60 numgen inc mod 1000000 < $1 counter drop
+			ip6 saddr $PUB6 tcp sport 111 meta length > 100 numgen inc mod 1000000 < $1 counter drop
 		}
 	}
 	EOT
 }
 
 lost_count() {
-	run_in img1 nft list table ip lose | sed -n 's/.*counter packets \([0-9]*\).*/\1/p'
+	run_in img1 nft list table inet lose |
+		sed -n 's/.*counter packets \([0-9]*\).*/\1/p' | awk '{ n += $1 } END { print n + 0 }'
 }
 
 unlose() {
-	run_in img1 nft delete table ip lose 2>/dev/null
+	run_in img1 nft delete table inet lose 2>/dev/null
 	true
 }
 
 # A GETADDR of mountd over TCP (-r N calls on one connection); each reply
 # must name the public address.
-getaddr_tcp() { # NAME N LOST
-	local name=$1 n=$2 lost=$3 out r0 r1 f0 f1 l
+getaddr_tcp() { # NAME N LOST [PUB G]
+	local name=$1 n=$2 lost=$3 pub=${4:-$PUB4} g=${5:-$G4} out r0 r1 f0 f1 l
 	gw_flush
 	[ "$lost" = 0 ] || must lose_replies "$lost"
 	run_in gw timeout 6 tcpdump -Z root -l -n -i imgnet tcp port 111 \
@@ -186,7 +188,7 @@ getaddr_tcp() { # NAME N LOST
 	sleep 2
 	r0=$(gw_counter nat_rewritten)
 	f0=$(gw_counter nat_failed)
-	out=$(lookup img1 $PUB4 -U -P 100005 -V 3 -t tcp -x tcp -v 4 -r "$n")
+	out=$(lookup img1 "$pub" -U -P 100005 -V 3 -t tcp -x tcp -v 4 -r "$n")
 	r1=$(gw_counter nat_rewritten)
 	f1=$(gw_counter nat_failed)
 	l=$(lost_count 2>/dev/null)
@@ -196,10 +198,10 @@ getaddr_tcp() { # NAME N LOST
 	log "$name: rpcsend: '$(tr '\n' ';' <<<"$out")' lost ${l:-0}, nat_rewritten +$((${r1:-0} - ${r0:-0})), nat_failed +$((${f1:-0} - ${f0:-0}))"
 	[ "$lost" = 0 ] || check "$name: img1 dropped a reply segment (${l:-0})" \
 		test "${l:-0}" -ge 1
-	check "$name: $n replies, each names $PUB4 (got: $(tr '\n' ';' <<<"$out"))" \
-		test "$(grep -c " $PUB4\.[0-9]*\.[0-9]*\$" <<<"$out")" = "$n"
-	check_not "$name: none names gcems's own $G4" \
-		grep -qF " $G4." <<<"$out"
+	check "$name: $n replies, each names $pub (got: $(tr '\n' ';' <<<"$out"))" \
+		test "$(grep -c " $pub\.[0-9]*\.[0-9]*\$" <<<"$out")" = "$n"
+	check_not "$name: none names gcems's own $g" \
+		grep -qF " $g." <<<"$out"
 }
 
 # More calls pending than the helper keeps: no reply rewritten, each
@@ -233,6 +235,8 @@ getaddr_tcp "reply lost, retransmitted" 1 1
 getaddr_tcp "2 calls (control)" 2 0
 getaddr_tcp "2 calls, first reply lost" 2 1
 getaddr_tcp "8 calls in one write" 8 0
+getaddr_tcp "ipv6 (control)" 1 0 $PUB6 "$G6"
+getaddr_tcp "ipv6 reply lost, retransmitted" 1 1 $PUB6 "$G6"
 over_pending
 
 echo "# imgsecctl stats in gw:"
