@@ -21,7 +21,6 @@
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/nf_conntrack_expect.h>
 #include <net/netfilter/nf_conntrack_helper.h>
-#include <net/netfilter/nf_conntrack_seqadj.h>
 #include <net/netfilter/nf_nat_helper.h>
 
 #include "rpc_conn.h"
@@ -59,12 +58,9 @@ static struct nf_conntrack_expect_policy imgsec_rpc_exp_policy = {
 static struct nf_conntrack_helper imgsec_rpc_helpers[4];
 
 /*
- * What one packet's records need to know. A reply rewritten for NAT
+ * What one packet's records need to know. A UDP reply rewritten for NAT
  * (imgsec_rpc_nat_uaddr()) is rewritten in @skb: its record starts
- * @rec_off bytes into the payload (at @dataoff), or is not whole in it
- * (-1). A TCP segment: its first byte's sequence number @seq, its
- * payload's length @seg_len as it came, and by how many bytes rewrites
- * moved what follows them (@delta).
+ * @rec_off bytes into the payload, or is not there to rewrite (-1: TCP).
  */
 struct imgsec_rpc_ctx {
 	struct nf_conn *ct;
@@ -75,10 +71,6 @@ struct imgsec_rpc_ctx {
 	struct sk_buff *skb;
 	unsigned int protoff;
 	int rec_off;
-	unsigned int dataoff;
-	u32 seq;
-	u32 seg_len;
-	int delta;
 };
 
 /* The flow's "untrusted" flag (rpc.h): its connection's, or its socket's. */
@@ -242,44 +234,6 @@ static enum imgsec_rpc_host imgsec_rpc_host(const struct nf_conn *ct,
 	return IMGSEC_RPC_OTHER;
 }
 
-/*
- * TCP: the reply's record is one fragment whose mark ends 4 bytes before
- * the record (imgsec_rpc_record() checked that it is whole in the
- * segment). Its result is rewritten, then the mark to the new length; the
- * sequence numbers after it are adjusted by seqadj from this segment on
- * (nf_nat_mangle_tcp_packet()). The first rewrite made the whole packet
- * writable (skb_ensure_writable()): the mark's, of the same length, cannot
- * fail after it (were it to, the record would still have moved: @delta).
- */
-static bool imgsec_rpc_nat_tcp(struct imgsec_rpc_ctx *ctx, size_t rec_len,
-			       unsigned int match_off, unsigned int match_len,
-			       const char *rep, unsigned int rep_len)
-{
-	unsigned int mark_off = ctx->rec_off - sizeof(__be32);
-	__be32 _mark, new_mark;
-	const __be32 *mark;
-	int delta = (int)rep_len - (int)match_len;
-
-	/* Without seqadj the sequence numbers could not follow (WARNs). */
-	if (!nfct_seqadj(ctx->ct))
-		return false;
-	mark = skb_header_pointer(ctx->skb, ctx->dataoff + mark_off,
-				  sizeof(_mark), &_mark);
-	if (!mark || ntohl(*mark) != (RPC_RECORD_LAST | rec_len))
-		return false;
-	new_mark = htonl(RPC_RECORD_LAST | (rec_len + delta));
-	if (!nf_nat_mangle_tcp_packet(ctx->skb, ctx->ct, ctx->ctinfo,
-				      ctx->protoff, match_off, match_len,
-				      rep, rep_len))
-		return false;
-	ctx->delta += delta;
-	return nf_nat_mangle_tcp_packet(ctx->skb, ctx->ct, ctx->ctinfo,
-					ctx->protoff, mark_off,
-					sizeof(new_mark),
-					(const char *)&new_mark,
-					sizeof(new_mark));
-}
-
 /* An IPv6 uaddr is at most 46 characters ("ffff:...:255.255.255.255.p.p"). */
 #define IMGSEC_RPC_UADDR_TEXT	64
 
@@ -303,6 +257,15 @@ static bool imgsec_rpc_nat_uaddr(struct imgsec_rpc_ctx *ctx,
 	unsigned int match_off;
 	int n;
 
+	/*
+	 * Over TCP never: a rewrite changes the segment's length, and a
+	 * retransmission of the segment (the rewritten one lost after the
+	 * gateway) would have to be rewritten again the same way, or seqadj
+	 * shifts what follows and the client resets. The helper reads each
+	 * byte of the stream once and cannot do that yet.
+	 */
+	if (nf_ct_protonum(ctx->ct) != IPPROTO_UDP)
+		return false;
 	if (!ctx->skb || ctx->rec_off < 0 || ans->result_off > rec_len)
 		return false;
 	if (ans->family == 4)
@@ -316,17 +279,11 @@ static bool imgsec_rpc_nat_uaddr(struct imgsec_rpc_ctx *ctx,
 		return false;
 	xdr.len = htonl(n);
 	match_off = ctx->rec_off + ans->result_off;
-	if (nf_ct_protonum(ctx->ct) == IPPROTO_UDP)
-		return nf_nat_mangle_udp_packet(ctx->skb, ctx->ct, ctx->ctinfo,
-						ctx->protoff, match_off,
-						rec_len - ans->result_off,
-						(const char *)&xdr,
-						sizeof(xdr.len) +
-						round_up(n, 4));
-	return imgsec_rpc_nat_tcp(ctx, rec_len, match_off,
-				  rec_len - ans->result_off,
-				  (const char *)&xdr,
-				  sizeof(xdr.len) + round_up(n, 4));
+	return nf_nat_mangle_udp_packet(ctx->skb, ctx->ct, ctx->ctinfo,
+					ctx->protoff, match_off,
+					rec_len - ans->result_off,
+					(const char *)&xdr,
+					sizeof(xdr.len) + round_up(n, 4));
 }
 
 static void imgsec_rpc_expect(struct imgsec_rpc_ctx *ctx,
@@ -438,26 +395,10 @@ static void imgsec_rpc_reply(struct imgsec_rpc_ctx *ctx, const u8 *rec,
 	imgsec_rpc_expect(ctx, &call, ans.port);
 }
 
-/*
- * TCP: where the record handed over is in the segment, if it is whole
- * there with its mark (one that straddles segments is not rewritten).
- */
-static void imgsec_rpc_tcp_locate(struct imgsec_rpc_ctx *ctx, size_t len)
-{
-	u32 at = ctx->help->conn->streams[ctx->dir].rec_seq - ctx->seq;
-
-	ctx->rec_off = -1;
-	if (at < ctx->seg_len && ctx->seg_len - at >= sizeof(__be32) + len &&
-	    at + sizeof(__be32) + ctx->delta <= INT_MAX)
-		ctx->rec_off = at + sizeof(__be32) + ctx->delta;
-}
-
 static void imgsec_rpc_record(void *arg, const u8 *rec, size_t len)
 {
 	struct imgsec_rpc_ctx *ctx = arg;
 
-	if (ctx->skb && ctx->help->conn)
-		imgsec_rpc_tcp_locate(ctx, len);
 	if (ctx->dir == IP_CT_DIR_ORIGINAL)
 		imgsec_rpc_call(ctx, rec, len);
 	else
@@ -624,6 +565,7 @@ static void imgsec_rpc_tcp(struct imgsec_rpc_ctx *ctx,
 	struct rpc_stream_stats st = {};
 	unsigned int dataoff, done;
 	const struct tcphdr *th;
+	u32 seq, seg_len;
 	struct tcphdr _th;
 	size_t len;
 
@@ -656,23 +598,17 @@ static void imgsec_rpc_tcp(struct imgsec_rpc_ctx *ctx,
 	else if (!imgsec_rpc_tcp_follow(ctx, ntohl(th->seq)))
 		return;
 	/*
-	 * Feed the payload in pieces no larger than the copy buffer, always
-	 * copied: a NAT rewrite (imgsec_rpc_nat_tcp()) may move the packet's
-	 * data, and changes its length. The stream is the sender's, as it
-	 * came: the feed stops at the segment's first length, and what
-	 * follows a rewrite is read @delta bytes further on.
+	 * Feed the payload in pieces no larger than the copy buffer. Nothing
+	 * in a TCP segment is rewritten (imgsec_rpc_nat_uaddr()).
 	 */
-	ctx->skb = skb;
-	ctx->protoff = protoff;
-	ctx->dataoff = dataoff;
-	ctx->seq = ntohl(th->seq);
-	ctx->seg_len = skb->len - dataoff;
-	for (done = 0; done < ctx->seg_len; done += len) {
-		len = min_t(size_t, ctx->seg_len - done, RPC_MAX_RECORD);
-		if (skb_copy_bits(skb, dataoff + done + ctx->delta, buf, len))
+	seq = ntohl(th->seq);
+	seg_len = skb->len - dataoff;
+	for (done = 0; done < seg_len; done += len) {
+		len = min_t(size_t, seg_len - done, RPC_MAX_RECORD);
+		if (skb_copy_bits(skb, dataoff + done, buf, len))
 			break;
 		rpc_stream_feed(&ctx->help->conn->streams[ctx->dir],
-				ctx->seq + done, buf, len, imgsec_rpc_record,
+				seq + done, buf, len, imgsec_rpc_record,
 				ctx, &st);
 	}
 	if (st.oversized || st.desyncs)
