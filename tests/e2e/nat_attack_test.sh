@@ -7,26 +7,32 @@
 #   img1  198.51.100.11 --- imgnet [gw] srvnet --- gcems 192.0.2.1
 #         the gateway publishes 198.51.100.10 (111 and 2049 DNATed to gcems)
 #
-#   1. (control) a GETADDR over TCP through the public address: the reply
-#      img1 reads names the public address
-#   2. the same, the rewritten reply segment lost between gw and img1 (img1
-#      drops the first one): gcems retransmits it, gw must rewrite the
-#      retransmission as it did the original (nf_conntrack_ftp re-reads a
-#      retransmitted PORT command). It does not: the stream follower has
-#      seen those bytes and skips them, seqadj leaves a segment at the
-#      correction point alone, so img1 is told gcems's own address.
+# The review found that a rewritten TCP reply segment lost between gw and
+# img1 went out unrewritten when gcems retransmitted it (the stream
+# follower had read those bytes), and seqadj then shifted what followed:
+# img1 read gcems's own address, or garbage. seqadj keeps one correction
+# point per direction, so re-doing the rewrite is not enough once a later
+# segment was rewritten (part 4). The helper therefore does not rewrite
+# over TCP (UDP only): a TCP reply behind DNAT is counted as nat_failed,
+# opens nothing, and reaches img1 as gcems sent it. What is checked here
+# is that the stream stays whole under loss: every reply arrives, each
+# names gcems's own address (never the public one, never garbage), every
+# one is counted as nat_failed, none as nat_rewritten, nothing is expected.
+#
+#   1. (control) a GETADDR over TCP through the public address
+#   2. the same, the reply segment lost between gw and img1 (img1 drops
+#      the first one): gcems retransmits it
 #   3. (control) two calls on one connection
-#   4. two calls on one connection, the first reply's segment lost: the
-#      retransmission (maybe collapsed with the second reply) must still
-#      carry both replies, each naming the public address.
-#   5. 8 calls in one write (RPC_MAX_PENDING): replies maybe several to a
-#      segment, each rewrite moving the next (delta), all rewritten
+#   4. two calls on one connection, the first reply's segment lost
+#   5. 8 calls in one write (RPC_MAX_PENDING)
 #   6. 1 and 2 again over IPv6 (DNAT66)
 #   7. 9 calls in one write: one over the pending-call bound, the
-#      connection is untrusted and no reply is rewritten (fail closed, by
-#      design); but every reply NAT needed and did not get must count as
-#      nat_failed (doc/imgsecctl.8). None does.
+#      connection is untrusted (counted once as untrusted) and the helper
+#      reads none of its replies: none is counted as nat_failed either
+#      (nat_failed counts the replies the helper read, doc/imgsecctl.8)
 #
+# Before d08c18d (TCP rewritten) 2, 4 and 6's lost case failed: img1
+# was told gcems's address in a retransmission after the rewrite.
 # Runs inside the test VM: tests/vm/run.sh tests/e2e/nat_attack_test.sh
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -177,8 +183,10 @@ unlose() {
 	true
 }
 
-# A GETADDR of mountd over TCP (-r N calls on one connection); each reply
-# must name the public address.
+# A GETADDR of mountd over TCP (-r N calls on one connection), the first
+# LOST reply segments dropped by img1: every reply arrives and names
+# gcems's own address G (TCP replies are not rewritten), each counted as
+# nat_failed, and nothing is opened.
 getaddr_tcp() { # NAME N LOST [PUB G]
 	local name=$1 n=$2 lost=$3 pub=${4:-$PUB4} g=${5:-$G4} out r0 r1 f0 f1 l
 	gw_flush
@@ -198,28 +206,41 @@ getaddr_tcp() { # NAME N LOST [PUB G]
 	log "$name: rpcsend: '$(tr '\n' ';' <<<"$out")' lost ${l:-0}, nat_rewritten +$((${r1:-0} - ${r0:-0})), nat_failed +$((${f1:-0} - ${f0:-0}))"
 	[ "$lost" = 0 ] || check "$name: img1 dropped a reply segment (${l:-0})" \
 		test "${l:-0}" -ge 1
-	check "$name: $n replies, each names $pub (got: $(tr '\n' ';' <<<"$out"))" \
-		test "$(grep -c " $pub\.[0-9]*\.[0-9]*\$" <<<"$out")" = "$n"
-	check_not "$name: none names gcems's own $g" \
-		grep -qF " $g." <<<"$out"
+	check "$name: $n replies, each names gcems's own $g (got: $(tr '\n' ';' <<<"$out"))" \
+		test "$(grep -c . <<<"$out")" = "$n" -a \
+		"$(grep -cF " $g." <<<"$out")" = "$n"
+	check_not "$name: none names $pub" \
+		grep -qF " $pub." <<<"$out"
+	check "$name: each counted as nat_failed on gw" \
+		counter_is nat_failed "$((${f1:-0} - ${f0:-0}))" -eq "$n"
+	check "$name: none as nat_rewritten" \
+		counter_is nat_rewritten "$((${r1:-0} - ${r0:-0}))" -eq 0
+	check_not "$name: nothing expected on gw" gw_expectations
 }
 
-# More calls pending than the helper keeps: no reply rewritten, each
-# counted as nat_failed.
+# More calls pending than the helper keeps: the connection is untrusted,
+# no reply is read, so none is rewritten nor counted as nat_failed.
 over_pending() {
-	local out f0 f1 r0 r1 b
+	local out f0 f1 r0 r1 u0 u1 b
 	gw_flush
 	r0=$(gw_counter nat_rewritten)
 	f0=$(gw_counter nat_failed)
+	u0=$(gw_counter untrusted)
 	out=$(lookup img1 $PUB4 -U -P 100005 -V 3 -t tcp -x tcp -v 4 -r 9)
 	r1=$(gw_counter nat_rewritten)
 	f1=$(gw_counter nat_failed)
-	b=$(grep -c " $G4\." <<<"$out")
-	log "9 calls: $b replies name $G4, nat_rewritten +$((${r1:-0} - ${r0:-0})), nat_failed +$((${f1:-0} - ${f0:-0}))"
-	check "9 calls: img1 got 9 replies" test "$(grep -c . <<<"$out")" = 9
+	u1=$(gw_counter untrusted)
+	b=$(grep -cF " $G4." <<<"$out")
+	log "9 calls: $b replies name $G4, nat_rewritten +$((${r1:-0} - ${r0:-0})), nat_failed +$((${f1:-0} - ${f0:-0})), untrusted +$((${u1:-0} - ${u0:-0}))"
+	check "9 calls: img1 got 9 replies, each names $G4 ($b)" \
+		test "$(grep -c . <<<"$out")" = 9 -a "$b" = 9
+	check "9 calls: the connection counted as untrusted once" \
+		counter_is untrusted "$((${u1:-0} - ${u0:-0}))" -eq 1
+	check "9 calls: no reply counted as nat_failed (none read)" \
+		counter_is nat_failed "$((${f1:-0} - ${f0:-0}))" -eq 0
+	check "9 calls: none as nat_rewritten" \
+		counter_is nat_rewritten "$((${r1:-0} - ${r0:-0}))" -eq 0
 	check_not "9 calls: nothing expected on gw" gw_expectations
-	check "9 calls: the $b not rewritten counted as nat_failed" \
-		counter_is nat_failed "$((${f1:-0} - ${f0:-0}))" -eq "$b"
 }
 
 setup_nat_topology
