@@ -57,12 +57,20 @@ static struct nf_conntrack_expect_policy imgsec_rpc_exp_policy = {
 
 static struct nf_conntrack_helper imgsec_rpc_helpers[4];
 
-/* What one packet's records need to know. */
+/*
+ * What one packet's records need to know. A UDP reply rewritten for NAT
+ * (imgsec_rpc_nat_uaddr()) is rewritten in @skb: its record starts
+ * @rec_off bytes into the payload, or is not there to rewrite (-1: TCP).
+ */
 struct imgsec_rpc_ctx {
 	struct nf_conn *ct;
 	struct imgsec_net *in;
 	struct imgsec_rpc_help *help;
 	enum ip_conntrack_dir dir;
+	enum ip_conntrack_info ctinfo;
+	struct sk_buff *skb;
+	unsigned int protoff;
+	int rec_off;
 };
 
 /* The flow's "untrusted" flag (rpc.h): its connection's, or its socket's. */
@@ -190,18 +198,92 @@ static void imgsec_rpc_call(struct imgsec_rpc_ctx *ctx, const u8 *rec,
 	imgsec_rpc_note_call(ctx, call.xid, &call, allowed);
 }
 
-/* A uaddr must name the server that answered: no holes to third hosts. */
-static bool imgsec_rpc_is_server(const struct nf_conn *ct,
-				 const struct rpc_answer *ans)
-{
-	const union nf_inet_addr *server =
-		&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple.dst.u3;
+/* What host a uaddr names. */
+enum imgsec_rpc_host {
+	IMGSEC_RPC_ASKED,	/* the address the client asked (or none) */
+	IMGSEC_RPC_BEHIND_NAT,	/* the server's own, behind DNAT */
+	IMGSEC_RPC_OTHER,	/* a third host */
+};
 
-	if (!ans->has_addr)
-		return true;
+static bool imgsec_rpc_addr_is(const struct nf_conn *ct,
+			       const struct rpc_answer *ans,
+			       const union nf_inet_addr *a)
+{
 	if (nf_ct_l3num(ct) == NFPROTO_IPV4)
-		return ans->family == 4 && !memcmp(ans->addr, &server->ip, 4);
-	return ans->family == 6 && !memcmp(ans->addr, server->ip6, 16);
+		return ans->family == 4 && !memcmp(ans->addr, &a->ip, 4);
+	return ans->family == 6 && !memcmp(ans->addr, a->ip6, 16);
+}
+
+/*
+ * A uaddr must name the server that answered: no holes to third hosts.
+ * rpcbind names the address the call reached: behind DNAT, the server's
+ * own (the reply's source), which the client cannot reach; the reply is
+ * then rewritten to the address the client asked.
+ */
+static enum imgsec_rpc_host imgsec_rpc_host(const struct nf_conn *ct,
+					    const struct rpc_answer *ans)
+{
+	if (!ans->has_addr ||
+	    imgsec_rpc_addr_is(ct, ans,
+			       &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple.dst.u3))
+		return IMGSEC_RPC_ASKED;
+	if ((ct->status & IPS_DST_NAT) &&
+	    imgsec_rpc_addr_is(ct, ans,
+			       &ct->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3))
+		return IMGSEC_RPC_BEHIND_NAT;
+	return IMGSEC_RPC_OTHER;
+}
+
+/* An IPv6 uaddr is at most 46 characters ("ffff:...:255.255.255.255.p.p"). */
+#define IMGSEC_RPC_UADDR_TEXT	64
+
+/*
+ * Rewrite the uaddr that ends the reply (from ans->result_off on: XDR
+ * length, characters, padding) to name the address the client asked, port
+ * @port, as nf_nat_ftp rewrites a PASV reply. The string may change
+ * length: its XDR length and padding follow, and the datagram's length
+ * (nf_nat_mangle_udp_packet()). After this the record read is stale.
+ */
+static bool imgsec_rpc_nat_uaddr(struct imgsec_rpc_ctx *ctx,
+				 const struct rpc_answer *ans, size_t rec_len,
+				 u16 port)
+{
+	const union nf_inet_addr *asked =
+		&ctx->ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple.dst.u3;
+	struct {
+		__be32 len;
+		char text[IMGSEC_RPC_UADDR_TEXT];
+	} xdr = {};
+	unsigned int match_off;
+	int n;
+
+	/*
+	 * Over TCP never: a rewrite changes the segment's length, and a
+	 * retransmission of the segment (the rewritten one lost after the
+	 * gateway) would have to be rewritten again the same way, or seqadj
+	 * shifts what follows and the client resets. The helper reads each
+	 * byte of the stream once and cannot do that yet.
+	 */
+	if (nf_ct_protonum(ctx->ct) != IPPROTO_UDP)
+		return false;
+	if (!ctx->skb || ctx->rec_off < 0 || ans->result_off > rec_len)
+		return false;
+	if (ans->family == 4)
+		n = snprintf(xdr.text, sizeof(xdr.text), "%pI4.%u.%u",
+			     &asked->ip, port >> 8, port & 0xff);
+	else
+		n = snprintf(xdr.text, sizeof(xdr.text), "%pI6c.%u.%u",
+			     asked->ip6, port >> 8, port & 0xff);
+	/* Zero padding: the rest of the text is still zero. */
+	if (n <= 0 || n > sizeof(xdr.text) - 3)
+		return false;
+	xdr.len = htonl(n);
+	match_off = ctx->rec_off + ans->result_off;
+	return nf_nat_mangle_udp_packet(ctx->skb, ctx->ct, ctx->ctinfo,
+					ctx->protoff, match_off,
+					rec_len - ans->result_off,
+					(const char *)&xdr,
+					sizeof(xdr.len) + round_up(n, 4));
 }
 
 static void imgsec_rpc_expect(struct imgsec_rpc_ctx *ctx,
@@ -263,6 +345,7 @@ static void imgsec_rpc_reply(struct imgsec_rpc_ctx *ctx, const u8 *rec,
 {
 	const struct nf_conntrack_tuple *t =
 		&ctx->ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	enum imgsec_rpc_host host;
 	struct rpc_lookup call;
 	struct rpc_answer ans;
 	enum rpc_result res;
@@ -296,10 +379,18 @@ static void imgsec_rpc_reply(struct imgsec_rpc_ctx *ctx, const u8 *rec,
 		return;
 	}
 	/* Never portmap's own port: its connections must stay ours. */
-	if (!imgsec_rpc_is_server(ctx->ct, &ans) ||
-	    ans.port == ntohs(t->dst.u.all)) {
+	host = imgsec_rpc_host(ctx->ct, &ans);
+	if (host == IMGSEC_RPC_OTHER || ans.port == ntohs(t->dst.u.all)) {
 		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_BAD_ADDRESS);
 		return;
+	}
+	/* Told an address it cannot reach, the client connects nowhere. */
+	if (host == IMGSEC_RPC_BEHIND_NAT) {
+		if (!imgsec_rpc_nat_uaddr(ctx, &ans, len, ans.port)) {
+			imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_NAT_FAILED);
+			return;
+		}
+		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_NAT_REWRITTEN);
 	}
 	imgsec_rpc_expect(ctx, &call, ans.port);
 }
@@ -320,8 +411,8 @@ static void imgsec_rpc_record(void *arg, const u8 *rec, size_t len)
  * one for the helper: it cannot vouch for calls sent so, and does not read
  * replies sent so (a reply not read opens nothing).
  */
-static void imgsec_rpc_udp(struct imgsec_rpc_ctx *ctx,
-			   const struct sk_buff *skb, unsigned int protoff)
+static void imgsec_rpc_udp(struct imgsec_rpc_ctx *ctx, struct sk_buff *skb,
+			   unsigned int protoff)
 {
 	unsigned int dataoff = protoff + sizeof(struct udphdr);
 	u8 *buf = this_cpu_ptr(&imgsec_rpc_buf)->data;
@@ -349,8 +440,12 @@ static void imgsec_rpc_udp(struct imgsec_rpc_ctx *ctx,
 		return;
 	}
 	data = skb_header_pointer(skb, dataoff, len, buf);
-	if (data)
-		imgsec_rpc_record(ctx, data, len);
+	if (!data)
+		return;
+	ctx->skb = skb;
+	ctx->protoff = protoff;
+	ctx->rec_off = 0;
+	imgsec_rpc_record(ctx, data, len);
 }
 
 /*
@@ -463,15 +558,15 @@ static bool imgsec_rpc_tcp_follow(struct imgsec_rpc_ctx *ctx, u32 seq)
 }
 
 static void imgsec_rpc_tcp(struct imgsec_rpc_ctx *ctx,
-			   const struct sk_buff *skb, unsigned int protoff,
+			   struct sk_buff *skb, unsigned int protoff,
 			   enum ip_conntrack_info ctinfo)
 {
 	u8 *buf = this_cpu_ptr(&imgsec_rpc_buf)->data;
 	struct rpc_stream_stats st = {};
-	unsigned int dataoff, off;
+	unsigned int dataoff, done;
 	const struct tcphdr *th;
+	u32 seq, seg_len;
 	struct tcphdr _th;
-	const u8 *data;
 	size_t len;
 
 	th = skb_header_pointer(skb, protoff, sizeof(_th), &_th);
@@ -502,15 +597,19 @@ static void imgsec_rpc_tcp(struct imgsec_rpc_ctx *ctx,
 		imgsec_rpc_conn_used(&ctx->in->rpc, ctx->help);
 	else if (!imgsec_rpc_tcp_follow(ctx, ntohl(th->seq)))
 		return;
-	/* Feed the payload in pieces no larger than the copy buffer. */
-	for (off = dataoff; off < skb->len; off += len) {
-		len = min_t(size_t, skb->len - off, RPC_MAX_RECORD);
-		data = skb_header_pointer(skb, off, len, buf);
-		if (!data)
+	/*
+	 * Feed the payload in pieces no larger than the copy buffer. Nothing
+	 * in a TCP segment is rewritten (imgsec_rpc_nat_uaddr()).
+	 */
+	seq = ntohl(th->seq);
+	seg_len = skb->len - dataoff;
+	for (done = 0; done < seg_len; done += len) {
+		len = min_t(size_t, seg_len - done, RPC_MAX_RECORD);
+		if (skb_copy_bits(skb, dataoff + done, buf, len))
 			break;
 		rpc_stream_feed(&ctx->help->conn->streams[ctx->dir],
-				ntohl(th->seq) + (off - dataoff), data, len,
-				imgsec_rpc_record, ctx, &st);
+				seq + done, buf, len, imgsec_rpc_record,
+				ctx, &st);
 	}
 	if (st.oversized || st.desyncs)
 		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_PARSE_ERRORS);
@@ -560,6 +659,8 @@ static int imgsec_rpc_help(struct sk_buff *skb, unsigned int protoff,
 		.in = imgsec_net(nf_ct_net(ct)),
 		.help = nfct_help_data(ct),
 		.dir = CTINFO2DIR(ctinfo),
+		.ctinfo = ctinfo,
+		.rec_off = -1,
 	};
 	bool udp = nf_ct_protonum(ct) == IPPROTO_UDP;
 	struct nf_conn *twins[IMGSEC_RPC_MAX_TWINS];

@@ -34,8 +34,6 @@
 #define RPC_MAX_UADDR		128
 #define RPC_MAX_OWNER		256
 
-#define RPC_RECORD_LAST		0x80000000u	/* RFC 5531 section 11 */
-
 /* The unread part of a record; every read checks @left first. */
 struct rpc_cursor {
 	const u8 *p;
@@ -249,6 +247,7 @@ enum rpc_result rpc_parse_reply(const u8 *buf, size_t len,
 	/* PROG_UNAVAIL, PROG_MISMATCH, PROC_UNAVAIL, GARBAGE_ARGS... */
 	if (stat != RPC_ACCEPT_SUCCESS)
 		return RPC_NOT_LOOKUP;
+	a.result_off = c.p - buf;
 	if (call->vers == PMAP_VERS)
 		ret = rpc_parse_port(&c, &a);
 	else
@@ -640,6 +639,9 @@ void rpc_stream_feed(struct rpc_stream *s, u32 seq, const u8 *data,
 		return;
 	while (len) {
 		if (s->hdr_len < sizeof(s->hdr)) {
+			/* A record starts (or only empty fragments came yet). */
+			if (!s->hdr_len && !s->rec_len)
+				s->rec_seq = s->next_seq - len;
 			n = rpc_stream_mark(s, data, len, st);
 			data += n;
 			len -= n;

@@ -19,6 +19,7 @@
 #define RPC_MAX_AUTH_BYTES	400	/* RFC 5531 */
 #define RPC_MAX_RECORD		1024	/* larger TCP records are skipped */
 #define RPC_MAX_PENDING		8	/* outstanding calls per connection */
+#define RPC_RECORD_LAST		0x80000000u	/* RFC 5531 section 11 */
 
 enum rpc_result {
 	RPC_OK,			/* a lookup call or reply, filled in */
@@ -41,6 +42,11 @@ struct rpc_answer {
 	bool has_addr;	/* v3/v4: uaddr carried a host address */
 	u8 family;	/* 4 or 6 when has_addr */
 	u8 addr[16];	/* network order; IPv4 in the first 4 bytes */
+	/*
+	 * Where the result starts in the record: the port (v2) or the uaddr's
+	 * XDR length (v3/v4). It runs to the record's end, padding included.
+	 */
+	u32 result_off;
 };
 
 /* Parse one RPC record sent to portmap/rpcbind. */
@@ -140,6 +146,7 @@ struct rpc_stream {
 	u32 next_seq;		/* sequence number of the next byte wanted */
 	u32 frag_left;		/* bytes left in the current fragment */
 	u32 rec_len;		/* bytes of the record gathered in buf */
+	u32 rec_seq;		/* where that record's (last) first mark starts */
 	u8 hdr[4];		/* a record mark being gathered */
 	u8 hdr_len;
 	bool started;		/* next_seq is valid: followed */

@@ -3,9 +3,10 @@
 #
 # The imgsec-rpc helper on a NAT gateway (issue 12, first part): the
 # follow-up connection a portmap reply opens is translated like the portmap
-# connection itself (nf_nat_follow_master, to the port the reply named).
-# The helper does not rewrite the reply yet, so only port-preserving NAT
-# is covered here.
+# connection itself (nf_nat_follow_master, to the port the reply named),
+# and an rpcbind GETADDR/GETVERSADDR reply, whose uaddr names gcems's own
+# address, is rewritten to name the public address. The port is never
+# rewritten: only port-preserving NAT is covered here.
 #
 #   img1  198.51.100.11 2001:db8:1::11 --- imgnet [gw] srvnet --- gcems
 #         the gateway publishes 198.51.100.10 / 2001:db8:1::10      192.0.2.1
@@ -16,15 +17,25 @@
 # opened by the helper's expectation only.
 #
 #   1. IPv6, DNAT66: a fake rpcbind (tests/tools/rpcsend serve) whose
-#      GETADDR reply names the public address; the UDP follow-up reaches
-#      gcems through the expectation. No IPv6 mount: IPv6 clients ask
-#      GETADDR, whose uaddr from the real rpcbind names gcems's own
-#      address until the helper rewrites replies (issue 12)
+#      GETADDR reply names the public address already: not rewritten; the
+#      UDP follow-up reaches gcems through the expectation
+#   5. (run second) the real rpcbind's GETADDR v3/v4 and GETVERSADDR
+#      replies through the public address, over UDP and UDP6: the client
+#      reads the public address in the uaddr and the follow-up reaches
+#      mountd. Over TCP and TCP6 (one call, two calls on one connection)
+#      the reply is not rewritten (a lost rewritten segment would be
+#      retransmitted unrewritten, nat_attack_test.sh): the client reads
+#      gcems's address, each reply counts as nat_failed and opens nothing;
+#      so does a TCP reply cut into 36-byte segments (the uaddr straddles
+#      two)
 #   2. IPv4, DNAT: GETPORT of mountd over UDP and over TCP through the
 #      public address, then an RPC NULL call to the port it returned
 #   3. real NFSv3 mounts through the public address, mountproto=udp and
 #      mountproto=tcp (the NFS connection to 2049 matches an expectation
-#      too: mount.nfs looks 2049 up)
+#      too: mount.nfs looks 2049 up); over IPv6 through DNAT66 too,
+#      mountproto=udp6 (GETADDR over UDP, the reply rewritten); with
+#      mountproto=tcp6 the mount fails (GETADDR over TCP, not rewritten,
+#      nat_failed: mountd's port is never opened)
 #   4. the same with masquerade towards gcems as well (gcems has no route
 #      back to img1: it sees the gateway only), and masquerade alone
 #      (img1 asks gcems's own address). Masquerade is set up after the
@@ -34,6 +45,9 @@
 # Before the fix (helper.c left the expectation's saved_proto at 0) every
 # follow-up was translated to gcems's port 0: all the follow-ups and
 # mounts here failed.
+# Before the rewrite, the client read gcems's own address in every
+# GETADDR reply here, the helper counted it as bad_address and opened
+# nothing: part 5, UDP only then, failed all its 24 checks (55 in all).
 # Runs inside the test VM: tests/vm/run.sh tests/e2e/nat_test.sh
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -52,6 +66,8 @@ PUB6=2001:db8:1::10
 GW4=192.0.2.254 # the gateway on gcems's side (masquerade)
 GW6=2001:db8::fe
 FAKE_PORT=4046 # what the fake rpcbind announces
+ETHFEAT=$(dirname "$RPCSEND")/ethfeat
+[ -x "$ETHFEAT" ] || die "$ETHFEAT is missing: make tools"
 T_START=$(now_ms)
 
 # gcems exports to img1, and to the gateway for the masquerade part.
@@ -167,11 +183,12 @@ rpc_null() { # udp|tcp ADDR PORT
 	run_in img1 timeout -k 1 10 python3 -c '
 import socket, struct, sys
 t, addr, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
 xid = 0x1a2b3c4d
 # xid, CALL, RPC 2, MOUNT v3, NULL, AUTH_NULL credential and verifier
 call = struct.pack(">10I", xid, 0, 2, 100005, 3, 0, 0, 0, 0, 0)
 if t == "udp":
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s = socket.socket(fam, socket.SOCK_DGRAM)
     s.settimeout(2)
     for _ in range(3):
         s.sendto(call, (addr, port))
@@ -182,7 +199,7 @@ if t == "udp":
             rep = b""
 else:
     # Not create_connection(): the VM has no idna codec for its lookup.
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s = socket.socket(fam, socket.SOCK_STREAM)
     s.settimeout(5)
     s.connect((addr, port))
     s.sendall(struct.pack(">I", 0x80000000 | len(call)) + call)
@@ -203,15 +220,17 @@ sys.exit(0 if (x, mtype, stat, acc) == (xid, 1, 0, 0) else "refused")
 
 # The NFS connection on gcems comes from ADDR.
 server_sees() { # ADDR
+	local a=$1
+	case $a in *:*) a="[$a]" ;; esac
 	run_in gcems ss -Htn state established '( sport = :2049 )' |
-		grep -qF " $1:" ||
+		grep -qF " $a:" ||
 		{ echo "gcems's NFS peers: $(run_in gcems ss -Htn state established '( sport = :2049 )' | tr '\n' ';')"; return 1; }
 }
 
-mount_through() { # NAME OPTS [PEER]
-	local name=$1 opts=$2 failed=$FAILED
-	check "$name: mount through $PUB4" \
-		mount_nfs img1 "$PUB4" "$opts" "$MNT" "$MOUNT_TIMEOUT"
+mount_through() { # NAME OPTS [PEER [PUBLIC]]
+	local name=$1 opts=$2 failed=$FAILED pub=${4:-$PUB4}
+	check "$name: mount through $pub" \
+		mount_nfs img1 "$pub" "$opts" "$MNT" "$MOUNT_TIMEOUT"
 	log "$name: gw expectations: $(gw_expectations | tr '\n' ';')"
 	[ "$FAILED" = "$failed" ] || return
 	[ -z "${3:-}" ] || check "$name: gcems sees the NFS client as $3" \
@@ -272,10 +291,136 @@ test_getport() { # NAME udp|tcp: the transport of the lookup and of mountd
 	fi
 }
 
+# --- 5: GETADDR through DNAT, the reply rewritten -------------------------
+
+# The real rpcbind names the address the call reached, gcems's own: the
+# helper rewrites the uaddr to the public address (its length changes:
+# 192.0.2.1 -> 198.51.100.10), and the follow-up to it is translated back.
+# Before the rewrite the client was told gcems's address and the helper
+# counted the reply as bad_address and opened nothing.
+test_getaddr() { # NAME udp|tcp PUB G REPLIES RPCSEND-OPTIONS...
+	local name=$1 t=$2 pub=$3 g=$4 n=$5 out port uaddr r0 r1 b0 b1 proto=17
+	shift 5
+	[ "$t" = tcp ] && proto=6
+	gw_flush
+	r0=$(gw_counter nat_rewritten)
+	b0=$(gw_counter bad_address)
+	out=$(lookup img1 "$pub" -U -P 100005 -V 3 -t "$t" -x "$t" "$@")
+	r1=$(gw_counter nat_rewritten)
+	b1=$(gw_counter bad_address)
+	log "$name: rpcsend: '$(tr '\n' ';' <<<"$out")'"
+	check "$name: $n replies, each names $pub (not $g)" \
+		test "$(grep -c " $pub\.[0-9]*\.[0-9]*\$" <<<"$out")" = "$n"
+	out=$(head -n 1 <<<"$out")
+	port=${out%% *}
+	uaddr=${out#* }
+	check "$name: with mountd's port ($port)" \
+		test "$(( ${port:-0} ))" -gt 0 -a \
+		"${uaddr#"$pub".}" = "$((${port:-0} >> 8)).$((${port:-0} & 255))"
+	check "$name: counted as nat_rewritten on gw" \
+		counter_is nat_rewritten "$((${r1:-0} - ${r0:-0}))" -eq "$n"
+	check "$name: not as bad_address" \
+		counter_is bad_address "$((${b1:-0} - ${b0:-0}))" -eq 0
+	check "$name: gw expects img1 -> $pub:$port/$t" \
+		gw_expects "$([ "$pub" = $PUB6 ] && echo $IMG6 || echo $IMG4)" \
+		"$pub" "${port:-0}" $proto
+	check "$name: mountd answers at $pub:$port" \
+		rpc_null "$t" "$pub" "${port:-0}"
+}
+
+# Over TCP the reply is not rewritten (helper.c: a retransmission of a
+# rewritten segment would go out unrewritten): the client is told gcems's
+# own address, the reply is counted as nat_failed and opens nothing.
+test_getaddr_tcp() { # NAME PUB G REPLIES RPCSEND-OPTIONS...
+	local name=$1 pub=$2 g=$3 n=$4 out r0 r1 f0 f1
+	shift 4
+	gw_flush
+	r0=$(gw_counter nat_rewritten)
+	f0=$(gw_counter nat_failed)
+	out=$(lookup img1 "$pub" -U -P 100005 -V 3 -t tcp -x tcp "$@")
+	r1=$(gw_counter nat_rewritten)
+	f1=$(gw_counter nat_failed)
+	log "$name: rpcsend: '$(tr '\n' ';' <<<"$out")'"
+	check "$name: $n replies, each names gcems's own $g (not rewritten)" \
+		test "$(grep -c . <<<"$out")" = "$n" -a \
+		"$(grep -cF " $g." <<<"$out")" = "$n"
+	check "$name: counted as nat_failed on gw" \
+		counter_is nat_failed "$((${f1:-0} - ${f0:-0}))" -eq "$n"
+	check "$name: not as nat_rewritten" \
+		counter_is nat_rewritten "$((${r1:-0} - ${r0:-0}))" -eq 0
+	check_not "$name: nothing expected on gw" gw_expectations
+}
+
+# TCP: the reply's segments are cut at 36 bytes (gcems's route to img1 has
+# an MTU of 88, timestamps take 12 of the 48 left; img1 advertises an MSS
+# of 48 too; gcems segments in software, TSO off, so that gw sees the
+# segments), so the uaddr straddles two segments (tcpdump on gw logs them). Not rewritten,
+# counted as nat_failed, and nothing opened: the client is told gcems's
+# own address (the documented limit).
+test_straddle() {
+	local out f0 f1
+	must "$IP" -n img1 route add $PUB4/32 dev eth0 advmss 48
+	must "$IP" -n gcems route add $IMG4/32 via $GW4 mtu lock 88
+	must run_in gcems "$ETHFEAT" eth0 tso off
+	gw_flush
+	run_in gw timeout 8 tcpdump -Z root -l -n -i srvnet tcp port 111 >"$E2E_STATE/straddle.pcap.txt" 2>&1 &
+	sleep 2
+	f0=$(gw_counter nat_failed)
+	out=$(lookup img1 $PUB4 -U -P 100005 -V 3 -t tcp -x tcp -v 4)
+	f1=$(gw_counter nat_failed)
+	sleep 1
+	log "straddle: tcpdump on gw: $(tr '\n' ';' <"$E2E_STATE/straddle.pcap.txt")"
+	must run_in gcems "$ETHFEAT" eth0 tso on
+	must "$IP" -n gcems route del $IMG4/32
+	must "$IP" -n img1 route del $PUB4/32 dev eth0
+	log "straddle: rpcsend: '$out'"
+	check "straddle: the reply still names gcems: ${out#* }" \
+		test "${out#* "$G4".}" != "$out"
+	check "straddle: counted as nat_failed on gw" \
+		counter_is nat_failed "$((${f1:-0} - ${f0:-0}))" -eq 1
+	check_not "straddle: nothing expected on gw" gw_expectations
+}
+
+# On the wire: gcems's reply names its own address (srvnet), the one img1
+# gets names the public address (imgnet). tcpdump -A shows the uaddr.
+test_wire() {
+	local out port u4 g4 i
+	for i in srvnet imgnet; do
+		run_in gw timeout 8 tcpdump -Z root -l -n -A -i $i udp port 111 \
+			>"$E2E_STATE/wire-$i.txt" 2>&1 &
+	done
+	sleep 2
+	gw_flush
+	out=$(lookup img1 $PUB4 -U -P 100005 -V 3 -x udp -v 4)
+	port=${out%% *}
+	sleep 1
+	u4="$PUB4.$((${port:-0} >> 8)).$((${port:-0} & 255))"
+	g4="$G4.$((${port:-0} >> 8)).$((${port:-0} & 255))"
+	log "wire: srvnet: $(grep -F -c "$g4" "$E2E_STATE/wire-srvnet.txt") lines with $g4, imgnet: $(grep -F -c "$u4" "$E2E_STATE/wire-imgnet.txt") with $u4"
+	check "wire: gcems's reply names $g4 (srvnet)" \
+		grep -qF "$g4" "$E2E_STATE/wire-srvnet.txt"
+	check "wire: img1 receives $u4 (imgnet)" \
+		grep -qF "$u4" "$E2E_STATE/wire-imgnet.txt"
+	check_not "wire: and not $g4" \
+		grep -qF "$g4" "$E2E_STATE/wire-imgnet.txt"
+}
+
+test_rewrite() {
+	test_wire
+	test_getaddr "getaddr v4" udp $PUB4 "$G4" 1 -v 4
+	test_getaddr "getaddr v3" udp $PUB4 "$G4" 1 -v 3
+	test_getaddr "getversaddr" udp $PUB4 "$G4" 1 -v 4 -g
+	test_getaddr "getaddr udp6" udp $PUB6 "$G6" 1 -v 4
+	test_getaddr_tcp "getaddr v4 tcp" $PUB4 "$G4" 1 -v 4
+	test_getaddr_tcp "getaddr tcp6" $PUB6 "$G6" 1 -v 4
+	test_getaddr_tcp "getaddr v4 tcp, 2 calls" $PUB4 "$G4" 2 -v 4 -r 2
+	test_straddle
+}
+
 # --- 4: masquerade too ------------------------------------------------------
 
 test_masquerade() {
-	local port
+	local port out r0 r1
 	must run_in gw nft add rule ip nat4 post oifname srvnet masquerade
 	must "$IP" -n gcems route del default
 	gw_flush
@@ -290,6 +435,19 @@ test_masquerade() {
 		gw_expects $IMG4 "$G4" "${port:-0}" 17
 	check "masquerade only: mountd answers at gcems:${port:-?} over UDP" \
 		rpc_null udp "$G4" "${port:-0}"
+	# GETADDR: the uaddr names what img1 asked, gcems: not rewritten.
+	gw_flush
+	r0=$(gw_counter nat_rewritten)
+	out=$(lookup img1 "$G4" -U -v 4 -P 100005 -V 3 -x udp)
+	r1=$(gw_counter nat_rewritten)
+	port=${out%% *}
+	port=${port:-0}
+	check "masquerade only: GETADDR names gcems (${out#* })" \
+		test "${out#* }" = "$G4.$((port >> 8)).$((port & 255))"
+	check "masquerade only: nothing rewritten" \
+		counter_is nat_rewritten "$((${r1:-0} - ${r0:-0}))" -eq 0
+	check "masquerade only: gw expects img1 -> gcems:$port/udp" \
+		gw_expects $IMG4 "$G4" "$port" 17
 }
 
 # --- main ---------------------------------------------------------------
@@ -305,10 +463,8 @@ test_ipv6
 log "ipv6 done ($(elapsed))"
 start_nfs_server
 log "rpcbind on gcems: $(run_in gcems rpcinfo -p 127.0.0.1 | grep -E 'mountd' | tr -s ' ' | tr '\n' ';')"
-b0=$(gw_counter bad_address)
-port=$(lookup img1 $PUB6 -v 4 -P 100005 -V 3 -x udp)
-b1=$(gw_counter bad_address)
-log "real rpcbind, GETADDR mountd/udp6 through $PUB6: port ${port:-none}, bad_address +$((${b1:-0} - ${b0:-0})) (its uaddr names gcems, not rewritten yet)"
+test_rewrite
+log "rewrite done ($(elapsed))"
 test_getport dnat udp
 test_getport dnat tcp
 log "getport done ($(elapsed))"
@@ -318,6 +474,18 @@ gw_flush
 mount_through "dnat mountproto=udp" "$OPTS_UDP" $IMG4
 gw_flush
 mount_through "dnat mountproto=tcp" "$OPTS_TCP" $IMG4
+# IPv6: mount.nfs asks rpcbind GETADDR (uaddrs), rewritten on gw.
+gw_flush
+mount_through "dnat66 mountproto=udp6" "vers=3,proto=tcp6,mountproto=udp6,nolock,retry=0" $IMG6 $PUB6
+# mountproto=tcp6: GETADDR of mountd over TCP, not rewritten: nothing
+# opened, the mount fails.
+gw_flush
+f0=$(gw_counter nat_failed)
+check_not "dnat66 mountproto=tcp6: the mount through $PUB6 fails" \
+	mount_nfs img1 $PUB6 "vers=3,proto=tcp6,mountproto=tcp6,nolock,retry=0" "$MNT" "$MOUNT_TIMEOUT"
+f1=$(gw_counter nat_failed)
+check "dnat66 mountproto=tcp6: counted as nat_failed on gw" \
+	counter_is nat_failed "$((${f1:-0} - ${f0:-0}))" -ge 1
 log "mounts done ($(elapsed))"
 test_masquerade
 log "masquerade done ($(elapsed))"

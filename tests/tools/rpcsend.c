@@ -88,6 +88,7 @@ struct opts {
 	unsigned int delay;	/* -D: hide: seconds between its two writes */
 	double timeout;		/* -T */
 	int quiet;		/* -q */
+	int show_uaddr;		/* -U */
 };
 
 static struct opts o = {
@@ -217,6 +218,7 @@ static void usage(FILE *f)
 "                needs net.ipv4.tcp_fastopen=5)\n"
 "  -T SECS       how long to wait for replies / to serve (default 3)\n"
 "  -q            print less\n"
+"  -U            getport, v3/v4: print each reply's uaddr after its port\n"
 "  -h            this help\n",
 		MAX_COUNT, MAX_SPLIT, MAX_FRAGS, MAX_RECORDS);
 }
@@ -393,6 +395,12 @@ static void build_reply(struct buf *m, uint32_t xid, uint32_t vers,
  * The port a reply carries, -1 if it is no successful lookup reply.
  * Sets *xid.
  */
+/* The uaddr of the last v3/v4 reply parse_reply() read ("" if none). */
+static char last_uaddr[129];
+
+/* -U: the uaddr of each reply read_replies() took, by its index. */
+static char reply_uaddr[MAX_RECORDS][129];
+
 static long parse_reply(const uint8_t *p, size_t len, uint32_t *xid)
 {
 	size_t off = 0, vlen, ulen, i, dots = 0, start = 0;
@@ -415,6 +423,8 @@ static long parse_reply(const uint8_t *p, size_t len, uint32_t *xid)
 	off += 4;
 	if (ulen > len - off || ulen > 128)
 		return -1;
+	memcpy(last_uaddr, p + off, ulen);
+	last_uaddr[ulen] = '\0';
 	if (!ulen)
 		return 0;
 	/* The port is in the last two dot-separated fields. */
@@ -600,6 +610,13 @@ static bool wait_readable(int fd, double deadline)
  * (a forged reply has some other xid). Each reply's port goes to @ports.
  * Returns how many.
  */
+static void keep_reply(long *ports, unsigned int *got, long port)
+{
+	if (*got < MAX_RECORDS)
+		strcpy(reply_uaddr[*got], last_uaddr);
+	ports[(*got)++] = port;
+}
+
 static unsigned int read_replies(int fd, unsigned int want, long *ports,
 				 uint32_t first, double deadline)
 {
@@ -622,9 +639,10 @@ static unsigned int read_replies(int fd, unsigned int want, long *ports,
 		if (n == 0)
 			break;
 		if (!o.tcp) {
+			last_uaddr[0] = '\0';
 			port = parse_reply(rx, n, &xid);
 			if (port >= 0 && xid - first < want)
-				ports[got++] = port;
+				keep_reply(ports, &got, port);
 			continue;
 		}
 		have += n;
@@ -642,9 +660,10 @@ static unsigned int read_replies(int fd, unsigned int want, long *ports,
 			off += 4 + flen;
 			if (!last)
 				continue;
+			last_uaddr[0] = '\0';
 			port = parse_reply(rec, rec_len, &xid);
 			if (port >= 0 && xid - first < want && got < want)
-				ports[got++] = port;
+				keep_reply(ports, &got, port);
 			rec_len = 0;
 		}
 		memmove(rx, rx + off, have - off);
@@ -687,7 +706,10 @@ static int do_getport(void)
 		got = read_replies(fd, o.records, ports, first,
 				   now() + o.timeout);
 		for (r = 0; r < got; r++)
-			printf("%ld\n", ports[r]);
+			if (o.show_uaddr)
+				printf("%ld %s\n", ports[r], reply_uaddr[r]);
+			else
+				printf("%ld\n", ports[r]);
 		missing += o.records - got;
 	}
 	close(fd);
@@ -1745,7 +1767,7 @@ int main(int argc, char **argv)
 
 	rng_state = ((uint64_t)getpid() << 32) ^ (uint64_t)(now() * 1e9) ^
 		    0x9E3779B97F4A7C15ULL;
-	while ((c = getopt(argc, argv, "t:p:v:gP:V:x:a:n:s:F:r:B:k:f:A:IH:Q:OX:D:T:qh")) != -1) {
+	while ((c = getopt(argc, argv, "t:p:v:gP:V:x:a:n:s:F:r:B:k:f:A:IH:Q:OX:D:T:qUh")) != -1) {
 		switch (c) {
 		case 't':
 			o.tcp = proto_arg(optarg) == IPPROTO_TCP;
@@ -1823,6 +1845,9 @@ int main(int argc, char **argv)
 			break;
 		case 'T':
 			o.timeout = num(optarg, 0, 3600, "-T");
+			break;
+		case 'U':
+			o.show_uaddr = 1;
 			break;
 		case 'q':
 			o.quiet = 1;

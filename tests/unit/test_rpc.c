@@ -936,7 +936,8 @@ static void test_reply_verifier(void)
 		      (len <= 400 ? RPC_OK : RPC_MALFORMED),
 		      "verifier of %u bytes", len);
 		if (len <= 400)
-			CHECK(ans.port == 20048, "port %u", ans.port);
+			CHECK(ans.port == 20048 && ans.result_off == x.len - 4,
+			      "port %u at %u", ans.port, ans.result_off);
 	}
 }
 
@@ -951,6 +952,11 @@ static void test_uaddr_replies(void)
 	REQUIRE(rpc_parse_reply(x.d, x.len, &v3_call4, &ans) == RPC_OK, "v4");
 	CHECK(ans.port == 20048 && ans.has_addr && ans.family == 4 &&
 	      addr_is(&ans, "192.0.2.7"), "192.0.2.7.78.80");
+	/* The result (for a NAT rewrite): length word, 15 bytes, 1 of pad. */
+	CHECK(ans.result_off == x.len - 20 &&
+	      x.d[ans.result_off + 3] == 15 &&
+	      !memcmp(x.d + ans.result_off + 4, "192.0.2.7.78.80", 15),
+	      "result at %u of %zu", ans.result_off, (size_t)x.len);
 	check_reply_truncations(x.d, x.len, &v3_call4);
 	check_reply_trailing(x.d, x.len, &v3_call4);
 
@@ -1454,6 +1460,55 @@ static void test_stream_fragments(void)
 	free(r);
 }
 
+/*
+ * rec_seq, when a record is handed over: where its first mark starts (the
+ * NAT rewrite finds the record in the segment by it), however it came cut.
+ */
+static struct rpc_stream *seq_stream;
+static u32 seq_seen[MAX_RECORDS];
+static unsigned int seq_n;
+
+static void collect_seq(void *ctx, const u8 *rec, size_t len)
+{
+	(void)ctx;
+	(void)rec;
+	(void)len;
+	if (seq_n < MAX_RECORDS)
+		seq_seen[seq_n++] = seq_stream->rec_seq;
+}
+
+static void test_stream_rec_seq(void)
+{
+	struct rpc_stream_stats st = { 0 };
+	struct xdr x = { .len = 0 };
+	u8 a[56], b[92];
+	size_t k;
+
+	make_record(a, sizeof(a), 1);
+	make_record(b, sizeof(b), 2);
+	put_record(&x, a, sizeof(a));
+	put_mark(&x, false, 40);
+	memcpy(x.d + x.len, b, 40);
+	x.len += 40;
+	put_mark(&x, true, 52);
+	memcpy(x.d + x.len, b + 40, 52);
+	x.len += 52;
+	for (k = 0; k <= x.len; k++) {
+		seq_stream = stream_new();
+		seq_n = 0;
+		rpc_stream_start(seq_stream, 0xfffffff0u);
+		rpc_stream_feed(seq_stream, 0xfffffff0u, x.d, k, collect_seq,
+				NULL, &st);
+		rpc_stream_feed(seq_stream, 0xfffffff0u + k, x.d + k,
+				x.len - k, collect_seq, NULL, &st);
+		CHECK(seq_n == 2 && seq_seen[0] == 0xfffffff0u &&
+		      seq_seen[1] == (u32)(0xfffffff0u + 4 + sizeof(a)),
+		      "split at %zu: %u records, at %#x %#x", k, seq_n,
+		      seq_seen[0], seq_seen[1]);
+		free(seq_stream);
+	}
+}
+
 static void test_stream_too_long(void)
 {
 	struct rpc_stream_stats st = { 0 };
@@ -1718,6 +1773,7 @@ int main(void)
 	RUN(test_stream_split_everywhere);
 	RUN(test_stream_several_per_segment);
 	RUN(test_stream_fragments);
+	RUN(test_stream_rec_seq);
 	RUN(test_stream_too_long);
 	RUN(test_stream_oversized_at_mark);
 	RUN(test_stream_huge_fragment);

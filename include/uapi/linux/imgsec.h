@@ -269,6 +269,8 @@ enum imgsec_rpc_stats_attr {
 	IMGSEC_RPC_STATS_A_WRONG_SIDE,		/* "replies" from the client's side */
 	IMGSEC_RPC_STATS_A_TCP_STATES,		/* TCP connections followed now */
 	IMGSEC_RPC_STATS_A_FIRST_DROPPED,	/* UDP first packets untracked */
+	IMGSEC_RPC_STATS_A_NAT_REWRITTEN,	/* replies rewritten for NAT */
+	IMGSEC_RPC_STATS_A_NAT_FAILED,		/* replies NAT needed rewritten, not */
 	__IMGSEC_RPC_STATS_A_MAX
 };
 
