@@ -59,8 +59,8 @@ static struct nf_conntrack_helper imgsec_rpc_helpers[4];
 
 /*
  * What one packet's records need to know. A UDP reply rewritten for NAT
- * (imgsec_rpc_nat_uaddr()) is rewritten in @skb: its record starts
- * @rec_off bytes into the payload, or is not there to rewrite (-1: TCP).
+ * (imgsec_rpc_nat_uaddr()) is rewritten in @skb, its record being the
+ * whole payload.
  */
 struct imgsec_rpc_ctx {
 	struct nf_conn *ct;
@@ -70,7 +70,6 @@ struct imgsec_rpc_ctx {
 	enum ip_conntrack_info ctinfo;
 	struct sk_buff *skb;
 	unsigned int protoff;
-	int rec_off;
 };
 
 /* The flow's "untrusted" flag (rpc.h): its connection's, or its socket's. */
@@ -254,7 +253,6 @@ static bool imgsec_rpc_nat_uaddr(struct imgsec_rpc_ctx *ctx,
 		__be32 len;
 		char text[IMGSEC_RPC_UADDR_TEXT];
 	} xdr = {};
-	unsigned int match_off;
 	int n;
 
 	/*
@@ -266,7 +264,7 @@ static bool imgsec_rpc_nat_uaddr(struct imgsec_rpc_ctx *ctx,
 	 */
 	if (nf_ct_protonum(ctx->ct) != IPPROTO_UDP)
 		return false;
-	if (!ctx->skb || ctx->rec_off < 0 || ans->result_off > rec_len)
+	if (ans->result_off > rec_len)
 		return false;
 	if (ans->family == 4)
 		n = snprintf(xdr.text, sizeof(xdr.text), "%pI4.%u.%u",
@@ -278,9 +276,8 @@ static bool imgsec_rpc_nat_uaddr(struct imgsec_rpc_ctx *ctx,
 	if (n <= 0 || n > sizeof(xdr.text) - 3)
 		return false;
 	xdr.len = htonl(n);
-	match_off = ctx->rec_off + ans->result_off;
 	return nf_nat_mangle_udp_packet(ctx->skb, ctx->ct, ctx->ctinfo,
-					ctx->protoff, match_off,
+					ctx->protoff, ans->result_off,
 					rec_len - ans->result_off,
 					(const char *)&xdr,
 					sizeof(xdr.len) + round_up(n, 4));
@@ -442,9 +439,6 @@ static void imgsec_rpc_udp(struct imgsec_rpc_ctx *ctx, struct sk_buff *skb,
 	data = skb_header_pointer(skb, dataoff, len, buf);
 	if (!data)
 		return;
-	ctx->skb = skb;
-	ctx->protoff = protoff;
-	ctx->rec_off = 0;
 	imgsec_rpc_record(ctx, data, len);
 }
 
@@ -660,7 +654,8 @@ static int imgsec_rpc_help(struct sk_buff *skb, unsigned int protoff,
 		.help = nfct_help_data(ct),
 		.dir = CTINFO2DIR(ctinfo),
 		.ctinfo = ctinfo,
-		.rec_off = -1,
+		.skb = skb,
+		.protoff = protoff,
 	};
 	bool udp = nf_ct_protonum(ct) == IPPROTO_UDP;
 	struct nf_conn *twins[IMGSEC_RPC_MAX_TWINS];
