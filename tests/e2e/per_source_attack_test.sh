@@ -73,6 +73,16 @@ connects() { # N NS ADDR [SRC]
 	echo $ok
 }
 
+# N tries from each source address SRC in turn: how many connected in all.
+connects_from_each() { # N NS ADDR SRC...
+	local n=$1 ns=$2 addr=$3 src total=0
+	shift 3
+	for src in "$@"; do
+		total=$((total + $(connects "$n" "$ns" "$addr" "$src")))
+	done
+	echo $total
+}
+
 set_policy() { # MODE RULE_OPTIONS [ROLE_IMG]
 	cat >"$POLICY" <<EOF
 mode $1
@@ -138,26 +148,18 @@ check "monitor: source_limited +2, limited +0 (as enforce mode)" \
 # of it. Each host: bursts of 2, nothing refills.
 log "3. an IPv6 host using 6 addresses of its /64"
 set_policy enforce "per-source 1/min burst 2" "192.0.2.11 2001:db8::/64"
-srcs=""
+srcs=(2001:db8::11)
 for i in 1 2 3 4 5; do
 	must "$IP" -n img1 addr add "2001:db8::11:$i/64" dev eth0 nodad
-	srcs="$srcs 2001:db8::11:$i"
+	srcs+=("2001:db8::11:$i")
 done
-total=0
-for s in 2001:db8::11 $srcs; do
-	n=$(connects 3 img1 "$G6" "$s")
-	total=$((total + n))
-done
+total=$(connects_from_each 3 img1 "$G6" "${srcs[@]}")
 log "img1 from 6 addresses of 2001:db8::/64: $total of 18 (burst 2)"
 check "each address of the /64 is a source: 6 bursts of 2 (12 of 18)" \
 	test "$total" = 12
 set_policy enforce "limit 1/min burst 4 per-source 1/min burst 2" \
 	"192.0.2.11 2001:db8::/64"
-total=0
-for s in 2001:db8::11 $srcs; do
-	n=$(connects 3 img1 "$G6" "$s")
-	total=$((total + n))
-done
+total=$(connects_from_each 3 img1 "$G6" "${srcs[@]}")
 log "the same under a shared limit of 4: $total of 18"
 check "the rule's shared limit caps them together (4 of 18)" \
 	test "$total" = 4
