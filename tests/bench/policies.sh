@@ -30,7 +30,9 @@ pad_role() { # NAME R N
 
 # The shipped policy plus the benchmark's rules, img and gcems padded to N
 # addresses each (the roles in PAD_ROLES), PAD_RULES rules (0) before the
-# benchmark's. A second argument "no" drops every "helper rpc".
+# benchmark's. A second argument "no" drops every "helper rpc". BENCH_OPTS
+# (e.g. "limit 20000/s burst 1000") goes on the benchmark's TCP rule;
+# BENCH_IMG_EXTRA (addresses) joins the img role.
 bench_policy() { # N [no]
 	local n=$1
 	if [ "${2:-}" = no ]; then
@@ -46,9 +48,10 @@ bench_policy() { # N [no]
 	cat <<-EOF
 
 	# --- benchmark (tests/bench/vm_bench.sh) ---
-	allow img -> gcems tcp $PORT "bench: throughput and connection rate"
+	allow img -> gcems tcp $PORT${BENCH_OPTS:+ $BENCH_OPTS} "bench: throughput and connection rate"
 	allow img -> gcems udp $FAKE_PMAP$([ "${2:-}" = no ] || echo " helper rpc") "bench: fake portmap"
 	EOF
+	[ -z "${BENCH_IMG_EXTRA:-}" ] || echo "role img $BENCH_IMG_EXTRA"
 	# The shipped policy has 4 img and 2 gcems addresses.
 	case " ${PAD_ROLES:-img gcems} " in *" img "*)
 		[ "$n" -gt 4 ] && pad_role img 1 $((n - 4)) ;;
@@ -64,6 +67,14 @@ bench_policy() { # N [no]
 # loopback pass first, as in imgsec's hook. With "nosets", no set: per rule
 # one line per pair of addresses of its two roles (what a translation to
 # iptables without ipset would be).
+# A rule's limits become nft's: "per-source R/U burst N" a dynamic set of
+# 4096 sources per rule and family (`add @ps_K_v4 { ip saddr limit rate
+# ... }`, what `meter` is now), asked first as imgsec does; "limit R/U
+# burst N" `limit rate R/second burst N packets` (the burst always said:
+# nft's default is 5, imgsec's the rate). A limited rule is followed by
+# the same match with only a counter and no verdict: what the limits
+# refused counts there on its way to the drop policy (only refused
+# packets reach it; the benchmarks read it), unless NFT_LIMIT_COUNTER=no.
 nft_policy() { # POLICY-FILE [nosets]
 	awk '
 	function strip(s) {
@@ -84,11 +95,27 @@ nft_policy() { # POLICY-FILE [nosets]
 		}
 	}
 	$1 == "allow" {
-		# allow FROM -> TO PROTO PORTS [helper H]
+		# allow FROM -> TO PROTO PORTS [limit R [burst N]]
+		#	[per-source R [burst N]] [helper H], in any order
 		ports = $6; gsub(/,/, ", ", ports)
-		helper = ""
-		if ($7 == "helper")
-			helper = ($8 == "rpc") ? " ct helper set \"rpc_" $5 "\"" : " ct helper set \"ftp\""
+		helper = ""; lim = ""; psrc = ""
+		for (i = 7; i <= NF; i++) {
+			if ($i == "helper") {
+				helper = ($(i + 1) == "rpc") ? " ct helper set \"rpc_" $5 "\"" : " ct helper set \"ftp\""
+				i++
+			} else if ($i == "limit" || $i == "per-source") {
+				kind = $i; rate = $(i + 1); i++
+				split(rate, ru, "/")
+				unit = (ru[2] ~ /^m/) ? "minute" : "second"
+				burst = ru[1]
+				if ($(i + 1) == "burst") { burst = $(i + 2); i += 2 }
+				stmt = "limit rate " ru[1] "/" unit " burst " burst " packets"
+				if (kind == "limit")
+					lim = " " stmt
+				else
+					psrc = stmt
+			}
+		}
 		# ICMP rules (icmp TYPE[,TYPE]) are for one family; the policy
 		# names "echo", nftables "echo-request".
 		match_ = $5 " dport { " ports " }"
@@ -99,12 +126,22 @@ nft_policy() { # POLICY-FILE [nosets]
 				ports = ports (i > 1 ? ", " : "") (types[i] == "echo" ? "echo-request" : types[i])
 			match_ = $5 " type { " ports " }"
 		}
+		if (psrc != "")
+			nps++
 		for (f = 0; f < 2; f++) {
 			if (($5 == "icmp" && f) || ($5 == "icmpv6" && !f))
 				continue
 			fam = f ? "v6" : "v4"; ipk = f ? "ip6" : "ip"
 			rfrom[++nr] = setname($2, fam); rto[nr] = setname($4, fam)
-			rip[nr] = ipk; rtail[nr] = match_ helper " accept"
+			rip[nr] = ipk; rmatch[nr] = match_
+			ps = ""
+			if (psrc != "") {
+				psets[nr] = "ps_" nps "_" fam
+				pstype[nr] = f ? "ipv6_addr" : "ipv4_addr"
+				ps = " add @" psets[nr] " { " ipk " saddr " psrc " }"
+			}
+			rlimited[nr] = (ps lim != "")
+			rtail[nr] = match_ ps lim helper " accept"
 		}
 	}
 	END {
@@ -120,6 +157,9 @@ nft_policy() { # POLICY-FILE [nosets]
 			print "\tset " setname(r, "v4") " { type ipv4_addr; }"
 			print "\tset " setname(r, "v6") " { type ipv6_addr; }"
 		}
+		for (i = 1; i <= nr; i++)
+			if (i in psets)
+				print "\tset " psets[i] " { type " pstype[i] "; size 4096; flags dynamic; }"
 		for (c = 0; c < 2; c++) {
 			hook = c ? "output" : "input"; lo = c ? "oif" : "iif"
 			print "\tchain " hook " {"
@@ -131,6 +171,9 @@ nft_policy() { # POLICY-FILE [nosets]
 				if (!nosets) {
 					printf "\t\t%s saddr @%s %s daddr @%s %s\n",
 						rip[i], rfrom[i], rip[i], rto[i], rtail[i]
+					if (rlimited[i] && !nocounter)
+						printf "\t\t%s saddr @%s %s daddr @%s %s counter\n",
+							rip[i], rfrom[i], rip[i], rto[i], rmatch[i]
 					continue
 				}
 				for (a = 1; a <= nel[rfrom[i]]; a++)
@@ -154,7 +197,7 @@ nft_policy() { # POLICY-FILE [nosets]
 				print "add element inet bench " s " { " line " }"
 			}
 		}
-	}' nosets="${2:+1}" "$1"
+	}' nosets="${2:+1}" nocounter="$([ "${NFT_LIMIT_COUNTER:-}" != no ] || echo 1)" "$1"
 }
 
 # nftables with conntrack and nothing else: what every stateful filter pays.

@@ -311,22 +311,69 @@ icount_tables() { # RAW BOOTS [CURVE-DATA-FILE]
 			}
 		}
 		print ""
-		if (!no["flood-syn"] && !no["flood-udp"]) exit
-		print "### Outsider flood from spoofed sources of a /16, per packet (sender included)"
-		print ""
-		print head("flood, filter") " vs nft sets |"
-		print rule(0, 1)
-		split("flood-syn flood-udp", ms, " ")
-		for (k = 1; k <= 2; k++) {
-			m = ms[k]
-			for (i = 1; i <= no[m]; i++) {
-				c = byno[m, i]
-				n = (c == "none") ? "no filter (answered: RST, ICMP)" : name(c) ", dropped"
-				printf "| %s, %s |%s %s |\n", (m == "flood-syn" ? "TCP SYN" : "UDP"), n,
-					cols(m, c, 1, "k"), (c == "imgsec-seed") ? ratio(m, c, "nft-seed") : "-"
+		if (no["flood-syn"] || no["flood-udp"]) {
+			print "### Outsider flood from spoofed sources of a /16, per packet (sender included)"
+			print ""
+			print head("flood, filter") " vs nft sets |"
+			print rule(0, 1)
+			split("flood-syn flood-udp", ms, " ")
+			for (k = 1; k <= 2; k++) {
+				m = ms[k]
+				for (i = 1; i <= no[m]; i++) {
+					c = byno[m, i]
+					n = (c == "none") ? "no filter (answered: RST, ICMP)" : name(c) ", dropped"
+					printf "| %s, %s |%s %s |\n", (m == "flood-syn" ? "TCP SYN" : "UDP"), n,
+						cols(m, c, 1, "k"), (c == "imgsec-seed") ? ratio(m, c, "nft-seed") : "-"
+				}
 			}
+			print ""
 		}
-		print ""
+		if (no["lconn"]) {
+			print "### Rate limits on the benchmark rule: new TCP connection img1 -> gcems, per connection"
+			print ""
+			print "Shipped policy, 198.18.0.1 added to the img role; limits of 20,000/s burst 1,000"
+			print "(nothing refused: the cost of the bucket). nft: `limit rate`, and a dynamic set"
+			print "of 4096 sources with a limit per element (`meter`)."
+			print ""
+			print head("limit, filter") " vs same filter, no limit | imgsec / nft |"
+			print rule(0, 2)
+			for (i = 1; i <= no["lconn"]; i++) {
+				c = byno["lconn", i]
+				split(c, p, "-")
+				printf "| %s |%s %s | %s |\n", lname(c), cols("lconn", c, 1, "k"),
+					(p[1] == "lbase") ? "-" : ratio("lconn", c, "lbase-" p[2]),
+					(p[2] == "imgsec") ? ratio("lconn", c, p[1] "-nft") : "-"
+			}
+			print ""
+		}
+		if (no["lflood"]) {
+			print "### Over the limit: SYN flood from one img-role source (198.18.0.1), per refused packet (sender included); first rows: the same from a source in no role, dropped"
+			print ""
+			print head("limit, filter") " imgsec / nft |"
+			print rule(0, 1)
+			for (i = 1; i <= no["lflood"]; i++) {
+				c = byno["lflood", i]
+				split(c, p, "-")
+				printf "| %s |%s %s |\n", (p[1] == "lbase") ? "no limit, from 198.18.0.2 (no role): dropped, " (p[2] == "nft" ? "nft hash sets" : "imgsec") : lname(c),
+					cols("lflood", c, 1, "k"),
+					(p[2] == "imgsec") ? ratio("lflood", c, p[1] "-nft") : "-"
+			}
+			print ""
+		}
+	}
+	function lname(c,   p, w) {
+		split(c, p, "-")
+		if (p[1] == "lbase") w = "no limit"
+		if (p[1] == "limit") w = "`limit 20000/s burst 1000`"
+		if (p[1] == "persrc") w = "`per-source 20000/s burst 1000`"
+		if (p[1] == "limlow") w = "`limit 1/min burst 1`"
+		if (p[1] == "pslow") w = "`per-source 1/min burst 1`"
+		if (p[2] == "nft") {
+			if (p[1] == "lbase") return w ", nft hash sets"
+			if (p[1] ~ /^(limit|limlow)$/) return w ", nft `limit rate`"
+			return w ", nft dynamic set (`meter`)"
+		}
+		return w ", imgsec"
 	}' "$1"
 }
 
