@@ -48,6 +48,11 @@
 # `per-source 1/min burst 1` (pslow-*): the refused path; lbase-* there:
 # the same flood from 198.18.0.2, in no role, dropped without limits.
 #
+# kmem-kb (the mem part): the kernel memory a policy takes, kB: what
+# SUnreclaim + VmallocUsed + Percpu of /proc/meminfo grew by over its load
+# (kmalloc of any size, kvmalloc's vmalloc fallback, per-CPU counters; the
+# previous policy gone first), for imgsec-N and nft-N, N as above.
+#
 # Method: conn and send run per config in one block (applied once, one
 # warm-up, then ROUNDS rounds, conntrack flushed after each); the no-filter
 # block runs again at the end (none-end) to show drift. The rpc
@@ -63,8 +68,10 @@
 #   IMGSEC_TEST_BENCH_SIZES     padded img role sizes ("100 1000 10000
 #                               65500": the most the policy limit of
 #                               65,536 prefixes leaves to img)
-#   IMGSEC_TEST_BENCH_PARTS     what to run ("tcp rpc flood limit": conn
-#                               and send, rpc, outsider floods, limits)
+#   IMGSEC_TEST_BENCH_PARTS     what to run ("tcp rpc flood limit mem":
+#                               conn and send, rpc, outsider floods,
+#                               limits, kernel memory of a policy)
+#   IMGSEC_TEST_BENCH_MEM_ROUNDS  loads per config in the mem part (5)
 #   IMGSEC_TEST_BENCH_FLOOD     packets per flood run (20000)
 #   IMGSEC_TEST_BENCH_RULES     policy sizes in rules ("256 1024"), padded
 #                               before the benchmark's rule
@@ -94,7 +101,8 @@ CONNS=${IMGSEC_TEST_BENCH_CONNS:-200}
 MIB=${IMGSEC_TEST_BENCH_MIB:-16}
 LOOKUPS=${IMGSEC_TEST_BENCH_LOOKUPS:-200}
 SIZES=${IMGSEC_TEST_BENCH_SIZES:-100 1000 10000 65500}
-PARTS=${IMGSEC_TEST_BENCH_PARTS:-tcp rpc flood limit}
+PARTS=${IMGSEC_TEST_BENCH_PARTS:-tcp rpc flood limit mem}
+MEM_ROUNDS=${IMGSEC_TEST_BENCH_MEM_ROUNDS:-5}
 FLOODN=${IMGSEC_TEST_BENCH_FLOOD:-20000}
 RULES=${IMGSEC_TEST_BENCH_RULES:-256 1024}
 NOSETS_MAX=${IMGSEC_TEST_BENCH_NOSETS_MAX:-1000}
@@ -105,6 +113,7 @@ RPC_CONFIGS=${IMGSEC_TEST_BENCH_RPC_CONFIGS:-nft-rpc nft-rpc-helper imgsec-nohel
 LIM_CHECKN=20000
 if [ -n "${IMGSEC_TEST_BENCH_QUICK:-}" ]; then
 	ROUNDS=1 CONNS=20 MIB=1 LOOKUPS=20 SIZES='' FLOODN=2000 RULES='' LIM_CHECKN=10000
+	MEM_ROUNDS=1
 fi
 T0=$(now_ms)
 
@@ -156,13 +165,22 @@ no_filter() {
 	flush_conntrack
 }
 
+# Kernel memory in use, kB: unreclaimable slab (kmalloc, large ones
+# included), vmalloc (kvmalloc's fallback) and per-CPU. Reclaimable slab
+# (dentries, inodes of the files the script writes) is left out: noise.
+kmem_kb() {
+	awk '/^(SUnreclaim|VmallocUsed|Percpu):/ { kb += $2 } END { print kb }' \
+		/proc/meminfo
+}
+
 # Apply CONFIG. The load command alone (set-policy, nft -f; not writing
-# the files) is timed: LOAD_NS, guest instructions under icount; SLAB_KB
-# is what /proc/meminfo's Slab grew by over it.
+# the files) is timed: LOAD_NS, guest instructions under icount; KMEM_KB
+# is what kmem_kb grew by over it, once what the load freed later (RCU,
+# nft's transaction worker) is gone.
 apply() { # CONFIG
 	local n cmd=() s0
 	no_filter
-	LOAD_NS=0 SLAB_KB=0
+	LOAD_NS=0 KMEM_KB=0
 	case $1 in
 	none|ct-held) return 0 ;;
 	# imgsec keeps conntrack on in a namespace once a policy was set, until
@@ -204,11 +222,12 @@ apply() { # CONFIG
 	*) cmd=(imgsecctl set-policy /tmp/bench.conf) ;;
 	esac
 	sleep 0.5 # RCU frees the previous policy (free of time under icount)
-	s0=$(awk '/^Slab:/ { print $2 }' /proc/meminfo)
+	s0=$(kmem_kb)
 	n=${EPOCHREALTIME/[.,]/}
 	run_in gcems "${cmd[@]}" || return 1
 	LOAD_NS=$(((${EPOCHREALTIME/[.,]/} - n) * 1000))
-	SLAB_KB=$(($(awk '/^Slab:/ { print $2 }' /proc/meminfo) - s0))
+	sleep 0.5
+	KMEM_KB=$(($(kmem_kb) - s0))
 }
 
 outsider_refused() {
@@ -242,10 +261,9 @@ block() { # CONFIG
 	local c=$1 r d=$E2E_STATE/ib
 	note "block $c"
 	apply "$c" >&2 || { fail "apply $c" "could not apply"; return; }
-	# The load: guest instructions and slab growth (one measurement).
+	# The load's guest instructions (one measurement; memory: mem_rounds).
 	case $c in imgsec-*|nft-[0-9rs]*|nftns-*)
 		echo "IBENCH load $c $LOAD_NS $LOAD_NS $LOAD_NS 1"
-		echo "IBENCH slab-kb $c $SLAB_KB $SLAB_KB $SLAB_KB 1"
 	esac
 	case $c in
 	imgsec-*|nft-[0-9rs]*|nftns-*) check "$c: outsider refused" outsider_refused ;;
@@ -437,6 +455,29 @@ lim_rounds() {
 	done
 }
 
+# Kernel memory of a policy (kmem_kb's growth over the load), per img role
+# size, imgsec and nft with sets: MEM_ROUNDS loads each, alternating, the
+# median kept (one reading moves by tens of kB with what else the guest
+# frees).
+mem_rounds() {
+	local n c r d=$E2E_STATE/ib
+	for n in seed $SIZES; do
+		for c in "imgsec-$n" "nft-$n"; do
+			: >"$d.kmem.$c"
+		done
+		for r in $(seq "$MEM_ROUNDS"); do
+			for c in "imgsec-$n" "nft-$n"; do
+				apply "$c" >&2 || { fail "apply $c" "could not apply"; continue; }
+				echo "# kmem $c round $r: $KMEM_KB kB"
+				echo "$KMEM_KB" >>"$d.kmem.$c"
+			done
+		done
+		for c in "imgsec-$n" "nft-$n"; do
+			emit kmem-kb "$c" "$d.kmem.$c"
+		done
+	done
+}
+
 setup_topology
 must run_in img1 sysctl -q -w net.ipv4.ip_local_port_range="1024 65535" \
 	net.ipv4.tcp_tw_reuse=1
@@ -467,6 +508,7 @@ esac
 case " $PARTS " in *" rpc "*) rpc_rounds ;; esac
 case " $PARTS " in *" flood "*) flood_rounds ;; esac
 case " $PARTS " in *" limit "*) lim_rounds ;; esac
+case " $PARTS " in *" mem "*) mem_rounds ;; esac
 no_filter
 if [ -z "$BADRUNS" ]; then
 	pass "every timed operation succeeded"

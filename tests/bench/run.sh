@@ -174,6 +174,17 @@ icount_tables() { # RAW BOOTS [CURVE-DATA-FILE]
 		if (unit == "M") return sprintf("%.2f M", x / 1e6)
 		return sprintf("%.1f k", x / 1e3)
 	}
+	function kb(c) {
+		return ((("kmem-kb", c, 1) in v)) ? sprintf("%.0f", mean("kmem-kb", c)) : "-"
+	}
+	# bytes of kernel memory per img address added to the seed policy
+	function per_addr(c, n,   base) {
+		base = c
+		sub(/-[^-]*$/, "-seed", base)
+		if (n == "seed" || !(("kmem-kb", c, 1) in v) || !(("kmem-kb", base, 1) in v))
+			return "-"
+		return sprintf("%.0f", (mean("kmem-kb", c) - mean("kmem-kb", base)) * 1024 / (n - 4))
+	}
 	function ratio(m, a, b,   x, y) {
 		x = mean(m, a); y = mean(m, b)
 		return (x && y) ? sprintf("%.3f", x / y) : "-"
@@ -242,21 +253,22 @@ icount_tables() { # RAW BOOTS [CURVE-DATA-FILE]
 			print "### Against the size of the img role"
 			print ""
 			print "Per new connection and per load (instructions, mean of the boots);"
-			print "slab: kB, boot 1. \"seed\": the shipped policy, 4 img addresses."
+			print "kmem: kernel memory of the policy, kB (mem part, median of its loads,"
+			print "mean of the boots); per address: its growth over the seed policy, per"
+			print "img address added. \"seed\": the shipped policy, 4 img addresses."
 			print ""
-			print "| img addresses | imgsec conn | nft sets conn | imgsec / nft | imgsec / smallest | nft no sets conn | imgsec load | nft load | imgsec / nft | slab imgsec | slab nft |"
-			print "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+			print "| img addresses | imgsec conn | nft sets conn | imgsec / nft | imgsec / smallest | nft no sets conn | imgsec load | nft load | imgsec / nft | kmem imgsec | kmem nft | imgsec B / address | nft B / address |"
+			print "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 			for (k = 1; k <= ns; k++) {
 				a = "imgsec-" sz[k]; z = "nft-" sz[k]
-				printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+				printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 					(sz[k] == "seed" ? "4 (seed)" : sz[k]),
 					fmt(mean("conn", a), "k"), fmt(mean("conn", z), "k"),
 					ratio("conn", a, z), ratio("conn", a, "imgsec-seed"),
 					fmt(mean("conn", "nftns-" sz[k]), "k"),
 					fmt(mean("load", a), "M"), fmt(mean("load", z), "M"),
 					ratio("load", a, z),
-					(("slab-kb", a, 1) in v) ? v["slab-kb", a, 1] : "-",
-					(("slab-kb", z, 1) in v) ? v["slab-kb", z, 1] : "-"
+					kb(a), kb(z), per_addr(a, sz[k]), per_addr(z, sz[k])
 				if (curve != "")
 					printf "%s %.0f %.0f %s\n", (sz[k] == "seed" ? 4 : sz[k]),
 						mean("conn", a), mean("conn", z),
@@ -277,17 +289,15 @@ icount_tables() { # RAW BOOTS [CURVE-DATA-FILE]
 		print "### Loading the policy (one measurement per boot)"
 		print ""
 		print "The load command alone in gcems: `imgsecctl set-policy` or `nft -f`"
-		print "(process start included), guest instructions; slab: growth of"
-		print "/proc/meminfo Slab over it, whole guest (indicative only)."
+		print "(process start included), guest instructions."
 		print ""
-		print head("filter") " imgsec / nft | slab kB, boot 1 |"
-		print rule(0, 2)
+		print head("filter") " imgsec / nft |"
+		print rule(0, 1)
 		for (i = 1; i <= no["load"]; i++) {
 			c = byno["load", i]
 			vs = "-"
 			if (c ~ /^imgsec-/) vs = ratio("load", c, "nft-" substr(c, 8))
-			printf "| %s |%s %s | %s |\n", name(c), cols("load", c, 1, "M"), vs,
-				(("slab-kb", c, 1) in v) ? v["slab-kb", c, 1] : "-"
+			printf "| %s |%s %s |\n", name(c), cols("load", c, 1, "M"), vs
 		}
 		print ""
 		print "### Portmap GETPORT lookup img1 -> gcems rpcbind, each from a new socket (a new conntrack)"
