@@ -285,9 +285,16 @@ static bool imgsec_opens(const struct nf_conn *ct,
 	return !pkt->tcp_midstream && (!ct || !nf_ct_is_confirmed(ct));
 }
 
+/* Which of a rule's limits a new connection is over. */
+enum imgsec_over {
+	IMGSEC_OVER_LIMIT,	/* the rule's own */
+	IMGSEC_OVER_SOURCE,	/* its source's rate ("per-source RATE") */
+	IMGSEC_OVER_CAP,	/* its source's cap ("per-source max M") */
+};
+
 /*
- * A new connection over its rule's limit, or (@source) its source's
- * per-source limit under the rule: counted for the rule and the
+ * A new connection over its rule's limit, or (@over) one of its source's
+ * per-source limits under the rule: counted for the rule and the
  * namespace, reported, and met by the default action; in monitor mode it
  * goes on as the rule allows (NF_ACCEPT: the caller goes on). @may_reject
  * as for imgsec_refuse().
@@ -297,14 +304,21 @@ static unsigned int imgsec_over_limit(struct imgsec_net *in,
 				      struct sk_buff *skb,
 				      const struct imgsec_pkt *pkt,
 				      const struct nf_hook_state *state,
-				      int rule, bool may_reject, bool source)
+				      int rule, bool may_reject,
+				      enum imgsec_over over)
 {
 	bool monitor = p->desc.mode == IMGSEC_MODE_MONITOR;
 
-	if (source) {
+	switch (over) {
+	case IMGSEC_OVER_SOURCE:
 		this_cpu_inc(p->counters[rule].source_limited);
 		imgsec_count(in, IMGSEC_STATS_A_SOURCE_LIMITED);
-	} else {
+		break;
+	case IMGSEC_OVER_CAP:
+		this_cpu_inc(p->counters[rule].source_capped);
+		imgsec_count(in, IMGSEC_STATS_A_SOURCE_CAPPED);
+		break;
+	default:
 		this_cpu_inc(p->counters[rule].limited);
 		imgsec_count(in, IMGSEC_STATS_A_LIMITED);
 	}
@@ -390,19 +404,25 @@ static unsigned int imgsec_hook(void *priv, struct sk_buff *skb,
 		return imgsec_refuse(in, p, skb, &pkt, state, false);
 
 	/*
-	 * The source's own limit first: a source over it takes nothing from
-	 * the rule's shared bucket, so one flooder cannot use up the others'
-	 * share of it.
+	 * The source's own limits first: a source over its rate or at its
+	 * cap takes nothing from the rule's shared bucket, so one flooder
+	 * cannot use up the others' share of it. The rate before the cap: a
+	 * flood the rate refuses costs nf_conncount nothing.
 	 */
 	if (imgsec_opens(ct, &pkt)) {
 		if (!imgsec_policy_admit_source(p, rule, pkt.family,
 						pkt.saddr) &&
 		    imgsec_over_limit(in, p, skb, &pkt, state, rule, ct,
-				      true) == NF_DROP)
+				      IMGSEC_OVER_SOURCE) == NF_DROP)
+			return NF_DROP;
+		if (!imgsec_policy_admit_conn(p, rule, skb, ct, pkt.family,
+					      pkt.saddr) &&
+		    imgsec_over_limit(in, p, skb, &pkt, state, rule, ct,
+				      IMGSEC_OVER_CAP) == NF_DROP)
 			return NF_DROP;
 		if (!imgsec_policy_admit(p, rule) &&
 		    imgsec_over_limit(in, p, skb, &pkt, state, rule, ct,
-				      false) == NF_DROP)
+				      IMGSEC_OVER_LIMIT) == NF_DROP)
 			return NF_DROP;
 	}
 

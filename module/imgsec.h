@@ -22,12 +22,14 @@
 #include "source_limit.h"
 
 struct imgsec_classifier;
+struct nf_conncount_data;
 
 struct imgsec_rule_counter {
 	u64 packets;
 	u64 bytes;
 	u64 limited;		/* new connections over the rule's limit */
 	u64 source_limited;	/* over their source's limit */
+	u64 source_capped;	/* their source at its cap (max) */
 };
 
 /*
@@ -39,7 +41,9 @@ struct imgsec_rule_sources {
 	spinlock_t lock;			/* the table, its counters */
 	u64 interval_ns;
 	u32 burst;
+	u32 max;				/* cap on open connections */
 	struct imgsec_source_table *table;	/* NULL: no per-source limit */
+	struct nf_conncount_data *conns;	/* NULL: no cap (max) */
 } ____cacheline_aligned_in_smp;
 
 /*
@@ -63,6 +67,7 @@ struct imgsec_policy {
 	struct imgsec_rule_bucket *buckets;	/* desc.nrules; NULL: no limit */
 	struct imgsec_rule_sources *sources;	/* desc.nrules; NULL: none */
 	siphash_key_t source_key;		/* random, hashes sources */
+	struct net *net;			/* of the caps' nf_conncount */
 	u32 generation;				/* of the namespace, when set */
 };
 
@@ -152,7 +157,7 @@ static inline void imgsec_rpc_count(struct imgsec_net *in, int counter)
 }
 
 /* policy.c */
-int imgsec_policy_create(struct imgsec_policy_desc *desc,
+int imgsec_policy_create(struct net *net, struct imgsec_policy_desc *desc,
 			 struct imgsec_policy **out);
 void imgsec_policy_destroy(struct imgsec_policy *p);
 void imgsec_policy_rule_counter(const struct imgsec_policy *p, u32 rule,
@@ -160,6 +165,9 @@ void imgsec_policy_rule_counter(const struct imgsec_policy *p, u32 rule,
 bool imgsec_policy_admit(const struct imgsec_policy *p, u32 rule);
 bool imgsec_policy_admit_source(const struct imgsec_policy *p, u32 rule,
 				u8 family, const u8 *saddr);
+bool imgsec_policy_admit_conn(const struct imgsec_policy *p, u32 rule,
+			      const struct sk_buff *skb, const struct nf_conn *ct,
+			      u8 family, const u8 *saddr);
 u64 imgsec_policy_source_evicted(const struct imgsec_policy *p, u32 rule);
 
 /* hook.c */

@@ -10,9 +10,11 @@
 #include <linux/siphash.h>
 #include <linux/slab.h>
 #include <linux/socket.h>
+#include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/nf_conntrack_helper.h>
 
 #include "classify.h"
+#include "compat.h"
 #include "imgsec.h"
 
 static bool imgsec_policy_uses_ftp(const struct imgsec_policy_desc *desc)
@@ -76,23 +78,51 @@ static int imgsec_policy_alloc_buckets(struct imgsec_policy *p)
 }
 
 /*
+ * The key a cap counts a source under: its family, then its address,
+ * zero-padded (so that no IPv4 address is an IPv6 one's twin).
+ */
+#define IMGSEC_CONN_KEY_WORDS	5
+
+/*
+ * A rule's cap on each source's open connections ("per-source max M"):
+ * its own nf_conncount tree, keyed by source address. Its memory is
+ * nf_conncount's: one entry a connection it counts (conntrack's table
+ * bounds them) and one tree node a source with connections open.
+ */
+static int imgsec_policy_alloc_conns(struct imgsec_policy *p,
+				     struct imgsec_rule_sources *s, u32 max)
+{
+	struct nf_conncount_data *data;
+
+	data = imgsec_conncount_init(p->net,
+				     IMGSEC_CONN_KEY_WORDS * sizeof(u32));
+	if (IS_ERR(data))
+		return PTR_ERR(data);
+	s->conns = data;
+	s->max = max;
+	return 0;
+}
+
+/*
  * Tables for the rules with a per-source limit (at most
  * IMGSEC_MAX_SOURCE_RULES, policy_desc.c), IMGSEC_SOURCE_SLOTS slots each:
  * the memory a policy's per-source limits take is fixed here, whatever
- * the sources. A new policy starts with empty tables and a new hash key.
+ * the sources; and for those with a per-source cap, their nf_conncount.
+ * A new policy starts with empty tables and a new hash key.
  */
 static int imgsec_policy_alloc_sources(struct imgsec_policy *p)
 {
 	const struct imgsec_rule_desc *r;
 	struct imgsec_rule_sources *s;
 	bool any = false;
+	int ret;
 	u32 i;
 
 	/* imgsec.conf(5) states the bound: 40 bytes a source. */
 	BUILD_BUG_ON(sizeof(struct imgsec_source_slot) != 40);
 	BUILD_BUG_ON(IMGSEC_SOURCE_SLOTS & (IMGSEC_SOURCE_SLOTS - 1));
 	for (i = 0; i < p->desc.nrules; i++)
-		any |= p->desc.rules[i].source_rate != 0;
+		any |= p->desc.rules[i].source_rate || p->desc.rules[i].source_max;
 	if (!any)
 		return 0;
 	p->sources = kvcalloc(p->desc.nrules, sizeof(*p->sources),
@@ -104,6 +134,11 @@ static int imgsec_policy_alloc_sources(struct imgsec_policy *p)
 		r = &p->desc.rules[i];
 		s = &p->sources[i];
 		spin_lock_init(&s->lock);
+		if (r->source_max) {
+			ret = imgsec_policy_alloc_conns(p, s, r->source_max);
+			if (ret < 0)
+				return ret;
+		}
 		if (!r->source_rate)
 			continue;
 		s->table = kvmalloc(imgsec_source_table_size(IMGSEC_SOURCE_SLOTS),
@@ -122,7 +157,7 @@ static int imgsec_policy_alloc_sources(struct imgsec_policy *p)
  * Build a policy from @desc, taking over what it owns (@desc is left
  * empty, whatever the outcome). @desc must have passed validation.
  */
-int imgsec_policy_create(struct imgsec_policy_desc *desc,
+int imgsec_policy_create(struct net *net, struct imgsec_policy_desc *desc,
 			 struct imgsec_policy **out)
 {
 	struct imgsec_policy *p;
@@ -134,6 +169,7 @@ int imgsec_policy_create(struct imgsec_policy_desc *desc,
 		return -ENOMEM;
 	}
 	p->desc = *desc;
+	p->net = net;
 	memset(desc, 0, sizeof(*desc));
 
 	ret = imgsec_classifier_build(&p->desc, &p->cls);
@@ -153,7 +189,10 @@ int imgsec_policy_create(struct imgsec_policy_desc *desc,
 					 GFP_KERNEL_ACCOUNT);
 	if (!p->counters)
 		goto err;
-	if (imgsec_policy_alloc_buckets(p) || imgsec_policy_alloc_sources(p))
+	if (imgsec_policy_alloc_buckets(p))
+		goto err;
+	ret = imgsec_policy_alloc_sources(p);
+	if (ret < 0)
 		goto err;
 
 	*out = p;
@@ -179,8 +218,11 @@ void imgsec_policy_destroy(struct imgsec_policy *p)
 			nf_conntrack_helper_put(p->ftp[i]);
 	}
 	kvfree(p->buckets);
-	for (r = 0; p->sources && r < p->desc.nrules; r++)
+	for (r = 0; p->sources && r < p->desc.nrules; r++) {
 		kvfree(p->sources[r].table);
+		if (p->sources[r].conns)
+			imgsec_conncount_destroy(p->net, p->sources[r].conns);
+	}
 	kvfree(p->sources);
 	free_percpu(p->counters);
 	imgsec_classifier_free(p->cls);
@@ -201,6 +243,7 @@ void imgsec_policy_rule_counter(const struct imgsec_policy *p, u32 rule,
 		sum->bytes += READ_ONCE(c->bytes);
 		sum->limited += READ_ONCE(c->limited);
 		sum->source_limited += READ_ONCE(c->source_limited);
+		sum->source_capped += READ_ONCE(c->source_capped);
 	}
 }
 
@@ -273,4 +316,34 @@ u64 imgsec_policy_source_evicted(const struct imgsec_policy *p, u32 rule)
 	n = s->table->evicted;
 	spin_unlock_bh(&s->lock);
 	return n;
+}
+
+/*
+ * May the new connection @ct (@skb its first packet), from @saddr (@family
+ * 4 or 6), open under rule @rule, whose sources may each have at most
+ * max connections open? nf_conncount counts it with the others of its
+ * source that conntrack still has, not closed; a refused one's entry goes
+ * with its conntrack entry, and nf_conncount forgets it at its next count
+ * of that source. A connection conntrack does not track cannot be
+ * counted: refused.
+ */
+bool imgsec_policy_admit_conn(const struct imgsec_policy *p, u32 rule,
+			      const struct sk_buff *skb, const struct nf_conn *ct,
+			      u8 family, const u8 *saddr)
+{
+	u32 key[IMGSEC_CONN_KEY_WORDS] = { family };
+	struct imgsec_rule_sources *s;
+	unsigned int n;
+
+	if (!p->sources)
+		return true;
+	s = &p->sources[rule];
+	if (!s->conns)
+		return true;
+	if (!ct)
+		return false;
+	memcpy(&key[1], saddr, family == 4 ? 4 : 16);
+	n = imgsec_conncount(p->net, s->conns, key, skb, ct);
+	/* 0: nf_conncount could not count it (no memory), as nft_connlimit. */
+	return n && n <= s->max;
 }

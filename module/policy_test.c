@@ -42,7 +42,7 @@ static struct imgsec_policy *make_policy(struct kunit *test, u32 rate,
 	desc->rules[1].limit_unit = unit;
 	desc->rules[1].limit_burst = burst;
 
-	KUNIT_ASSERT_EQ(test, imgsec_policy_create(desc, &p), 0);
+	KUNIT_ASSERT_EQ(test, imgsec_policy_create(&init_net, desc, &p), 0);
 	kfree(desc);
 	return p;
 }
@@ -103,7 +103,7 @@ static void imgsec_source_limit_each_its_own(struct kunit *test)
 	desc->rules[1].source_unit = IMGSEC_LIMIT_UNIT_MINUTE;
 	desc->rules[1].source_burst = 3;
 	p = NULL;
-	KUNIT_ASSERT_EQ(test, imgsec_policy_create(desc, &p), 0);
+	KUNIT_ASSERT_EQ(test, imgsec_policy_create(&init_net, desc, &p), 0);
 	kfree(desc);
 
 	KUNIT_ASSERT_NOT_NULL(test, p->sources);
