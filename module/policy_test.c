@@ -128,10 +128,48 @@ static void imgsec_source_limit_each_its_own(struct kunit *test)
 	imgsec_policy_destroy(p);
 }
 
+/*
+ * A per-source cap alone (rule 1, max 2): its own nf_conncount and no
+ * table of sources (no rate), nothing for rule 0. A connection conntrack
+ * does not track cannot be counted: refused under the cap, passed under
+ * rule 0. (Counting real connections needs conntrack entries: the VM test,
+ * tests/e2e/per_source_max_test.sh.)
+ */
+static void imgsec_source_max_own_counter(struct kunit *test)
+{
+	struct imgsec_policy *p = make_policy(test, 0, 0, 0);
+	struct imgsec_policy_desc *desc;
+	const u8 a[4] = { 10, 0, 0, 1 };
+
+	desc = kzalloc(sizeof(*desc), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, desc);
+	*desc = p->desc;
+	memset(&p->desc, 0, sizeof(p->desc));
+	imgsec_policy_destroy(p);
+	desc->rules[1].source_max = 2;
+	p = NULL;
+	KUNIT_ASSERT_EQ(test, imgsec_policy_create(&init_net, desc, &p), 0);
+	kfree(desc);
+
+	KUNIT_ASSERT_NOT_NULL(test, p->sources);
+	KUNIT_EXPECT_NULL(test, p->sources[0].conns);
+	KUNIT_EXPECT_NULL(test, p->sources[0].table);
+	KUNIT_ASSERT_NOT_NULL(test, p->sources[1].conns);
+	KUNIT_EXPECT_NULL(test, p->sources[1].table);
+	KUNIT_EXPECT_EQ(test, p->sources[1].max, 2U);
+	KUNIT_EXPECT_FALSE(test,
+			   imgsec_policy_admit_conn(p, 1, NULL, NULL, 4, a));
+	KUNIT_EXPECT_TRUE(test,
+			  imgsec_policy_admit_conn(p, 0, NULL, NULL, 4, a));
+	KUNIT_EXPECT_TRUE(test, imgsec_policy_admit_source(p, 1, 4, a));
+	imgsec_policy_destroy(p);
+}
+
 static struct kunit_case imgsec_policy_cases[] = {
 	KUNIT_CASE(imgsec_limit_only_where_asked),
 	KUNIT_CASE(imgsec_limit_burst_then_refuse),
 	KUNIT_CASE(imgsec_source_limit_each_its_own),
+	KUNIT_CASE(imgsec_source_max_own_counter),
 	{}
 };
 
