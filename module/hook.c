@@ -315,7 +315,7 @@ static unsigned int imgsec_over_limit(struct imgsec_net *in,
 		imgsec_count(in, IMGSEC_STATS_A_SOURCE_LIMITED);
 		break;
 	case IMGSEC_OVER_CAP:
-		this_cpu_inc(p->counters[rule].source_capped);
+		imgsec_policy_source_capped_inc(p, rule);
 		imgsec_count(in, IMGSEC_STATS_A_SOURCE_CAPPED);
 		break;
 	default:

@@ -29,7 +29,6 @@ struct imgsec_rule_counter {
 	u64 bytes;
 	u64 limited;		/* new connections over the rule's limit */
 	u64 source_limited;	/* over their source's limit */
-	u64 source_capped;	/* their source at its cap (max) */
 };
 
 /*
@@ -44,6 +43,7 @@ struct imgsec_rule_sources {
 	u32 max;				/* cap on open connections */
 	struct imgsec_source_table *table;	/* NULL: no per-source limit */
 	struct nf_conncount_data *conns;	/* NULL: no cap (max) */
+	atomic64_t capped;			/* refused: source at max */
 } ____cacheline_aligned_in_smp;
 
 /*
@@ -169,6 +169,8 @@ bool imgsec_policy_admit_conn(const struct imgsec_policy *p, u32 rule,
 			      const struct sk_buff *skb, const struct nf_conn *ct,
 			      u8 family, const u8 *saddr);
 u64 imgsec_policy_source_evicted(const struct imgsec_policy *p, u32 rule);
+void imgsec_policy_source_capped_inc(const struct imgsec_policy *p, u32 rule);
+u64 imgsec_policy_source_capped(const struct imgsec_policy *p, u32 rule);
 
 /* hook.c */
 int imgsec_hooks_register(struct imgsec_net *in);

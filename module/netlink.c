@@ -763,7 +763,8 @@ static int imgsec_dump_source_limit(struct sk_buff *skb,
 {
 	const struct imgsec_rule_desc *rule = &p->desc.rules[index];
 
-	if (imgsec_dump_source_max(skb, rule, c->source_capped))
+	if (imgsec_dump_source_max(skb, rule,
+				   imgsec_policy_source_capped(p, index)))
 		return -EMSGSIZE;
 	if (!rule->source_rate)
 		return 0;

@@ -182,6 +182,13 @@ int imgsec_policy_create(struct net *net, struct imgsec_policy_desc *desc,
 			goto err;
 	}
 
+	/*
+	 * The per-CPU counters of IMGSEC_MAX_RULES rules must stay within
+	 * what the percpu allocator gives at all (it warns and fails above):
+	 * a new counter of a rare event goes elsewhere (source_capped).
+	 */
+	BUILD_BUG_ON(sizeof(*p->counters) * IMGSEC_MAX_RULES >
+		     PCPU_MIN_UNIT_SIZE);
 	ret = -ENOMEM;
 	p->counters = __alloc_percpu_gfp(sizeof(*p->counters) *
 					 max_t(u32, p->desc.nrules, 1),
@@ -243,7 +250,6 @@ void imgsec_policy_rule_counter(const struct imgsec_policy *p, u32 rule,
 		sum->bytes += READ_ONCE(c->bytes);
 		sum->limited += READ_ONCE(c->limited);
 		sum->source_limited += READ_ONCE(c->source_limited);
-		sum->source_capped += READ_ONCE(c->source_capped);
 	}
 }
 
@@ -346,4 +352,20 @@ bool imgsec_policy_admit_conn(const struct imgsec_policy *p, u32 rule,
 	n = imgsec_conncount(p->net, s->conns, key, skb, ct);
 	/* 0: nf_conncount could not count it (no memory), as nft_connlimit. */
 	return n && n <= s->max;
+}
+
+/*
+ * Connections rule @rule's cap refused (or would have, in monitor mode):
+ * an atomic of the rule's per-source state, not a per-CPU counter, which
+ * IMGSEC_MAX_RULES rules could not have one more of. Only a refusal pays.
+ */
+void imgsec_policy_source_capped_inc(const struct imgsec_policy *p, u32 rule)
+{
+	if (p->sources)
+		atomic64_inc(&p->sources[rule].capped);
+}
+
+u64 imgsec_policy_source_capped(const struct imgsec_policy *p, u32 rule)
+{
+	return p->sources ? atomic64_read(&p->sources[rule].capped) : 0;
 }
