@@ -286,8 +286,8 @@ static bool imgsec_opens(const struct nf_conn *ct,
 }
 
 /*
- * A new connection over its rule's limit, or (@source) its source's
- * per-source limit under the rule: counted for the rule and the
+ * A new connection over its rule's limit, or (@why) one of its source's
+ * per-source limits under the rule: counted for the rule and the
  * namespace, reported, and met by the default action; in monitor mode it
  * goes on as the rule allows (NF_ACCEPT: the caller goes on). @may_reject
  * as for imgsec_refuse().
@@ -297,14 +297,21 @@ static unsigned int imgsec_over_limit(struct imgsec_net *in,
 				      struct sk_buff *skb,
 				      const struct imgsec_pkt *pkt,
 				      const struct nf_hook_state *state,
-				      int rule, bool may_reject, bool source)
+				      int rule, bool may_reject,
+				      enum imgsec_admit why)
 {
 	bool monitor = p->desc.mode == IMGSEC_MODE_MONITOR;
 
-	if (source) {
+	switch (why) {
+	case IMGSEC_ADMIT_SOURCE:
 		this_cpu_inc(p->counters[rule].source_limited);
 		imgsec_count(in, IMGSEC_STATS_A_SOURCE_LIMITED);
-	} else {
+		break;
+	case IMGSEC_ADMIT_CAP:
+		imgsec_policy_source_capped_inc(p, rule);
+		imgsec_count(in, IMGSEC_STATS_A_SOURCE_CAPPED);
+		break;
+	default:
 		this_cpu_inc(p->counters[rule].limited);
 		imgsec_count(in, IMGSEC_STATS_A_LIMITED);
 	}
@@ -390,20 +397,20 @@ static unsigned int imgsec_hook(void *priv, struct sk_buff *skb,
 		return imgsec_refuse(in, p, skb, &pkt, state, false);
 
 	/*
-	 * The source's own limit first: a source over it takes nothing from
-	 * the rule's shared bucket, so one flooder cannot use up the others'
-	 * share of it; and one the shared limit refuses keeps its own share
+	 * Only the limit that refuses a new connection is charged for it
 	 * (imgsec_policy_admit_conn()). In monitor mode it passes: the
-	 * buckets are charged as enforce mode would charge them.
+	 * limits are charged as enforce mode would charge them, and a
+	 * connection over its source's cap is counted by nf_conncount while
+	 * it lives.
 	 */
 	if (imgsec_opens(ct, &pkt)) {
-		enum imgsec_admit why = imgsec_policy_admit_conn(p, rule,
-								 pkt.family,
+		enum imgsec_admit why = imgsec_policy_admit_conn(p, rule, skb,
+								 ct, pkt.family,
 								 pkt.saddr);
 
 		if (why != IMGSEC_ADMIT_PASS &&
 		    imgsec_over_limit(in, p, skb, &pkt, state, rule, ct,
-				      why == IMGSEC_ADMIT_SOURCE) == NF_DROP)
+				      why) == NF_DROP)
 			return NF_DROP;
 	}
 

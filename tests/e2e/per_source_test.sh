@@ -69,7 +69,7 @@ check "the shared limit counted none (limited)" \
 check "the rule's per-source line says 5 limited" \
 	bash -c "ip netns exec gcems imgsecctl stats | grep -q 'per-source 1/min burst 3: 5 limited, 0 sources evicted'"
 check "JSON: the rule's per_source counters" \
-	bash -c "ip netns exec gcems imgsecctl stats --json | grep -q '\"per_source\":{\"rate\":1,\"unit\":\"min\",\"burst\":3,\"limited\":5,\"evicted\":0}'"
+	bash -c "ip netns exec gcems imgsecctl stats --json | grep -q '\"per_source\":{\"rate\":1,\"unit\":\"min\",\"burst\":3,\"limited\":5,\"evicted\":0,\"max\":null,\"capped\":0}'"
 
 # A new policy: empty tables, so img1 has its burst again.
 must ctl set-policy "$POLICY"
