@@ -301,21 +301,26 @@ static unsigned int imgsec_over_limit(struct imgsec_net *in,
 				      enum imgsec_admit why)
 {
 	bool monitor = p->desc.mode == IMGSEC_MODE_MONITOR;
+	u8 limit;
 
 	switch (why) {
 	case IMGSEC_ADMIT_SOURCE:
 		this_cpu_inc(p->counters[rule].source_limited);
 		imgsec_count(in, IMGSEC_STATS_A_SOURCE_LIMITED);
+		limit = IMGSEC_LIMIT_SOURCE_RATE;
 		break;
 	case IMGSEC_ADMIT_CAP:
 		imgsec_policy_source_capped_inc(p, rule);
 		imgsec_count(in, IMGSEC_STATS_A_SOURCE_CAPPED);
+		limit = IMGSEC_LIMIT_SOURCE_MAX;
 		break;
 	default:
 		this_cpu_inc(p->counters[rule].limited);
 		imgsec_count(in, IMGSEC_STATS_A_LIMITED);
+		limit = IMGSEC_LIMIT_RULE;
 	}
-	imgsec_report_limit(in, skb, state, pkt, monitor, rule, p->generation);
+	imgsec_report_limit(in, skb, state, pkt, monitor, rule, p->generation,
+			    limit);
 	if (monitor)
 		return NF_ACCEPT;
 	if (may_reject && p->desc.default_action == IMGSEC_ACTION_REJECT)

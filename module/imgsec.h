@@ -225,7 +225,7 @@ void imgsec_report_drop(struct imgsec_net *in, struct sk_buff *skb,
 void imgsec_report_limit(struct imgsec_net *in, struct sk_buff *skb,
 			 const struct nf_hook_state *state,
 			 const struct imgsec_pkt *pkt, bool monitor, u32 rule,
-			 u32 generation);
+			 u32 generation, u8 limit);
 void imgsec_event_expect(struct imgsec_net *in, const struct imgsec_pkt *pkt,
 			 u32 program);
 

@@ -704,6 +704,21 @@ static const char *event_name(const struct imgsec_event *ev, char *buf,
 	return buf;
 }
 
+/* Which limit a limit event's connection was over, as the policy says it. */
+static const char *event_limit(uint8_t limit, char *buf, size_t len)
+{
+	static const char *const names[] = {
+		[IMGSEC_LIMIT_RULE] = "limit",
+		[IMGSEC_LIMIT_SOURCE_RATE] = "per-source",
+		[IMGSEC_LIMIT_SOURCE_MAX] = "per-source-max",
+	};
+
+	if (limit < sizeof(names) / sizeof(names[0]))
+		return names[limit];
+	snprintf(buf, len, "limit-%u", limit);
+	return buf;
+}
+
 /* "192.0.2.1:22", "[2001:db8::1]:22", ":*" for port 0 (any). */
 static void endpoint(const struct imgsec_event *ev, const uint8_t *addr,
 		     bool has, uint16_t port, char *buf, size_t len)
@@ -784,7 +799,8 @@ void output_monitor_note(FILE *f, enum monitor_note note, uint64_t lost,
 
 void output_event(FILE *f, const struct imgsec_event *ev, bool json)
 {
-	char src[64], dst[64], pbuf[8], nbuf[16], a[INET6_ADDRSTRLEN];
+	char src[64], dst[64], pbuf[8], nbuf[16], lbuf[16];
+	char a[INET6_ADDRSTRLEN];
 	const char *pname = ev->has_program ? rpc_program_name(ev->program) :
 			    NULL;
 	char t[48] = "";
@@ -823,6 +839,9 @@ void output_event(FILE *f, const struct imgsec_event *ev, bool json)
 			j_u64(&j, "generation", ev->generation);
 		if (ev->has_rule)
 			j_u64(&j, "rule", ev->rule);
+		if (ev->has_limit)
+			j_str(&j, "over", event_limit(ev->limit, lbuf,
+						      sizeof(lbuf)));
 		j_finish(&j);
 		return;
 	}
@@ -849,5 +868,8 @@ void output_event(FILE *f, const struct imgsec_event *ev, bool json)
 		fprintf(f, " generation %u", ev->generation);
 	if (ev->has_rule)
 		fprintf(f, " rule %u", ev->rule);
+	if (ev->has_limit)
+		fprintf(f, " over %s", event_limit(ev->limit, lbuf,
+						   sizeof(lbuf)));
 	fputc('\n', f);
 }

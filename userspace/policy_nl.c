@@ -1108,6 +1108,7 @@ static const uint8_t event_types[IMGSEC_EVENT_A_MAX + 1] = {
 	[IMGSEC_EVENT_A_IFNAME] = MNL_TYPE_NUL_STRING,
 	[IMGSEC_EVENT_A_GENERATION] = MNL_TYPE_U32,
 	[IMGSEC_EVENT_A_RULE] = MNL_TYPE_U32,
+	[IMGSEC_EVENT_A_LIMIT] = MNL_TYPE_U8,
 };
 
 /* An address of the event's family: 4 or 16 bytes, nothing else. */
@@ -1190,6 +1191,10 @@ int event_parse(const struct nlmsghdr *nlh, struct imgsec_event *ev)
 	if (etb[IMGSEC_EVENT_A_RULE]) {
 		ev->has_rule = true;
 		ev->rule = mnl_attr_get_u32(etb[IMGSEC_EVENT_A_RULE]);
+	}
+	if (etb[IMGSEC_EVENT_A_LIMIT]) {
+		ev->has_limit = true;
+		ev->limit = mnl_attr_get_u8(etb[IMGSEC_EVENT_A_LIMIT]);
 	}
 	return 0;
 }

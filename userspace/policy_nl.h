@@ -147,6 +147,8 @@ struct imgsec_event {
 	uint32_t generation;		/* of the policy, as in status */
 	bool has_rule;
 	uint32_t rule;			/* a limit's rule, by index */
+	bool has_limit;
+	uint8_t limit;			/* enum imgsec_limit_kind */
 };
 
 /* Reply decoders, mnl_cb_t callbacks: MNL_CB_OK, or MNL_CB_ERROR. */

@@ -182,8 +182,8 @@ check "monitor mode: and is counted as capped" \
 	test "$(($(hook_stat source_capped) - before))" = 1
 check "monitor mode: the rule's line" \
 	bash -c "ip netns exec gcems imgsecctl stats | grep -q 'per-source max 2: 1 capped'"
-check "monitor: the event says would-limit, with the rule" \
-	busywait 3000 grep -q "\"event\":\"would-limit\".*\"dport\":$PORT.*\"rule\":0" \
+check "monitor: the event says would-limit, the rule, over per-source-max" \
+	busywait 3000 grep -q "\"event\":\"would-limit\".*\"dport\":$PORT.*\"rule\":0,\"over\":\"per-source-max\"" \
 	"$E2E_STATE/events.json"
 release_all
 summary

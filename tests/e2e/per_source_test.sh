@@ -79,10 +79,16 @@ check "a new policy starts with empty tables: img1 gets 3 again" \
 
 write_policy monitor
 must ctl set-policy "$POLICY"
+run_in gcems timeout 30 imgsecctl monitor --json >"$E2E_STATE/events.json" \
+	2>&1 &
+echo $! >>"$E2E_STATE/pids"
+sleep 1
 before=$(hook_stat source_limited)
 n=$(connects img1 "$G4" 5)
 log "monitor mode: img1 $n of 5, source_limited $before -> $(hook_stat source_limited)"
 check "monitor mode: nothing refused" test "$n" = 5
 check "monitor mode: the 2 over the limit counted" \
 	test "$(($(hook_stat source_limited) - before))" = 2
+check "monitor mode: the events say would-limit, over per-source" \
+	busywait 3000 sh -c "test \$(grep -c '\"event\":\"would-limit\".*\"rule\":[0-9]*,\"over\":\"per-source\"}' $E2E_STATE/events.json) = 2"
 summary

@@ -242,6 +242,22 @@ static void test_event_limit(void)
 	ev.monitor = true;
 	event(&ev, true);
 	CHECK_OUT("{\"event\":\"would-limit\",\"family\":\"ipv4\",\"proto\":\"tcp\",\"saddr\":\"192.0.2.11\",\"sport\":40000,\"daddr\":\"192.0.2.1\",\"dport\":12610,\"generation\":3,\"rule\":4}\n");
+	/* Which of the rule's limits, from a module that says. */
+	ev.has_limit = true;
+	ev.limit = IMGSEC_LIMIT_SOURCE_MAX;
+	event(&ev, true);
+	CHECK(out && strstr(out, ",\"rule\":4,\"over\":\"per-source-max\"}\n"),
+	      "%s", out);
+	ev.monitor = false;
+	ev.limit = IMGSEC_LIMIT_SOURCE_RATE;
+	event(&ev, false);
+	CHECK_OUT("limit tcp 192.0.2.11:40000 -> 192.0.2.1:12610 generation 3 rule 4 over per-source\n");
+	ev.limit = IMGSEC_LIMIT_RULE;
+	event(&ev, false);
+	CHECK_OUT("limit tcp 192.0.2.11:40000 -> 192.0.2.1:12610 generation 3 rule 4 over limit\n");
+	ev.limit = 7;
+	event(&ev, false);
+	CHECK_OUT("limit tcp 192.0.2.11:40000 -> 192.0.2.1:12610 generation 3 rule 4 over limit-7\n");
 }
 
 static void note(enum monitor_note n, uint64_t lost, bool json)

@@ -1670,8 +1670,19 @@ static void test_events_limit_rule(void)
 	CHECK(event_parse(nlh, &ev) == 0, "limit event");
 	CHECK(ev.type == IMGSEC_EVENT_LIMIT && ev.has_rule && ev.rule == 14,
 	      "type %u rule %u", ev.type, ev.rule);
+	CHECK(!ev.has_limit, "an older module says not which limit");
 	CHECK(event_parse(event_msg_more("eth0", 5), &ev) == 0 && !ev.has_rule,
 	      "a drop names no rule");
+
+	nlh = msg_start(IMGSEC_CMD_EVENT);
+	nest = mnl_attr_nest_start(nlh, IMGSEC_A_EVENT);
+	mnl_attr_put_u8(nlh, IMGSEC_EVENT_A_TYPE, IMGSEC_EVENT_LIMIT);
+	mnl_attr_put_u8(nlh, IMGSEC_EVENT_A_FAMILY, AF_INET);
+	mnl_attr_put_u32(nlh, IMGSEC_EVENT_A_RULE, 2);
+	mnl_attr_put_u8(nlh, IMGSEC_EVENT_A_LIMIT, IMGSEC_LIMIT_SOURCE_MAX);
+	mnl_attr_nest_end(nlh, nest);
+	CHECK(event_parse(nlh, &ev) == 0 && ev.has_limit &&
+	      ev.limit == IMGSEC_LIMIT_SOURCE_MAX, "which limit: %u", ev.limit);
 
 	nlh = msg_start(IMGSEC_CMD_EVENT);
 	nest = mnl_attr_nest_start(nlh, IMGSEC_A_EVENT);

@@ -305,6 +305,14 @@ enum imgsec_event_type {
 	__IMGSEC_EVENT_MAX
 };
 
+/* Which of its rule's limits a limit event's connection was over. */
+enum imgsec_limit_kind {
+	IMGSEC_LIMIT_RULE,		/* the rule's "limit", shared */
+	IMGSEC_LIMIT_SOURCE_RATE,	/* its source's "per-source RATE" */
+	IMGSEC_LIMIT_SOURCE_MAX,	/* its source's "per-source max M" */
+	__IMGSEC_LIMIT_MAX
+};
+
 /*
  * One IMGSEC_CMD_EVENT, multicast to IMGSEC_MCGRP_EVENTS. The attributes
  * from IMGSEC_EVENT_A_PAD on came later: a reader takes events with or
@@ -329,6 +337,7 @@ enum imgsec_event_attr {
 	IMGSEC_EVENT_A_IFNAME,	/* string: its name, < IFNAMSIZ */
 	IMGSEC_EVENT_A_GENERATION, /* u32: IMGSEC_A_GENERATION of the policy */
 	IMGSEC_EVENT_A_RULE,	/* u32: a limit's rule, by index */
+	IMGSEC_EVENT_A_LIMIT,	/* u8: enum imgsec_limit_kind of a limit */
 	__IMGSEC_EVENT_A_MAX
 };
 
