@@ -11,8 +11,10 @@
 # under a cap of 2) and kept A alive, uncounted, for as long as it sent on
 # it (each segment refreshed conntrack's CLOSE entry; once that expired,
 # the next segment was picked up midstream, uncounted). The cap must hold:
-# data on a connection conntrack saw closed is dropped under a capped rule,
-# and a connection picked up midstream counts against its source's cap.
+# a connection picked up midstream counts against its source's cap (round
+# 1: A, idle until its entry expired, then over the cap), and data on a
+# connection conntrack saw closed is dropped under a capped rule (round 2:
+# D, closed for conntrack, then E at the cap).
 #
 # Runs inside the test VM: tests/vm/run.sh tests/e2e/per_source_max_attack_test.sh
 # shellcheck source=tests/e2e/lib.sh
@@ -120,6 +122,12 @@ def rst_with_lsrr(s):
     r = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
     r.sendto(ip + opt + tcp, (dst, 0))
 
+def silent_close(s):
+    s.setsockopt(socket.IPPROTO_TCP, TCP_REPAIR, 1)
+    s.close()
+
+# Round 1: A closed for conntrack only, B and C take the cap; A, idle
+# until its CLOSE entry expires, is then picked up midstream.
 a = connect()
 print('A_open', int(a is not None and echo(a, b'a0', 5) == 1), flush=True)
 rst_with_lsrr(a)
@@ -127,8 +135,21 @@ time.sleep(1)
 b, c = connect(), connect()
 print('B_echo', int(b is not None and echo(b, b'b0', 5) == 1), flush=True)
 print('C_echo', int(c is not None and echo(c, b'c0', 5) == 1), flush=True)
-print('A_echo_now', echo(a, b'a1', 5), flush=True)
-print('A_echo_later', echo(a, b'a2', 25), flush=True)
+time.sleep(13)
+print('A_picked_up', echo(a, b'a1', 8), flush=True)
+# Round 2: A gone without a word, C closed: D, closed for conntrack only,
+# then E takes the cap; data on D while its CLOSE entry lives.
+silent_close(a)
+c.close()
+time.sleep(2)
+d = connect()
+print('D_open', int(d is not None and echo(d, b'd0', 5) == 1), flush=True)
+rst_with_lsrr(d)
+time.sleep(1)
+e = connect()
+print('E_echo', int(e is not None and echo(e, b'e0', 5) == 1), flush=True)
+print('D_in_close', echo(d, b'd1', 5), flush=True)
+print('B_still', echo(b, b'b1', 5), flush=True)
 print('done', flush=True)
 time.sleep(int(sys.argv[3]))
 EOS
@@ -154,17 +175,23 @@ must ctl set-policy "$POLICY"
 run_in img1 python3 "$E2E_STATE/attack.py" "$G4" $PORT 30 \
 	>"$E2E_STATE/attack.out" 2>&1 &
 echo $! >>"$E2E_STATE/pids"
-busywait 90000 grep -q '^done' "$E2E_STATE/attack.out" ||
+busywait 120000 grep -q '^done' "$E2E_STATE/attack.out" ||
 	log "attack did not finish: $(cat "$E2E_STATE/attack.out")"
 log "attack: $(tr '\n' ' ' <"$E2E_STATE/attack.out")"
 log "server holds $(server_holds) of img1's connections"
 log "conntrack: $(run_in gcems conntrack -L -p tcp --dport $PORT 2>/dev/null | tr '\n' '|')"
 check "A opened and echoed (under the cap of 2)" test "$(result A_open)" = 1
-check "B opened and echoed" test "$(result B_echo)" = 1
-working=$(( $(result A_echo_later) + $(result B_echo) + $(result C_echo) ))
-log "img1's connections that echo at the end: $working"
-check "img1 never has more than 2 working connections at once (A, B, C: $working)" \
-	test "$working" -le 2
-check_not "A, closed for conntrack only, carries no data while B is open" \
-	test "$(result A_echo_now)$(result C_echo)" = 11
+check "B and C opened (A closed for conntrack: no longer counted)" \
+	test "$(result B_echo)$(result C_echo)" = 11
+check "A, picked up midstream after its entry expired, is over the cap: no data" \
+	test "$(result A_picked_up)" = 0
+check "round 2: D opened (A gone, C closed)" test "$(result D_open)" = 1
+check "round 2: E opened (D closed for conntrack)" test "$(result E_echo)" = 1
+check "D, closed for conntrack only, carries no data" \
+	test "$(result D_in_close)" = 0
+check "B, within the cap all along, still echoes" test "$(result B_still)" = 1
+n=$(ctl stats --json | json_num source_capped)
+log "source_capped: $n"
+check "the midstream pickups over the cap are counted (source_capped)" \
+	test "$n" -ge 1
 summary
