@@ -175,6 +175,12 @@ enum imgsec_admit imgsec_policy_admit_conn(const struct imgsec_policy *p,
 					   u32 rule, const struct sk_buff *skb,
 					   const struct nf_conn *ct, u8 family,
 					   const u8 *saddr);
+enum imgsec_admit imgsec_policy_admit_pickup(const struct imgsec_policy *p,
+					     u32 rule,
+					     const struct sk_buff *skb,
+					     const struct nf_conn *ct, u8 family,
+					     const u8 *saddr);
+bool imgsec_policy_rule_capped(const struct imgsec_policy *p, int rule);
 u64 imgsec_policy_source_evicted(const struct imgsec_policy *p, u32 rule);
 void imgsec_policy_source_capped_inc(const struct imgsec_policy *p, u32 rule);
 u64 imgsec_policy_source_capped(const struct imgsec_policy *p, u32 rule);
@@ -208,6 +214,7 @@ struct imgsec_pkt {
 	u8 proto;
 	bool has_ports;
 	bool tcp_midstream;	/* not a connection's first SYN */
+	bool tcp_data;		/* a TCP segment with payload */
 	const u8 *saddr;
 	const u8 *daddr;
 	u16 sport;

@@ -406,6 +406,35 @@ enum imgsec_admit imgsec_policy_admit_conn(const struct imgsec_policy *p,
 }
 
 /* Sources rule @rule's table evicted to make room (0: no table). */
+/*
+ * A connection conntrack picked up in the middle (@ct new, @skb not a
+ * first SYN) was open before, yet its source's cap does not count it: its
+ * entry expired, or conntrack saw it closed while its ends did not (a RST
+ * the receiving stack then dropped). It counts from now on, and over the
+ * cap it is refused like a new one, or a source could keep any number
+ * open. The rates are not asked: it opens nothing new.
+ */
+enum imgsec_admit imgsec_policy_admit_pickup(const struct imgsec_policy *p,
+					     u32 rule,
+					     const struct sk_buff *skb,
+					     const struct nf_conn *ct, u8 family,
+					     const u8 *saddr)
+{
+	struct imgsec_rule_sources *s;
+
+	if (!imgsec_policy_rule_capped(p, rule))
+		return IMGSEC_ADMIT_PASS;
+	s = &p->sources[rule];
+	return imgsec_source_under_cap(p, s, skb, ct, family, saddr) ?
+	       IMGSEC_ADMIT_PASS : IMGSEC_ADMIT_CAP;
+}
+
+/* Whether rule @rule (-1: none) caps each source's open connections. */
+bool imgsec_policy_rule_capped(const struct imgsec_policy *p, int rule)
+{
+	return rule >= 0 && p->sources && p->sources[rule].conns;
+}
+
 u64 imgsec_policy_source_evicted(const struct imgsec_policy *p, u32 rule)
 {
 	struct imgsec_rule_sources *s;

@@ -270,6 +270,37 @@ static void imgsec_source_cap_pays_alone(struct kunit *test)
 	imgsec_policy_destroy(p);
 }
 
+/*
+ * A connection picked up in the middle asks only its rule's cap: rule 1
+ * capped (max 2; no conntrack entry, so over it), rule 0 uncapped passes;
+ * neither the shared bucket nor the source's rate is charged, no slot is
+ * taken. A policy without caps has no capped rule.
+ */
+static void imgsec_source_cap_pickup(struct kunit *test)
+{
+	struct imgsec_policy *p = make_source_policy(test, 1,
+						     IMGSEC_LIMIT_UNIT_MINUTE,
+						     2, 3, 2);
+	struct imgsec_policy *none = make_policy(test, 0, 0, 0);
+	const u8 a[4] = { 10, 0, 0, 1 };
+
+	KUNIT_EXPECT_TRUE(test, imgsec_policy_rule_capped(p, 1));
+	KUNIT_EXPECT_FALSE(test, imgsec_policy_rule_capped(p, 0));
+	KUNIT_EXPECT_FALSE(test, imgsec_policy_rule_capped(p, -1));
+	KUNIT_EXPECT_FALSE(test, imgsec_policy_rule_capped(none, 1));
+	KUNIT_EXPECT_EQ(test, imgsec_policy_admit_pickup(p, 1, NULL, NULL, 4, a),
+			IMGSEC_ADMIT_CAP);
+	KUNIT_EXPECT_EQ(test, imgsec_policy_admit_pickup(p, 0, NULL, NULL, 4, a),
+			IMGSEC_ADMIT_PASS);
+	KUNIT_EXPECT_EQ(test,
+			imgsec_policy_admit_pickup(none, 1, NULL, NULL, 4, a),
+			IMGSEC_ADMIT_PASS);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&p->buckets[1].tat), 0LL);
+	KUNIT_EXPECT_EQ(test, p->sources[1].table->used, 0U);
+	imgsec_policy_destroy(none);
+	imgsec_policy_destroy(p);
+}
+
 static struct kunit_case imgsec_policy_cases[] = {
 	KUNIT_CASE(imgsec_limit_only_where_asked),
 	KUNIT_CASE(imgsec_limit_burst_then_refuse),
@@ -278,6 +309,7 @@ static struct kunit_case imgsec_policy_cases[] = {
 	KUNIT_CASE(imgsec_source_limit_refused_take_no_slot),
 	KUNIT_CASE(imgsec_source_max_own_counter),
 	KUNIT_CASE(imgsec_source_cap_pays_alone),
+	KUNIT_CASE(imgsec_source_cap_pickup),
 	{}
 };
 
