@@ -405,7 +405,6 @@ enum imgsec_admit imgsec_policy_admit_conn(const struct imgsec_policy *p,
 	return ret;
 }
 
-/* Sources rule @rule's table evicted to make room (0: no table). */
 /*
  * A connection conntrack picked up in the middle (@ct new, @skb not a
  * first SYN) was open before, yet its source's cap does not count it: its
@@ -435,6 +434,7 @@ bool imgsec_policy_rule_capped(const struct imgsec_policy *p, int rule)
 	return rule >= 0 && p->sources && p->sources[rule].conns;
 }
 
+/* Sources rule @rule's table evicted to make room (0: no table). */
 u64 imgsec_policy_source_evicted(const struct imgsec_policy *p, u32 rule)
 {
 	struct imgsec_rule_sources *s;
