@@ -91,4 +91,47 @@ static inline struct mem_cgroup *imgsec_set_active_memcg(struct mem_cgroup *m)
 #define imgsec_ct_refs(ct)	refcount_read(&(ct)->ct_general.use)
 #endif
 
+/*
+ * nf_conncount (per-source caps, policy.c). Its API changed twice, and
+ * both changes went back into the stable kernels, so the version number
+ * cannot tell them apart (6.1.192 has the second, 6.1.0 neither): Kbuild
+ * looks into the header it builds against and says which.
+ * - IMGSEC_CONNCOUNT_INIT_FAMILY (5.10, 6.1): nf_conncount_init() and
+ *   _destroy() take a family (NFPROTO_INET: both) and hold conntrack for
+ *   it; the newer ones (6.12) take none and leave that to the caller,
+ *   whose hooks hold it already (imgsec_hooks_register()).
+ * - IMGSEC_CONNCOUNT_SKB: nf_conncount_count_skb() takes the packet and
+ *   finds its conntrack entry itself; before, nf_conncount_count() takes
+ *   the entry's tuple and zone.
+ */
+#include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_conntrack_count.h>
+#include <net/netfilter/nf_conntrack_zones.h>
+
+#ifdef IMGSEC_CONNCOUNT_INIT_FAMILY
+#define imgsec_conncount_init(net, keylen) \
+	nf_conncount_init(net, NFPROTO_INET, keylen)
+#define imgsec_conncount_destroy(net, data) \
+	nf_conncount_destroy(net, NFPROTO_INET, data)
+#else
+#define imgsec_conncount_init(net, keylen) nf_conncount_init(net, keylen)
+#define imgsec_conncount_destroy(net, data) nf_conncount_destroy(net, data)
+#endif
+
+/* Count @ct, @skb's new entry, with the others under @key; 0: failed. */
+static inline unsigned int imgsec_conncount(struct net *net,
+					    struct nf_conncount_data *data,
+					    const u32 *key,
+					    const struct sk_buff *skb,
+					    const struct nf_conn *ct)
+{
+#ifdef IMGSEC_CONNCOUNT_SKB
+	return nf_conncount_count_skb(net, skb, nf_ct_l3num(ct), data, key);
+#else
+	return nf_conncount_count(net, data, key,
+				  &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple,
+				  nf_ct_zone(ct));
+#endif
+}
+
 #endif /* _IMGSEC_COMPAT_H */

@@ -68,13 +68,16 @@ struct imgsec_event_info {
 	u32 program;			/* 0: none */
 	int rule;			/* -1: none */
 	u32 generation;			/* of @rule's policy, if @rule */
+	u8 limit;			/* enum imgsec_limit_kind, if @rule */
 	const struct net_device *dev;	/* NULL: none */
 };
 
 static size_t imgsec_event_size(void)
 {
 	return nla_total_size(0) +			/* IMGSEC_A_EVENT */
-	       3 * nla_total_size(sizeof(u8)) +		/* type, family, proto */
+	       4 * nla_total_size(sizeof(u8)) +		/* type, family, proto,
+							 * limit
+							 */
 	       2 * nla_total_size(16) +			/* addresses */
 	       2 * nla_total_size(sizeof(u16)) +	/* ports */
 	       nla_total_size(0) +			/* monitor */
@@ -129,7 +132,9 @@ static int imgsec_event_fill(struct sk_buff *msg,
 	    (dev && (nla_put_u32(msg, IMGSEC_EVENT_A_IFINDEX, dev->ifindex) ||
 		     nla_put_string(msg, IMGSEC_EVENT_A_IFNAME, ifname))) ||
 	    nla_put_u32(msg, IMGSEC_EVENT_A_GENERATION, generation) ||
-	    (ei->rule >= 0 && nla_put_u32(msg, IMGSEC_EVENT_A_RULE, ei->rule)))
+	    (ei->rule >= 0 &&
+	     (nla_put_u32(msg, IMGSEC_EVENT_A_RULE, ei->rule) ||
+	      nla_put_u8(msg, IMGSEC_EVENT_A_LIMIT, ei->limit))))
 		return -EMSGSIZE;
 	nla_nest_end(msg, nest);
 	return 0;
@@ -190,20 +195,34 @@ void imgsec_report_drop(struct imgsec_net *in, struct sk_buff *skb,
 /*
  * Logs and events share the drops' rate limits: a flood costs the same.
  * The event names @rule of @generation, the policy the hook decided with,
- * even if set-policy published another since.
+ * even if set-policy published another since, and which of its limits
+ * (@limit, enum imgsec_limit_kind) the connection was over.
  */
 void imgsec_report_limit(struct imgsec_net *in, struct sk_buff *skb,
 			 const struct nf_hook_state *state,
 			 const struct imgsec_pkt *pkt, bool monitor, u32 rule,
-			 u32 generation)
+			 u32 generation, u8 limit)
 {
+	static const char *const prefix[2][__IMGSEC_LIMIT_MAX] = {
+		{
+			[IMGSEC_LIMIT_RULE] = "imgsec: limit ",
+			[IMGSEC_LIMIT_SOURCE_RATE] = "imgsec: per-source limit ",
+			[IMGSEC_LIMIT_SOURCE_MAX] = "imgsec: per-source max ",
+		}, {
+			[IMGSEC_LIMIT_RULE] = "imgsec: would limit ",
+			[IMGSEC_LIMIT_SOURCE_RATE] =
+				"imgsec: would per-source limit ",
+			[IMGSEC_LIMIT_SOURCE_MAX] =
+				"imgsec: would per-source max ",
+		},
+	};
 	struct imgsec_event_info ei = {
 		.type = IMGSEC_EVENT_LIMIT, .monitor = monitor, .rule = rule,
-		.generation = generation, .dev = imgsec_hook_dev(state),
+		.generation = generation, .limit = limit,
+		.dev = imgsec_hook_dev(state),
 	};
 
-	imgsec_log(in, skb, state,
-		   monitor ? "imgsec: would limit " : "imgsec: limit ");
+	imgsec_log(in, skb, state, prefix[monitor][limit]);
 	imgsec_event_send(in, &ei, pkt);
 }
 

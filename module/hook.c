@@ -55,6 +55,7 @@ static void imgsec_read_tcp_flags(const struct sk_buff *skb,
 
 	th = skb_header_pointer(skb, thoff, sizeof(_th), &_th);
 	pkt->tcp_midstream = th && (!th->syn || th->ack);
+	pkt->tcp_data = th && skb->len > thoff + th->doff * 4;
 }
 
 static void imgsec_read_ports(const struct sk_buff *skb, unsigned int thoff,
@@ -286,8 +287,8 @@ static bool imgsec_opens(const struct nf_conn *ct,
 }
 
 /*
- * A new connection over its rule's limit, or (@source) its source's
- * per-source limit under the rule: counted for the rule and the
+ * A new connection over its rule's limit, or (@why) one of its source's
+ * per-source limits under the rule: counted for the rule and the
  * namespace, reported, and met by the default action; in monitor mode it
  * goes on as the rule allows (NF_ACCEPT: the caller goes on). @may_reject
  * as for imgsec_refuse().
@@ -297,18 +298,30 @@ static unsigned int imgsec_over_limit(struct imgsec_net *in,
 				      struct sk_buff *skb,
 				      const struct imgsec_pkt *pkt,
 				      const struct nf_hook_state *state,
-				      int rule, bool may_reject, bool source)
+				      int rule, bool may_reject,
+				      enum imgsec_admit why)
 {
 	bool monitor = p->desc.mode == IMGSEC_MODE_MONITOR;
+	u8 limit;
 
-	if (source) {
+	switch (why) {
+	case IMGSEC_ADMIT_SOURCE:
 		this_cpu_inc(p->counters[rule].source_limited);
 		imgsec_count(in, IMGSEC_STATS_A_SOURCE_LIMITED);
-	} else {
+		limit = IMGSEC_LIMIT_SOURCE_RATE;
+		break;
+	case IMGSEC_ADMIT_CAP:
+		imgsec_policy_source_capped_inc(p, rule);
+		imgsec_count(in, IMGSEC_STATS_A_SOURCE_CAPPED);
+		limit = IMGSEC_LIMIT_SOURCE_MAX;
+		break;
+	default:
 		this_cpu_inc(p->counters[rule].limited);
 		imgsec_count(in, IMGSEC_STATS_A_LIMITED);
+		limit = IMGSEC_LIMIT_RULE;
 	}
-	imgsec_report_limit(in, skb, state, pkt, monitor, rule, p->generation);
+	imgsec_report_limit(in, skb, state, pkt, monitor, rule, p->generation,
+			    limit);
 	if (monitor)
 		return NF_ACCEPT;
 	if (may_reject && p->desc.default_action == IMGSEC_ACTION_REJECT)
@@ -328,7 +341,8 @@ static unsigned int imgsec_midstream(struct imgsec_net *in,
 				     const struct imgsec_policy *p,
 				     struct sk_buff *skb,
 				     const struct imgsec_pkt *pkt,
-				     const struct nf_hook_state *state)
+				     const struct nf_hook_state *state,
+				     const struct nf_conn *ct)
 {
 	int rule = -1;
 
@@ -337,8 +351,74 @@ static unsigned int imgsec_midstream(struct imgsec_net *in,
 				       pkt->saddr, pkt->proto, pkt->sport);
 	if (rule < 0)
 		return imgsec_refuse(in, p, skb, pkt, state, false);
+	/* Counted against its client's cap (imgsec_policy_admit_pickup()). */
+	if (!nf_ct_is_confirmed(ct) &&
+	    imgsec_policy_admit_pickup(p, rule, skb, ct, pkt->family,
+				       pkt->daddr) == IMGSEC_ADMIT_CAP &&
+	    imgsec_over_limit(in, p, skb, pkt, state, rule, false,
+			      IMGSEC_ADMIT_CAP) == NF_DROP)
+		return NF_DROP;
 	imgsec_count(in, IMGSEC_STATS_A_ACCEPTED);
 	imgsec_rule_hit(p, rule, skb);
+	return NF_ACCEPT;
+}
+
+/*
+ * A TCP entry conntrack saw closed: a RST (CLOSE), or FINs both ways and
+ * the last ACK (TIME_WAIT). Its source's cap no longer counts it
+ * (nf_conncount forgets such connections), yet its ends may not have
+ * closed: a RST or FIN that the receiving stack drops after conntrack has
+ * seen it (an IP option it refuses, a source address it finds forged)
+ * closes the connection for conntrack only, and each segment after it
+ * keeps that entry alive. Read without the entry's lock, as nf_conncount
+ * reads it: a state that changes under us is read again with the next
+ * segment.
+ */
+static bool imgsec_tcp_closed(const struct nf_conn *ct)
+{
+	u8 st;
+
+	if (nf_ct_protonum(ct) != IPPROTO_TCP)
+		return false;
+	st = READ_ONCE(ct->proto.tcp.state);
+	return st == TCP_CONNTRACK_CLOSE || st == TCP_CONNTRACK_TIME_WAIT;
+}
+
+/*
+ * A segment of a connection conntrack knows (@ct, @ctinfo not new) whose
+ * entry says closed (imgsec_tcp_closed()). Data on it, under a rule that
+ * caps its source's connections, would be an open connection the cap
+ * cannot see: refused, dropped (never reset: it is no new connection).
+ * No closed connection carries data (all of it was acknowledged before
+ * the last FIN's ACK, a RST ends it), so nothing that works is lost, and
+ * the client's next segment after the entry expires is picked up and
+ * counted (imgsec_policy_admit_pickup()). Anything else goes on as any
+ * established packet.
+ */
+static unsigned int imgsec_closed_tcp(struct imgsec_net *in,
+				      const struct imgsec_policy *p,
+				      struct sk_buff *skb,
+				      const struct nf_hook_state *state,
+				      enum ip_conntrack_info ctinfo)
+{
+	struct imgsec_pkt pkt = {};
+	int rule = -1;
+	bool parsed;
+
+	parsed = state->pf == NFPROTO_IPV4 ?
+		 imgsec_parse_ipv4(skb, state->hook, &pkt) :
+		 imgsec_parse_ipv6(skb, state->hook, &pkt);
+	if (parsed && pkt.has_ports && pkt.tcp_data) {
+		if (CTINFO2DIR(ctinfo) == IP_CT_DIR_REPLY)
+			rule = imgsec_classify(p->cls, pkt.family, pkt.daddr,
+					       pkt.saddr, pkt.proto, pkt.sport);
+		else
+			rule = imgsec_classify(p->cls, pkt.family, pkt.saddr,
+					       pkt.daddr, pkt.proto, pkt.dport);
+	}
+	if (imgsec_policy_rule_capped(p, rule))
+		return imgsec_refuse(in, p, skb, &pkt, state, false);
+	imgsec_count(in, IMGSEC_STATS_A_ESTABLISHED);
 	return NF_ACCEPT;
 }
 
@@ -359,6 +439,8 @@ static unsigned int imgsec_hook(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	}
 	ct = nf_ct_get(skb, &ctinfo);
+	if (ct && ctinfo != IP_CT_NEW && p->sources && imgsec_tcp_closed(ct))
+		return imgsec_closed_tcp(in, p, skb, state, ctinfo);
 	if (ct && ctinfo != IP_CT_NEW) {
 		imgsec_count(in, IMGSEC_STATS_A_ESTABLISHED);
 		return NF_ACCEPT;
@@ -377,7 +459,7 @@ static unsigned int imgsec_hook(void *priv, struct sk_buff *skb,
 		rule = imgsec_classify(p->cls, pkt.family, pkt.saddr,
 				       pkt.daddr, pkt.proto, pkt.dport);
 	if (rule < 0 && ct && pkt.tcp_midstream)
-		return imgsec_midstream(in, p, skb, &pkt, state);
+		return imgsec_midstream(in, p, skb, &pkt, state, ct);
 	if (rule < 0)
 		return imgsec_refuse(in, p, skb, &pkt, state, true);
 	/*
@@ -390,21 +472,28 @@ static unsigned int imgsec_hook(void *priv, struct sk_buff *skb,
 		return imgsec_refuse(in, p, skb, &pkt, state, false);
 
 	/*
-	 * The source's own limit first: a source over it takes nothing from
-	 * the rule's shared bucket, so one flooder cannot use up the others'
-	 * share of it; and one the shared limit refuses keeps its own share
+	 * Only the limit that refuses a new connection is charged for it
 	 * (imgsec_policy_admit_conn()). In monitor mode it passes: the
-	 * buckets are charged as enforce mode would charge them.
+	 * limits are charged as enforce mode would charge them, and a
+	 * connection over its source's cap is counted by nf_conncount while
+	 * it lives.
 	 */
 	if (imgsec_opens(ct, &pkt)) {
-		enum imgsec_admit why = imgsec_policy_admit_conn(p, rule,
-								 pkt.family,
+		enum imgsec_admit why = imgsec_policy_admit_conn(p, rule, skb,
+								 ct, pkt.family,
 								 pkt.saddr);
 
 		if (why != IMGSEC_ADMIT_PASS &&
 		    imgsec_over_limit(in, p, skb, &pkt, state, rule, ct,
-				      why == IMGSEC_ADMIT_SOURCE) == NF_DROP)
+				      why) == NF_DROP)
 			return NF_DROP;
+	} else if (ct && !nf_ct_is_confirmed(ct) &&
+		   imgsec_policy_admit_pickup(p, rule, skb, ct, pkt.family,
+					      pkt.saddr) == IMGSEC_ADMIT_CAP &&
+		   imgsec_over_limit(in, p, skb, &pkt, state, rule, false,
+				     IMGSEC_ADMIT_CAP) == NF_DROP) {
+		/* Picked up in the middle over its source's cap. */
+		return NF_DROP;
 	}
 
 	imgsec_count(in, IMGSEC_STATS_A_ACCEPTED);

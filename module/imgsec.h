@@ -22,6 +22,7 @@
 #include "source_limit.h"
 
 struct imgsec_classifier;
+struct nf_conncount_data;
 
 struct imgsec_rule_counter {
 	u64 packets;
@@ -39,7 +40,10 @@ struct imgsec_rule_sources {
 	spinlock_t lock;			/* the table, its counters */
 	u64 interval_ns;
 	u32 burst;
+	u32 max;				/* cap on open connections */
 	struct imgsec_source_table *table;	/* NULL: no per-source limit */
+	struct nf_conncount_data *conns;	/* NULL: no cap (max) */
+	atomic64_t capped;			/* refused: source at max */
 } ____cacheline_aligned_in_smp;
 
 /*
@@ -63,6 +67,7 @@ struct imgsec_policy {
 	struct imgsec_rule_bucket *buckets;	/* desc.nrules; NULL: no limit */
 	struct imgsec_rule_sources *sources;	/* desc.nrules; NULL: none */
 	siphash_key_t source_key;		/* random, hashes sources */
+	struct net *net;			/* of the caps' nf_conncount */
 	u32 generation;				/* of the namespace, when set */
 };
 
@@ -152,7 +157,7 @@ static inline void imgsec_rpc_count(struct imgsec_net *in, int counter)
 }
 
 /* policy.c */
-int imgsec_policy_create(struct imgsec_policy_desc *desc,
+int imgsec_policy_create(struct net *net, struct imgsec_policy_desc *desc,
 			 struct imgsec_policy **out);
 void imgsec_policy_destroy(struct imgsec_policy *p);
 void imgsec_policy_rule_counter(const struct imgsec_policy *p, u32 rule,
@@ -161,14 +166,24 @@ bool imgsec_policy_admit(const struct imgsec_policy *p, u32 rule);
 /* What imgsec_policy_admit_conn() says of a new connection. */
 enum imgsec_admit {
 	IMGSEC_ADMIT_PASS,	/* within its rule's limits */
-	IMGSEC_ADMIT_SOURCE,	/* over its source's own limit */
+	IMGSEC_ADMIT_SOURCE,	/* over its source's rate ("per-source RATE") */
+	IMGSEC_ADMIT_CAP,	/* its source at its cap ("per-source max M") */
 	IMGSEC_ADMIT_SHARED,	/* over the rule's shared limit */
 };
 
 enum imgsec_admit imgsec_policy_admit_conn(const struct imgsec_policy *p,
-					   u32 rule, u8 family,
+					   u32 rule, const struct sk_buff *skb,
+					   const struct nf_conn *ct, u8 family,
 					   const u8 *saddr);
+enum imgsec_admit imgsec_policy_admit_pickup(const struct imgsec_policy *p,
+					     u32 rule,
+					     const struct sk_buff *skb,
+					     const struct nf_conn *ct, u8 family,
+					     const u8 *saddr);
+bool imgsec_policy_rule_capped(const struct imgsec_policy *p, int rule);
 u64 imgsec_policy_source_evicted(const struct imgsec_policy *p, u32 rule);
+void imgsec_policy_source_capped_inc(const struct imgsec_policy *p, u32 rule);
+u64 imgsec_policy_source_capped(const struct imgsec_policy *p, u32 rule);
 
 /* hook.c */
 int imgsec_hooks_register(struct imgsec_net *in);
@@ -199,6 +214,7 @@ struct imgsec_pkt {
 	u8 proto;
 	bool has_ports;
 	bool tcp_midstream;	/* not a connection's first SYN */
+	bool tcp_data;		/* a TCP segment with payload */
 	const u8 *saddr;
 	const u8 *daddr;
 	u16 sport;
@@ -216,7 +232,7 @@ void imgsec_report_drop(struct imgsec_net *in, struct sk_buff *skb,
 void imgsec_report_limit(struct imgsec_net *in, struct sk_buff *skb,
 			 const struct nf_hook_state *state,
 			 const struct imgsec_pkt *pkt, bool monitor, u32 rule,
-			 u32 generation);
+			 u32 generation, u8 limit);
 void imgsec_event_expect(struct imgsec_net *in, const struct imgsec_pkt *pkt,
 			 u32 program);
 

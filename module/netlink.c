@@ -34,6 +34,11 @@ static struct netlink_range_validation imgsec_limit_burst_range = {
 	.max = IMGSEC_MAX_LIMIT_BURST,
 };
 
+static struct netlink_range_validation imgsec_source_max_range = {
+	.min = 1,
+	.max = IMGSEC_MAX_SOURCE_CONNS,
+};
+
 static const struct nla_policy imgsec_rule_policy[IMGSEC_RULE_A_MAX + 1] = {
 	[IMGSEC_RULE_A_FROM] = NLA_POLICY_MAX(NLA_U8, IMGSEC_MAX_ROLES - 1),
 	[IMGSEC_RULE_A_TO] = NLA_POLICY_MAX(NLA_U8, IMGSEC_MAX_ROLES - 1),
@@ -59,6 +64,8 @@ static const struct nla_policy imgsec_rule_policy[IMGSEC_RULE_A_MAX + 1] = {
 		NLA_POLICY_MAX(NLA_U8, __IMGSEC_LIMIT_UNIT_MAX - 1),
 	[IMGSEC_RULE_A_SOURCE_BURST] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &imgsec_limit_burst_range),
+	[IMGSEC_RULE_A_SOURCE_MAX] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &imgsec_source_max_range),
 };
 
 static const struct nla_policy imgsec_policy_policy[IMGSEC_POLICY_A_MAX + 1] = {
@@ -201,6 +208,8 @@ static void imgsec_nl_fill_limit(struct imgsec_rule_desc *rule,
 static void imgsec_nl_fill_source_limit(struct imgsec_rule_desc *rule,
 					struct nlattr **tb)
 {
+	if (tb[IMGSEC_RULE_A_SOURCE_MAX])
+		rule->source_max = nla_get_u32(tb[IMGSEC_RULE_A_SOURCE_MAX]);
 	if (!tb[IMGSEC_RULE_A_SOURCE_RATE])
 		return;
 	rule->source_rate = nla_get_u32(tb[IMGSEC_RULE_A_SOURCE_RATE]);
@@ -480,13 +489,16 @@ static int imgsec_nl_set_policy(struct sk_buff *skb, struct genl_info *info)
 		kfree(desc);
 		return ret;
 	}
-	ret = imgsec_policy_create(desc, &policy);
+	ret = imgsec_policy_create(genl_info_net(info), desc, &policy);
 	kfree(desc);
 	if (ret == -ENOENT)
 		NL_SET_ERR_MSG(info->extack,
 			       "the kernel's ftp conntrack helper is missing");
-	else if (ret < 0)
+	else if (ret == -ENOMEM)
 		NL_SET_ERR_MSG(info->extack, "not enough memory for the policy");
+	else if (ret < 0)
+		NL_SET_ERR_MSG(info->extack,
+			       "per-source max: nf_conncount refused to start");
 	if (ret < 0)
 		return ret;
 	return imgsec_set_policy(in, policy, confirm);
@@ -744,19 +756,37 @@ static int imgsec_dump_limit(struct sk_buff *skb,
 	return 0;
 }
 
+/* A rule's per-source cap, if it has one, and its counter. */
+static int imgsec_dump_source_max(struct sk_buff *skb,
+				  const struct imgsec_rule_desc *rule,
+				  u64 capped)
+{
+	if (!rule->source_max)
+		return 0;
+	if (nla_put_u32(skb, IMGSEC_RULE_A_SOURCE_MAX, rule->source_max) ||
+	    nla_put_u64_64bit(skb, IMGSEC_RULE_A_SOURCE_CAPPED, capped,
+			      IMGSEC_RULE_A_PAD))
+		return -EMSGSIZE;
+	return 0;
+}
+
 /* A rule's per-source limit, if it has one, and its counters. */
 static int imgsec_dump_source_limit(struct sk_buff *skb,
 				    const struct imgsec_policy *p, u32 index,
-				    u64 limited)
+				    const struct imgsec_rule_counter *c)
 {
 	const struct imgsec_rule_desc *rule = &p->desc.rules[index];
 
+	if (imgsec_dump_source_max(skb, rule,
+				   imgsec_policy_source_capped(p, index)))
+		return -EMSGSIZE;
 	if (!rule->source_rate)
 		return 0;
 	if (nla_put_u32(skb, IMGSEC_RULE_A_SOURCE_RATE, rule->source_rate) ||
 	    nla_put_u8(skb, IMGSEC_RULE_A_SOURCE_UNIT, rule->source_unit) ||
 	    nla_put_u32(skb, IMGSEC_RULE_A_SOURCE_BURST, rule->source_burst) ||
-	    nla_put_u64_64bit(skb, IMGSEC_RULE_A_SOURCE_LIMITED, limited,
+	    nla_put_u64_64bit(skb, IMGSEC_RULE_A_SOURCE_LIMITED,
+			      c->source_limited,
 			      IMGSEC_RULE_A_PAD) ||
 	    nla_put_u64_64bit(skb, IMGSEC_RULE_A_SOURCE_EVICTED,
 			      imgsec_policy_source_evicted(p, index),
@@ -788,7 +818,7 @@ static int imgsec_dump_rule(struct sk_buff *skb, const struct imgsec_policy *p,
 	    nla_put_u64_64bit(skb, IMGSEC_RULE_A_BYTES, c.bytes,
 			      IMGSEC_RULE_A_PAD) ||
 	    imgsec_dump_limit(skb, rule, c.limited) ||
-	    imgsec_dump_source_limit(skb, p, index, c.source_limited)) {
+	    imgsec_dump_source_limit(skb, p, index, &c)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}

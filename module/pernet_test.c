@@ -33,7 +33,7 @@ static struct imgsec_policy *make_policy(struct kunit *test, u8 mode)
 	desc->rules[0].ports[0].lo = 22;
 	desc->rules[0].ports[0].hi = 22;
 
-	KUNIT_ASSERT_EQ(test, imgsec_policy_create(desc, &p), 0);
+	KUNIT_ASSERT_EQ(test, imgsec_policy_create(&init_net, desc, &p), 0);
 	kfree(desc);
 	return p;
 }

@@ -260,6 +260,14 @@ static const char *check_source_limit(const struct imgsec_rule_desc *rule)
 	return NULL;
 }
 
+/* A per-source cap on concurrent connections, with or without a rate. */
+static const char *check_source_max(const struct imgsec_rule_desc *rule)
+{
+	if (rule->source_max > IMGSEC_MAX_SOURCE_CONNS)
+		return "per-source max above 1000000";
+	return NULL;
+}
+
 static const char *check_rule(const struct imgsec_policy_desc *p,
 			      const struct imgsec_rule_desc *rule)
 {
@@ -283,7 +291,7 @@ static const char *check_rule(const struct imgsec_policy_desc *p,
 	    IMGSEC_PORTS_TEXT_LEN)
 		return "rule ports text too long";
 	return check_ports(rule) ?: check_limit(rule) ?:
-	       check_source_limit(rule);
+	       check_source_limit(rule) ?: check_source_max(rule);
 }
 
 int imgsec_policy_validate(const struct imgsec_policy_desc *p,
@@ -303,7 +311,8 @@ int imgsec_policy_validate(const struct imgsec_policy_desc *p,
 		return ret;
 	for (i = 0; i < p->nrules; i++) {
 		err->msg = check_rule(p, &p->rules[i]);
-		if (!err->msg && p->rules[i].source_rate &&
+		if (!err->msg &&
+		    (p->rules[i].source_rate || p->rules[i].source_max) &&
 		    ++nsource > IMGSEC_MAX_SOURCE_RULES)
 			err->msg = "too many rules with a per-source limit (at most 32)";
 		if (err->msg) {

@@ -29,6 +29,7 @@ struct imgsec_rule_desc {
 	u8 source_unit;		/* per-source limit: enum imgsec_limit_unit */
 	u32 source_rate;	/* new connections a unit per source; 0: none */
 	u32 source_burst;	/* 1.., with a rate; else 0 */
+	u32 source_max;		/* per-source cap on open connections; 0: none */
 	struct imgsec_port_range ports[IMGSEC_MAX_PORT_RANGES];
 	char comment[IMGSEC_COMMENT_LEN];
 	char ports_text[IMGSEC_PORTS_TEXT_LEN];	/* opaque to the kernel */

@@ -42,7 +42,7 @@ static struct imgsec_policy *make_policy(struct kunit *test, u32 rate,
 	desc->rules[1].limit_unit = unit;
 	desc->rules[1].limit_burst = burst;
 
-	KUNIT_ASSERT_EQ(test, imgsec_policy_create(desc, &p), 0);
+	KUNIT_ASSERT_EQ(test, imgsec_policy_create(&init_net, desc, &p), 0);
 	kfree(desc);
 	return p;
 }
@@ -80,9 +80,13 @@ static void imgsec_limit_burst_then_refuse(struct kunit *test)
 	imgsec_policy_destroy(p);
 }
 
-/* make_policy(), and rule 1 a per-source limit: 1 a minute, bursts of 3. */
+/*
+ * make_policy(), and rule 1 per-source limits: @src_burst a minute (0:
+ * none) and at most @max open connections (0: no cap).
+ */
 static struct imgsec_policy *make_source_policy(struct kunit *test, u32 rate,
-						u8 unit, u32 burst)
+						u8 unit, u32 burst,
+						u32 src_burst, u32 max)
 {
 	struct imgsec_policy *p = make_policy(test, rate, unit, burst);
 	struct imgsec_policy_desc *desc;
@@ -93,17 +97,22 @@ static struct imgsec_policy *make_source_policy(struct kunit *test, u32 rate,
 	*desc = p->desc;
 	memset(&p->desc, 0, sizeof(p->desc));
 	imgsec_policy_destroy(p);
-	desc->rules[1].source_rate = 1;
-	desc->rules[1].source_unit = IMGSEC_LIMIT_UNIT_MINUTE;
-	desc->rules[1].source_burst = 3;
+	if (src_burst) {
+		desc->rules[1].source_rate = 1;
+		desc->rules[1].source_unit = IMGSEC_LIMIT_UNIT_MINUTE;
+		desc->rules[1].source_burst = src_burst;
+	}
+	desc->rules[1].source_max = max;
 	p = NULL;
-	KUNIT_ASSERT_EQ(test, imgsec_policy_create(desc, &p), 0);
+	KUNIT_ASSERT_EQ(test, imgsec_policy_create(&init_net, desc, &p), 0);
 	kfree(desc);
 	return p;
 }
 
-#define ADMITS(p, fam, a) (imgsec_policy_admit_conn(p, 1, fam, a) == \
-			 IMGSEC_ADMIT_PASS)
+/* What rule @r says of a new connection from IPv4 @a, conntrack aside. */
+#define ADMIT(p, r, a) imgsec_policy_admit_conn(p, r, NULL, NULL, 4, a)
+#define ADMITS(p, fam, a) \
+	(imgsec_policy_admit_conn(p, 1, NULL, NULL, fam, a) == IMGSEC_ADMIT_PASS)
 
 /*
  * A per-source limit (rule 1, 1 a minute, bursts of 3): each source its
@@ -112,7 +121,7 @@ static struct imgsec_policy *make_source_policy(struct kunit *test, u32 rate,
  */
 static void imgsec_source_limit_each_its_own(struct kunit *test)
 {
-	struct imgsec_policy *p = make_source_policy(test, 0, 0, 0);
+	struct imgsec_policy *p = make_source_policy(test, 0, 0, 0, 3, 0);
 	const u8 a[4] = { 10, 0, 0, 1 }, b[4] = { 10, 0, 0, 2 };
 	const u8 a6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
 	int i, na = 0, nb = 0, n6 = 0;
@@ -127,7 +136,7 @@ static void imgsec_source_limit_each_its_own(struct kunit *test)
 		na += ADMITS(p, 4, a);
 		nb += ADMITS(p, 4, b);
 		n6 += ADMITS(p, 6, a6);
-		KUNIT_EXPECT_EQ(test, imgsec_policy_admit_conn(p, 0, 4, a),
+		KUNIT_EXPECT_EQ(test, ADMIT(p, 0, a),
 				IMGSEC_ADMIT_PASS);
 	}
 	KUNIT_EXPECT_EQ(test, na, 3);
@@ -150,7 +159,7 @@ static void imgsec_source_limit_who_pays(struct kunit *test)
 {
 	struct imgsec_policy *p = make_source_policy(test, 1,
 						     IMGSEC_LIMIT_UNIT_MINUTE,
-						     2);
+						     2, 3, 0);
 	const u8 a[4] = { 10, 0, 0, 1 }, b[4] = { 10, 0, 0, 2 };
 	int i;
 
@@ -159,7 +168,7 @@ static void imgsec_source_limit_who_pays(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, ADMITS(p, 4, a));
 	/* a took the shared bucket: b is refused by it, 5 times. */
 	for (i = 0; i < 5; i++)
-		KUNIT_EXPECT_EQ(test, imgsec_policy_admit_conn(p, 1, 4, b),
+		KUNIT_EXPECT_EQ(test, ADMIT(p, 1, b),
 				IMGSEC_ADMIT_SHARED);
 	/* The shared bucket full again: b still has its own 3. */
 	atomic64_set(&p->buckets[1].tat, 0);
@@ -167,11 +176,11 @@ static void imgsec_source_limit_who_pays(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, ADMITS(p, 4, b));
 	atomic64_set(&p->buckets[1].tat, 0);
 	KUNIT_EXPECT_TRUE(test, ADMITS(p, 4, b));
-	KUNIT_EXPECT_EQ(test, imgsec_policy_admit_conn(p, 1, 4, b),
+	KUNIT_EXPECT_EQ(test, ADMIT(p, 1, b),
 			IMGSEC_ADMIT_SOURCE);
 	/* b's refusal took nothing from the shared bucket: a gets its 3rd. */
 	KUNIT_EXPECT_TRUE(test, ADMITS(p, 4, a));
-	KUNIT_EXPECT_EQ(test, imgsec_policy_admit_conn(p, 1, 4, a),
+	KUNIT_EXPECT_EQ(test, ADMIT(p, 1, a),
 			IMGSEC_ADMIT_SOURCE);
 	imgsec_policy_destroy(p);
 }
@@ -185,7 +194,7 @@ static void imgsec_source_limit_refused_take_no_slot(struct kunit *test)
 {
 	struct imgsec_policy *p = make_source_policy(test, 1,
 						     IMGSEC_LIMIT_UNIT_MINUTE,
-						     2);
+						     2, 3, 0);
 	const u8 a[4] = { 10, 0, 0, 1 };
 	u8 f[4] = { 10, 1 };
 	u32 i;
@@ -194,19 +203,101 @@ static void imgsec_source_limit_refused_take_no_slot(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, ADMITS(p, 4, a));
 	atomic64_set(&p->buckets[1].tat, 0);
 	KUNIT_EXPECT_TRUE(test, ADMITS(p, 4, a));
-	KUNIT_EXPECT_EQ(test, imgsec_policy_admit_conn(p, 1, 4, a),
+	KUNIT_EXPECT_EQ(test, ADMIT(p, 1, a),
 			IMGSEC_ADMIT_SOURCE);
 	/* a is capped; the shared bucket has one token left. */
 	for (i = 0; i < 2 * IMGSEC_SOURCE_SLOTS; i++) {
 		f[2] = i >> 8;
 		f[3] = i;
-		imgsec_policy_admit_conn(p, 1, 4, f);
+		ADMIT(p, 1, f);
 	}
 	KUNIT_EXPECT_EQ(test, p->sources[1].table->used, 2U);
 	KUNIT_EXPECT_EQ(test, imgsec_policy_source_evicted(p, 1), 0ULL);
 	atomic64_set(&p->buckets[1].tat, 0);
-	KUNIT_EXPECT_EQ(test, imgsec_policy_admit_conn(p, 1, 4, a),
+	KUNIT_EXPECT_EQ(test, ADMIT(p, 1, a),
 			IMGSEC_ADMIT_SOURCE);
+	imgsec_policy_destroy(p);
+}
+
+/*
+ * A per-source cap alone (rule 1, max 2): its own nf_conncount and no
+ * table of sources (no rate), nothing for rule 0. A connection conntrack
+ * does not track cannot be counted: refused under the cap, passed under
+ * rule 0. (Counting real connections needs conntrack entries: the VM test,
+ * tests/e2e/per_source_max_test.sh.)
+ */
+static void imgsec_source_max_own_counter(struct kunit *test)
+{
+	struct imgsec_policy *p = make_source_policy(test, 0, 0, 0, 0, 2);
+	const u8 a[4] = { 10, 0, 0, 1 };
+
+	KUNIT_ASSERT_NOT_NULL(test, p->sources);
+	KUNIT_EXPECT_NULL(test, p->sources[0].conns);
+	KUNIT_EXPECT_NULL(test, p->sources[0].table);
+	KUNIT_ASSERT_NOT_NULL(test, p->sources[1].conns);
+	KUNIT_EXPECT_NULL(test, p->sources[1].table);
+	KUNIT_EXPECT_EQ(test, p->sources[1].max, 2U);
+	KUNIT_EXPECT_EQ(test, ADMIT(p, 1, a), IMGSEC_ADMIT_CAP);
+	KUNIT_EXPECT_EQ(test, ADMIT(p, 0, a), IMGSEC_ADMIT_PASS);
+	imgsec_policy_destroy(p);
+}
+
+/*
+ * Who pays, with a cap: rule 1 with a shared limit (1 a minute, bursts of
+ * 2), a per-source one (bursts of 3) and max 1. Without conntrack every
+ * connection is over the cap: refused, it takes nothing from the shared
+ * bucket nor from its source's burst, and no slot. With the shared bucket
+ * empty the shared limit refuses first, before nf_conncount is asked.
+ */
+static void imgsec_source_cap_pays_alone(struct kunit *test)
+{
+	struct imgsec_policy *p = make_source_policy(test, 1,
+						     IMGSEC_LIMIT_UNIT_MINUTE,
+						     2, 3, 1);
+	const u8 a[4] = { 10, 0, 0, 1 };
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, p->buckets);
+	KUNIT_ASSERT_NOT_NULL(test, p->sources[1].table);
+	for (i = 0; i < 10; i++)
+		KUNIT_EXPECT_EQ(test, ADMIT(p, 1, a), IMGSEC_ADMIT_CAP);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&p->buckets[1].tat), 0LL);
+	KUNIT_EXPECT_EQ(test, p->sources[1].table->used, 0U);
+	KUNIT_EXPECT_TRUE(test, imgsec_policy_admit(p, 1));
+	KUNIT_EXPECT_TRUE(test, imgsec_policy_admit(p, 1));
+	KUNIT_EXPECT_EQ(test, ADMIT(p, 1, a), IMGSEC_ADMIT_SHARED);
+	KUNIT_EXPECT_EQ(test, p->sources[1].table->used, 0U);
+	imgsec_policy_destroy(p);
+}
+
+/*
+ * A connection picked up in the middle asks only its rule's cap: rule 1
+ * capped (max 2; no conntrack entry, so over it), rule 0 uncapped passes;
+ * neither the shared bucket nor the source's rate is charged, no slot is
+ * taken. A policy without caps has no capped rule.
+ */
+static void imgsec_source_cap_pickup(struct kunit *test)
+{
+	struct imgsec_policy *p = make_source_policy(test, 1,
+						     IMGSEC_LIMIT_UNIT_MINUTE,
+						     2, 3, 2);
+	struct imgsec_policy *none = make_policy(test, 0, 0, 0);
+	const u8 a[4] = { 10, 0, 0, 1 };
+
+	KUNIT_EXPECT_TRUE(test, imgsec_policy_rule_capped(p, 1));
+	KUNIT_EXPECT_FALSE(test, imgsec_policy_rule_capped(p, 0));
+	KUNIT_EXPECT_FALSE(test, imgsec_policy_rule_capped(p, -1));
+	KUNIT_EXPECT_FALSE(test, imgsec_policy_rule_capped(none, 1));
+	KUNIT_EXPECT_EQ(test, imgsec_policy_admit_pickup(p, 1, NULL, NULL, 4, a),
+			IMGSEC_ADMIT_CAP);
+	KUNIT_EXPECT_EQ(test, imgsec_policy_admit_pickup(p, 0, NULL, NULL, 4, a),
+			IMGSEC_ADMIT_PASS);
+	KUNIT_EXPECT_EQ(test,
+			imgsec_policy_admit_pickup(none, 1, NULL, NULL, 4, a),
+			IMGSEC_ADMIT_PASS);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&p->buckets[1].tat), 0LL);
+	KUNIT_EXPECT_EQ(test, p->sources[1].table->used, 0U);
+	imgsec_policy_destroy(none);
 	imgsec_policy_destroy(p);
 }
 
@@ -216,6 +307,9 @@ static struct kunit_case imgsec_policy_cases[] = {
 	KUNIT_CASE(imgsec_source_limit_each_its_own),
 	KUNIT_CASE(imgsec_source_limit_who_pays),
 	KUNIT_CASE(imgsec_source_limit_refused_take_no_slot),
+	KUNIT_CASE(imgsec_source_max_own_counter),
+	KUNIT_CASE(imgsec_source_cap_pays_alone),
+	KUNIT_CASE(imgsec_source_cap_pickup),
 	{}
 };
 

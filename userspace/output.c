@@ -274,20 +274,36 @@ static void j_limit(struct json *j, const struct imgsec_rule_desc *r,
 	j_u64(j, "limited", cnt ? cnt->limited : 0);
 }
 
-/* "per_source": {"rate", "unit", "burst", "limited", "evicted"} or null. */
+/*
+ * "per_source": {"rate", "unit", "burst", "limited", "evicted", "max",
+ * "capped"} or null; without a per-source rate its three are null, without
+ * a cap "max" is.
+ */
 static void j_source_limit(struct json *j, const struct imgsec_rule_desc *r,
 			   const struct rule_counters *cnt)
 {
-	if (!r->source_rate) {
+	if (!r->source_rate && !r->source_max) {
 		j_null(j, "per_source");
 		return;
 	}
 	j_open(j, "per_source", '{');
-	j_u64(j, "rate", r->source_rate);
-	j_str(j, "unit", or_unknown(policy_limit_unit_name(r->source_unit)));
-	j_u64(j, "burst", r->source_burst);
+	if (r->source_rate) {
+		j_u64(j, "rate", r->source_rate);
+		j_str(j, "unit",
+		      or_unknown(policy_limit_unit_name(r->source_unit)));
+		j_u64(j, "burst", r->source_burst);
+	} else {
+		j_null(j, "rate");
+		j_null(j, "unit");
+		j_null(j, "burst");
+	}
 	j_u64(j, "limited", cnt ? cnt->source_limited : 0);
 	j_u64(j, "evicted", cnt ? cnt->source_evicted : 0);
+	if (r->source_max)
+		j_u64(j, "max", r->source_max);
+	else
+		j_null(j, "max");
+	j_u64(j, "capped", cnt ? cnt->source_capped : 0);
 	j_close(j, '}');
 }
 
@@ -448,6 +464,8 @@ static const struct counter_name hook_counters[] = {
 	  "new, over its rule's limit: refused (monitor mode: passed)" },
 	{ IMGSEC_STATS_A_SOURCE_LIMITED, "source_limited",
 	  "new, over its source's limit: refused (monitor mode: passed)" },
+	{ IMGSEC_STATS_A_SOURCE_CAPPED, "source_capped",
+	  "new, its source at its max: refused (monitor mode: passed)" },
 };
 
 static const struct counter_name rpc_counters[] = {
@@ -508,6 +526,31 @@ static void j_counters(struct json *j, const char *key,
 		if (set[names[i].type])
 			j_u64(j, names[i].name, val[names[i].type]);
 	j_close(j, '}');
+}
+
+/*
+ * The line under a rule with a per-source limit: "per-source 5/s max 4: 3
+ * limited, 0 sources evicted, 2 capped" (the rate's counters without a
+ * rate, the cap's without a cap, left out).
+ */
+static void print_source_limit(FILE *f, const struct imgsec_rule_desc *r,
+			       const struct rule_counters *c)
+{
+	char src[POLICY_LIMIT_TEXT_MAX];
+	const char *sep = "";
+
+	if (!policy_format_source_limit(src, r))
+		return;
+	fprintf(f, "        %s:", src);
+	if (r->source_rate) {
+		fprintf(f, " %" PRIu64 " limited, %" PRIu64 " sources evicted",
+			c ? c->source_limited : 0, c ? c->source_evicted : 0);
+		sep = ",";
+	}
+	if (r->source_max)
+		fprintf(f, "%s %" PRIu64 " capped", sep,
+			c ? c->source_capped : 0);
+	fputc('\n', f);
 }
 
 void output_stats(FILE *f, const struct imgsec_stats *s,
@@ -581,15 +624,7 @@ void output_stats(FILE *f, const struct imgsec_stats *s,
 			d->counters ? d->counters[i].packets : 0,
 			d->counters ? d->counters[i].bytes : 0, limited,
 			r->comment);
-		if (r->source_rate) {
-			char src[POLICY_LIMIT_TEXT_MAX];
-
-			policy_format_source_limit(src, r);
-			fprintf(f, "        %s: %" PRIu64 " limited, %" PRIu64 " sources evicted\n",
-				src,
-				d->counters ? d->counters[i].source_limited : 0,
-				d->counters ? d->counters[i].source_evicted : 0);
-		}
+		print_source_limit(f, r, d->counters ? &d->counters[i] : NULL);
 	}
 }
 
@@ -666,6 +701,21 @@ static const char *event_name(const struct imgsec_event *ev, char *buf,
 	if (ev->type == IMGSEC_EVENT_LIMIT)
 		return ev->monitor ? "would-limit" : "limit";
 	snprintf(buf, len, "event-%u", ev->type);
+	return buf;
+}
+
+/* Which limit a limit event's connection was over, as the policy says it. */
+static const char *event_limit(uint8_t limit, char *buf, size_t len)
+{
+	static const char *const names[] = {
+		[IMGSEC_LIMIT_RULE] = "limit",
+		[IMGSEC_LIMIT_SOURCE_RATE] = "per-source",
+		[IMGSEC_LIMIT_SOURCE_MAX] = "per-source-max",
+	};
+
+	if (limit < sizeof(names) / sizeof(names[0]))
+		return names[limit];
+	snprintf(buf, len, "limit-%u", limit);
 	return buf;
 }
 
@@ -749,7 +799,8 @@ void output_monitor_note(FILE *f, enum monitor_note note, uint64_t lost,
 
 void output_event(FILE *f, const struct imgsec_event *ev, bool json)
 {
-	char src[64], dst[64], pbuf[8], nbuf[16], a[INET6_ADDRSTRLEN];
+	char src[64], dst[64], pbuf[8], nbuf[16], lbuf[16];
+	char a[INET6_ADDRSTRLEN];
 	const char *pname = ev->has_program ? rpc_program_name(ev->program) :
 			    NULL;
 	char t[48] = "";
@@ -788,6 +839,9 @@ void output_event(FILE *f, const struct imgsec_event *ev, bool json)
 			j_u64(&j, "generation", ev->generation);
 		if (ev->has_rule)
 			j_u64(&j, "rule", ev->rule);
+		if (ev->has_limit)
+			j_str(&j, "over", event_limit(ev->limit, lbuf,
+						      sizeof(lbuf)));
 		j_finish(&j);
 		return;
 	}
@@ -814,5 +868,8 @@ void output_event(FILE *f, const struct imgsec_event *ev, bool json)
 		fprintf(f, " generation %u", ev->generation);
 	if (ev->has_rule)
 		fprintf(f, " rule %u", ev->rule);
+	if (ev->has_limit)
+		fprintf(f, " over %s", event_limit(ev->limit, lbuf,
+						   sizeof(lbuf)));
 	fputc('\n', f);
 }

@@ -1301,35 +1301,34 @@ static int limit_unit(const char *s, size_t n)
 }
 
 /*
- * RATE after @kw ("limit" or "per-source"): N/UNIT, N from 1 to
+ * RATE after @kw ("limit" or "per-source"), at @t: N/UNIT, N from 1 to
  * IMGSEC_MAX_LIMIT_RATE; the burst one unit's worth, unless given.
  */
-static int parse_rate(struct parser *ps, const char *kw, uint32_t *rate,
+static int parse_rate(struct parser *ps, const char *kw,
+		      const struct token *t, uint32_t *rate,
 		      uint8_t *unit_out, uint32_t *burst)
 {
 	const char *slash;
 	unsigned long v;
-	struct token t;
 	char q[QUOTE_SIZE];
 	int unit;
 
-	next_token(ps, &t);
-	slash = t.type == TOK_WORD ? memchr(t.s, '/', t.n) : NULL;
+	slash = t->type == TOK_WORD ? memchr(t->s, '/', t->n) : NULL;
 	if (!slash)
-		return parse_error(ps, t.col,
+		return parse_error(ps, t->col,
 				   "expected a rate after \"%s\" (e.g. 50/s or 10/min), got %s",
-				   kw, describe(q, sizeof(q), &t));
-	if (!parse_uint(t.s, slash - t.s, IMGSEC_MAX_LIMIT_RATE, &v) || !v)
-		return parse_error(ps, t.col,
+				   kw, describe(q, sizeof(q), t));
+	if (!parse_uint(t->s, slash - t->s, IMGSEC_MAX_LIMIT_RATE, &v) || !v)
+		return parse_error(ps, t->col,
 				   "%s rate %s must be a number from 1 to %d", kw,
-				   quote(q, sizeof(q), t.s, slash - t.s),
+				   quote(q, sizeof(q), t->s, slash - t->s),
 				   IMGSEC_MAX_LIMIT_RATE);
-	unit = limit_unit(slash + 1, t.s + t.n - slash - 1);
+	unit = limit_unit(slash + 1, t->s + t->n - slash - 1);
 	if (unit < 0)
-		return parse_error(ps, t.col + (slash + 1 - t.s),
+		return parse_error(ps, t->col + (slash + 1 - t->s),
 				   "%s unit %s: use s, second, min or minute", kw,
 				   quote(q, sizeof(q), slash + 1,
-					 t.s + t.n - slash - 1));
+					 t->s + t->n - slash - 1));
 	*rate = v;
 	*unit_out = unit;
 	*burst = v;	/* one unit's worth, unless given */
@@ -1354,13 +1353,13 @@ static int parse_burst(struct parser *ps, uint32_t *burst)
 }
 
 /*
- * "limit RATE [burst N]" or "per-source RATE [burst N]" (@kw); *@t is the
- * token after it on return.
+ * "limit RATE [burst N]" or "per-source RATE [burst N]" (@kw), RATE at
+ * *@t; *@t is the token after it on return.
  */
 static int parse_limit(struct parser *ps, const char *kw, uint32_t *rate,
 		       uint8_t *unit, uint32_t *burst, struct token *t)
 {
-	int err = parse_rate(ps, kw, rate, unit, burst);
+	int err = parse_rate(ps, kw, t, rate, unit, burst);
 
 	if (err)
 		return err;
@@ -1373,21 +1372,55 @@ static int parse_limit(struct parser *ps, const char *kw, uint32_t *rate,
 	return err;
 }
 
-/* "per-source ...": at most IMGSEC_MAX_SOURCE_RULES rules of a policy. */
+/* "max M" of "per-source", at *@t; *@t is the token after it on return. */
+static int parse_source_max(struct parser *ps, struct imgsec_rule_desc *rule,
+			    struct token *t)
+{
+	unsigned long v;
+	char q[QUOTE_SIZE];
+
+	next_token(ps, t);
+	if (t->type != TOK_WORD ||
+	    !parse_uint(t->s, t->n, IMGSEC_MAX_SOURCE_CONNS, &v) || !v)
+		return parse_error(ps, t->col,
+				   "expected a number of connections from 1 to %d after \"max\", got %s",
+				   IMGSEC_MAX_SOURCE_CONNS,
+				   describe(q, sizeof(q), t));
+	rule->source_max = v;
+	next_token(ps, t);
+	return 0;
+}
+
+/*
+ * "per-source RATE [burst N] [max M]" or "per-source max M": at most
+ * IMGSEC_MAX_SOURCE_RULES rules of a policy have one.
+ */
 static int parse_source_limit(struct parser *ps,
 			      struct imgsec_rule_desc *rule, struct token *t)
 {
 	const struct imgsec_policy_desc *d = ps->desc;
 	unsigned int i, n = 0;
+	char q[QUOTE_SIZE];
+	int err;
 
 	for (i = 0; i < d->nrules; i++)
-		n += d->rules[i].source_rate != 0;
+		n += d->rules[i].source_rate || d->rules[i].source_max;
 	if (n >= IMGSEC_MAX_SOURCE_RULES)
 		return parse_error(ps, t->col,
 				   "too many rules with a per-source limit (at most %d)",
 				   IMGSEC_MAX_SOURCE_RULES);
-	return parse_limit(ps, "per-source", &rule->source_rate,
-			   &rule->source_unit, &rule->source_burst, t);
+	next_token(ps, t);
+	if (token_is(t, "max"))
+		return parse_source_max(ps, rule, t);
+	if (t->type != TOK_WORD || !memchr(t->s, '/', t->n))
+		return parse_error(ps, t->col,
+				   "expected a rate or \"max\" after \"per-source\" (e.g. 5/s, max 64), got %s",
+				   describe(q, sizeof(q), t));
+	err = parse_limit(ps, "per-source", &rule->source_rate,
+			  &rule->source_unit, &rule->source_burst, t);
+	if (err || !token_is(t, "max"))
+		return err;
+	return parse_source_max(ps, rule, t);
 }
 
 /*
@@ -1404,6 +1437,7 @@ static int parse_rule_option(struct parser *ps, struct imgsec_rule_desc *rule,
 		if (*seen & 1)
 			return parse_error(ps, t->col, "the rule has a limit already");
 		*seen |= 1;
+		next_token(ps, t);
 		return parse_limit(ps, "limit", &rule->limit_rate,
 				   &rule->limit_unit, &rule->limit_burst, t);
 	}

@@ -140,9 +140,12 @@ int policy_format_ports(char *buf, const struct imgsec_rule_desc *r);
  * "limit 50/s burst 100", the burst left out where it is the rate (the
  * default); "" for no limit. Returns the length.
  */
-#define POLICY_LIMIT_TEXT_MAX	48
+#define POLICY_LIMIT_TEXT_MAX	64
 int policy_format_limit(char *buf, const struct imgsec_rule_desc *r);
-/* The same for its per-source limit: "per-source 5/s burst 10" or "". */
+/*
+ * The same for its per-source limit: "per-source 5/s burst 10 max 64",
+ * "per-source max 64" or "".
+ */
 int policy_format_source_limit(char *buf, const struct imgsec_rule_desc *r);
 /* "s" or "min" for enum imgsec_limit_unit @unit, or NULL. */
 const char *policy_limit_unit_name(unsigned int unit);

@@ -113,6 +113,8 @@ static const uint8_t rule_types[IMGSEC_RULE_A_MAX + 1] = {
 	[IMGSEC_RULE_A_SOURCE_BURST] = MNL_TYPE_U32,
 	[IMGSEC_RULE_A_SOURCE_LIMITED] = MNL_TYPE_U64,
 	[IMGSEC_RULE_A_SOURCE_EVICTED] = MNL_TYPE_U64,
+	[IMGSEC_RULE_A_SOURCE_MAX] = MNL_TYPE_U32,
+	[IMGSEC_RULE_A_SOURCE_CAPPED] = MNL_TYPE_U64,
 };
 
 static int dump_error(struct policy_dump *d, const char *fmt, ...)
@@ -248,6 +250,11 @@ static int parse_rule_source_limit(struct policy_dump *d, uint32_t idx,
 	if (n != 0 && n != 3)
 		return dump_error(d, "rule %u: a per-source limit without rate, unit or burst",
 				  idx);
+	if (tb[IMGSEC_RULE_A_SOURCE_MAX])
+		rule->source_max = mnl_attr_get_u32(tb[IMGSEC_RULE_A_SOURCE_MAX]);
+	if (tb[IMGSEC_RULE_A_SOURCE_CAPPED])
+		d->counters[idx].source_capped =
+			mnl_attr_get_u64(tb[IMGSEC_RULE_A_SOURCE_CAPPED]);
 	if (!n)
 		return MNL_CB_OK;
 	rule->source_rate = mnl_attr_get_u32(tb[IMGSEC_RULE_A_SOURCE_RATE]);
@@ -467,7 +474,8 @@ int policy_dump_finish(struct policy_dump *d)
 			      sizeof(struct imgsec_port_range)) +	 \
 			 ATTR(IMGSEC_COMMENT_LEN) + ATTR(IMGSEC_PORTS_TEXT_LEN) + \
 			 2 * ATTR(sizeof(uint32_t)) + ATTR(1) +	/* limit */ \
-			 2 * ATTR(sizeof(uint32_t)) + ATTR(1))	/* per-source */
+			 2 * ATTR(sizeof(uint32_t)) + ATTR(1) +	/* per-source */ \
+			 ATTR(sizeof(uint32_t)))		/* its max */
 /* What a slice spends besides content: itself, two lists, a role's head. */
 #define SLICE_OVERHEAD	(3 * ATTR(0) + ROLE_HEAD_MAX)
 /* A slice is closed only when this little room, or less, is left. */
@@ -605,7 +613,7 @@ bool policy_has_source_limits(const struct imgsec_policy_desc *p)
 	u32 i;
 
 	for (i = 0; i < p->nrules; i++)
-		if (p->rules[i].source_rate)
+		if (p->rules[i].source_rate || p->rules[i].source_max)
 			return true;
 	return false;
 }
@@ -639,6 +647,8 @@ static size_t rule_size(const struct imgsec_rule_desc *rule)
 		len += 2 * ATTR(sizeof(uint32_t)) + ATTR(1);
 	if (rule->source_rate)
 		len += 2 * ATTR(sizeof(uint32_t)) + ATTR(1);
+	if (rule->source_max)
+		len += ATTR(sizeof(uint32_t));
 	return len;
 }
 
@@ -689,6 +699,10 @@ static int put_rule(struct slicer *s, uint32_t index,
 				    rule->source_unit) ||
 	     !mnl_attr_put_u32_check(nlh, buflen, IMGSEC_RULE_A_SOURCE_BURST,
 				     rule->source_burst)))
+		return -EMSGSIZE;
+	if (rule->source_max &&
+	    !mnl_attr_put_u32_check(nlh, buflen, IMGSEC_RULE_A_SOURCE_MAX,
+				    rule->source_max))
 		return -EMSGSIZE;
 	mnl_attr_nest_end(nlh, nest);
 	return 0;
@@ -772,6 +786,7 @@ static const char *const rule_attr_names[IMGSEC_RULE_A_MAX + 1] = {
 	[IMGSEC_RULE_A_SOURCE_RATE] = "per-source rate",
 	[IMGSEC_RULE_A_SOURCE_UNIT] = "per-source unit",
 	[IMGSEC_RULE_A_SOURCE_BURST] = "per-source burst",
+	[IMGSEC_RULE_A_SOURCE_MAX] = "per-source max",
 };
 
 static const char *name_of(const char *const *names, unsigned int max,
@@ -1093,6 +1108,7 @@ static const uint8_t event_types[IMGSEC_EVENT_A_MAX + 1] = {
 	[IMGSEC_EVENT_A_IFNAME] = MNL_TYPE_NUL_STRING,
 	[IMGSEC_EVENT_A_GENERATION] = MNL_TYPE_U32,
 	[IMGSEC_EVENT_A_RULE] = MNL_TYPE_U32,
+	[IMGSEC_EVENT_A_LIMIT] = MNL_TYPE_U8,
 };
 
 /* An address of the event's family: 4 or 16 bytes, nothing else. */
@@ -1175,6 +1191,10 @@ int event_parse(const struct nlmsghdr *nlh, struct imgsec_event *ev)
 	if (etb[IMGSEC_EVENT_A_RULE]) {
 		ev->has_rule = true;
 		ev->rule = mnl_attr_get_u32(etb[IMGSEC_EVENT_A_RULE]);
+	}
+	if (etb[IMGSEC_EVENT_A_LIMIT]) {
+		ev->has_limit = true;
+		ev->limit = mnl_attr_get_u8(etb[IMGSEC_EVENT_A_LIMIT]);
 	}
 	return 0;
 }

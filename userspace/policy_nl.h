@@ -27,6 +27,7 @@ struct rule_counters {
 	uint64_t limited;	/* over the rule's limit */
 	uint64_t source_limited; /* over their source's limit */
 	uint64_t source_evicted; /* sources evicted from its table */
+	uint64_t source_capped;	/* their source at its cap (max) */
 };
 
 /* The GET_POLICY dump, joined. */
@@ -70,7 +71,7 @@ int policy_dump_finish(struct policy_dump *d);
  */
 bool policy_nl_fit_version(struct imgsec_policy_desc *p, uint32_t version);
 /*
- * Whether a rule of @p has a per-source limit, which a module before family
+ * Whether a rule of @p has a per-source limit (rate or max), which a module before family
  * version 3 refuses (nothing can be dropped: it would lift a limit).
  */
 bool policy_has_source_limits(const struct imgsec_policy_desc *p);
@@ -146,6 +147,8 @@ struct imgsec_event {
 	uint32_t generation;		/* of the policy, as in status */
 	bool has_rule;
 	uint32_t rule;			/* a limit's rule, by index */
+	bool has_limit;
+	uint8_t limit;			/* enum imgsec_limit_kind */
 };
 
 /* Reply decoders, mnl_cb_t callbacks: MNL_CB_OK, or MNL_CB_ERROR. */

@@ -92,13 +92,19 @@ int policy_format_source_limit(char *buf, const struct imgsec_rule_desc *r)
 	int n;
 
 	buf[0] = '\0';
-	if (!r->source_rate)
+	if (!r->source_rate && !r->source_max)
 		return 0;
-	n = snprintf(buf, POLICY_LIMIT_TEXT_MAX, "per-source %u/%s",
-		     r->source_rate, policy_limit_unit_name(r->source_unit));
-	if (r->source_burst != r->source_rate)
+	n = snprintf(buf, POLICY_LIMIT_TEXT_MAX, "per-source");
+	if (r->source_rate)
+		n += snprintf(buf + n, POLICY_LIMIT_TEXT_MAX - n, " %u/%s",
+			      r->source_rate,
+			      policy_limit_unit_name(r->source_unit));
+	if (r->source_rate && r->source_burst != r->source_rate)
 		n += snprintf(buf + n, POLICY_LIMIT_TEXT_MAX - n, " burst %u",
 			      r->source_burst);
+	if (r->source_max)
+		n += snprintf(buf + n, POLICY_LIMIT_TEXT_MAX - n, " max %u",
+			      r->source_max);
 	return n;
 }
 
@@ -382,7 +388,8 @@ static bool rule_equal(const struct imgsec_rule_desc *a,
 	    a->limit_burst != b->limit_burst ||
 	    a->source_rate != b->source_rate ||
 	    a->source_unit != b->source_unit ||
-	    a->source_burst != b->source_burst || a->nports != b->nports ||
+	    a->source_burst != b->source_burst ||
+	    a->source_max != b->source_max || a->nports != b->nports ||
 	    a->nports > IMGSEC_MAX_PORT_RANGES ||
 	    memcmp(a->ports, b->ports, a->nports * sizeof(a->ports[0])) ||
 	    strncmp(a->comment, b->comment, IMGSEC_COMMENT_LEN))

@@ -187,8 +187,8 @@ test_monitor() {
 		test "$RATE_X100" -gt $((RATE * 150))
 	check "monitor: and is counted as limited" \
 		test "$(hook_stat limited)" -gt "$limited0"
-	check "monitor: events say would-limit, with the rule" \
-		grep -q '"event":"would-limit".*"dport":12610.*"rule":0' \
+	check "monitor: events say would-limit, the rule, over its limit" \
+		grep -q '"event":"would-limit".*"dport":12610.*"rule":0,"over":"limit"' \
 		"$E2E_STATE/events.json"
 	check_not "monitor: nothing dropped by the limit (no limit event)" \
 		grep -q '"event":"limit"' "$E2E_STATE/events.json"

@@ -69,12 +69,19 @@ setup() {
 	must "$IP" -n "$PEER" link set eth0 up
 }
 
-# The shipped policy with other header values: MODE DEFAULT PLACEMENT.
+# The shipped policy with other header values: MODE DEFAULT PLACEMENT, and
+# two rules more.
 # Two of them (monitor reject host, enforce reject gateway) tell any two of
 # the three attributes apart, were their numbers swapped in the spec.
 write_policy() {
 	sed -e "s/^mode .*/mode $1/" -e "s/^default .*/default $2/" \
 		-e "s/^placement .*/placement $3/" "$SRC/etc/imgsec.conf" >"$POLICY"
+	# And the per-source options, which the shipped file has none of: a
+	# rate with a cap, a cap alone (the dump's source-* attributes).
+	cat >>"$POLICY" <<EOF
+allow img -> gcems tcp 40001 limit 50/s per-source 5/s burst 10 max 64 "ynl"
+allow img -> gcems tcp 40002 per-source max 8
+EOF
 }
 
 test_tools() {

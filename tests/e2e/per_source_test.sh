@@ -69,7 +69,7 @@ check "the shared limit counted none (limited)" \
 check "the rule's per-source line says 5 limited" \
 	bash -c "ip netns exec gcems imgsecctl stats | grep -q 'per-source 1/min burst 3: 5 limited, 0 sources evicted'"
 check "JSON: the rule's per_source counters" \
-	bash -c "ip netns exec gcems imgsecctl stats --json | grep -q '\"per_source\":{\"rate\":1,\"unit\":\"min\",\"burst\":3,\"limited\":5,\"evicted\":0}'"
+	bash -c "ip netns exec gcems imgsecctl stats --json | grep -q '\"per_source\":{\"rate\":1,\"unit\":\"min\",\"burst\":3,\"limited\":5,\"evicted\":0,\"max\":null,\"capped\":0}'"
 
 # A new policy: empty tables, so img1 has its burst again.
 must ctl set-policy "$POLICY"
@@ -79,10 +79,16 @@ check "a new policy starts with empty tables: img1 gets 3 again" \
 
 write_policy monitor
 must ctl set-policy "$POLICY"
+run_in gcems timeout 30 imgsecctl monitor --json >"$E2E_STATE/events.json" \
+	2>&1 &
+echo $! >>"$E2E_STATE/pids"
+sleep 1
 before=$(hook_stat source_limited)
 n=$(connects img1 "$G4" 5)
 log "monitor mode: img1 $n of 5, source_limited $before -> $(hook_stat source_limited)"
 check "monitor mode: nothing refused" test "$n" = 5
 check "monitor mode: the 2 over the limit counted" \
 	test "$(($(hook_stat source_limited) - before))" = 2
+check "monitor mode: the events say would-limit, over per-source" \
+	busywait 3000 sh -c "test \$(grep -c '\"event\":\"would-limit\".*\"rule\":[0-9]*,\"over\":\"per-source\"}' $E2E_STATE/events.json) = 2"
 summary

@@ -142,21 +142,30 @@ def limit(what, r, w):
 
 
 def per_source(what, r, w):
-    """A rule's per-source limit and its counters, or none of them."""
+    """A rule's per-source limit and cap and their counters, or none."""
     keys = ('source-rate', 'source-unit', 'source-burst', 'source-limited',
-            'source-evicted')
+            'source-evicted', 'source-max', 'source-capped')
     ws = w.get('per_source')
     if ws is None:
-        same(f'{what} per-source', [r.get(k) for k in keys], [None] * 5)
+        same(f'{what} per-source', [r.get(k) for k in keys],
+             [None] * len(keys))
         return
     same(f'{what} per-source rate', r.get('source-rate'), ws['rate'])
     same(f'{what} per-source unit', UNITS.get(r.get('source-unit')),
          ws['unit'])
     same(f'{what} per-source burst', r.get('source-burst'), ws['burst'])
-    same(f'{what} per-source limited', r.get('source-limited'),
-         ws['limited'])
-    same(f'{what} per-source evicted', r.get('source-evicted'),
-         ws['evicted'])
+    # The rate's counters come with the rate, the cap's with the cap.
+    if ws['rate'] is None:
+        same(f'{what} per-source limited', r.get('source-limited'), None)
+        same(f'{what} per-source evicted', r.get('source-evicted'), None)
+    else:
+        same(f'{what} per-source limited', r.get('source-limited'),
+             ws['limited'])
+        same(f'{what} per-source evicted', r.get('source-evicted'),
+             ws['evicted'])
+    same(f'{what} per-source max', r.get('source-max'), ws['max'])
+    same(f'{what} per-source capped', r.get('source-capped'),
+         ws['capped'] if ws['max'] is not None else None)
 
 
 def rpc(y, c):

@@ -448,6 +448,8 @@ static const struct field rule_f[] = {
 	[IMGSEC_RULE_A_SOURCE_BURST] = { K_U32 },
 	[IMGSEC_RULE_A_SOURCE_LIMITED] = { K_U64 },
 	[IMGSEC_RULE_A_SOURCE_EVICTED] = { K_U64 },
+	[IMGSEC_RULE_A_SOURCE_MAX] = { K_U32 },
+	[IMGSEC_RULE_A_SOURCE_CAPPED] = { K_U64 },
 };
 
 static const struct schema rule_s = { IMGSEC_RULE_A_MAX, rule_f };

@@ -242,6 +242,22 @@ static void test_event_limit(void)
 	ev.monitor = true;
 	event(&ev, true);
 	CHECK_OUT("{\"event\":\"would-limit\",\"family\":\"ipv4\",\"proto\":\"tcp\",\"saddr\":\"192.0.2.11\",\"sport\":40000,\"daddr\":\"192.0.2.1\",\"dport\":12610,\"generation\":3,\"rule\":4}\n");
+	/* Which of the rule's limits, from a module that says. */
+	ev.has_limit = true;
+	ev.limit = IMGSEC_LIMIT_SOURCE_MAX;
+	event(&ev, true);
+	CHECK(out && strstr(out, ",\"rule\":4,\"over\":\"per-source-max\"}\n"),
+	      "%s", out);
+	ev.monitor = false;
+	ev.limit = IMGSEC_LIMIT_SOURCE_RATE;
+	event(&ev, false);
+	CHECK_OUT("limit tcp 192.0.2.11:40000 -> 192.0.2.1:12610 generation 3 rule 4 over per-source\n");
+	ev.limit = IMGSEC_LIMIT_RULE;
+	event(&ev, false);
+	CHECK_OUT("limit tcp 192.0.2.11:40000 -> 192.0.2.1:12610 generation 3 rule 4 over limit\n");
+	ev.limit = 7;
+	event(&ev, false);
+	CHECK_OUT("limit tcp 192.0.2.11:40000 -> 192.0.2.1:12610 generation 3 rule 4 over limit-7\n");
 }
 
 static void note(enum monitor_note n, uint64_t lost, bool json)
@@ -327,16 +343,18 @@ static void small_policy(struct policy_dump *d)
 		{ .from = 0, .to = 1, .proto = IPPROTO_UDP,
 		  .helper = IMGSEC_HELPER_RPC, .nports = 1,
 		  .ports = { { 111, 111 } }, .comment = "portmap \"lookup\"",
-		  .ports_text = "sunrpc" },
+		  .ports_text = "sunrpc", .source_max = 8 },
 		{ .from = 0, .to = 1, .proto = IPPROTO_TCP, .nports = 2,
 		  .ports = { { 20, 21 }, { 2049, 2049 } },
 		  .limit_rate = 50, .limit_unit = IMGSEC_LIMIT_UNIT_SECOND,
 		  .limit_burst = 100, .source_rate = 5,
-		  .source_unit = IMGSEC_LIMIT_UNIT_MINUTE, .source_burst = 5 },
+		  .source_unit = IMGSEC_LIMIT_UNIT_MINUTE, .source_burst = 5,
+		  .source_max = 64 },
 	};
 	static struct rule_counters cnt[2] = {
-		{ .packets = 3, .bytes = 300 },
-		{ .limited = 9, .source_limited = 4, .source_evicted = 2 },
+		{ .packets = 3, .bytes = 300, .source_capped = 1 },
+		{ .limited = 9, .source_limited = 4, .source_evicted = 2,
+		  .source_capped = 3 },
 	};
 
 	memset(d, 0, sizeof(*d));
@@ -366,8 +384,8 @@ static void test_show_json(void)
 	fclose(f);
 	CHECK_OUT("{\"generation\":4,\"policy\":{\"mode\":\"enforce\",\"default\":\"drop\",\"placement\":\"host\","
 		  "\"roles\":[{\"name\":\"img\",\"prefixes\":[\"192.0.2.11/32\"]},{\"name\":\"gcems\",\"prefixes\":[\"192.0.2.1/32\"]}],"
-		  "\"rules\":[{\"index\":0,\"from\":\"img\",\"to\":\"gcems\",\"proto\":\"udp\",\"ports\":[{\"lo\":111,\"hi\":111}],\"ports_text\":\"sunrpc\",\"helper\":\"rpc\",\"comment\":\"portmap \\\"lookup\\\"\",\"packets\":3,\"bytes\":300,\"limit\":null,\"limited\":0,\"per_source\":null},"
-		  "{\"index\":1,\"from\":\"img\",\"to\":\"gcems\",\"proto\":\"tcp\",\"ports\":[{\"lo\":20,\"hi\":21},{\"lo\":2049,\"hi\":2049}],\"ports_text\":\"20-21,2049\",\"helper\":null,\"comment\":\"\",\"packets\":0,\"bytes\":0,\"limit\":{\"rate\":50,\"unit\":\"s\",\"burst\":100},\"limited\":9,\"per_source\":{\"rate\":5,\"unit\":\"min\",\"burst\":5,\"limited\":4,\"evicted\":2}}]}}\n");
+		  "\"rules\":[{\"index\":0,\"from\":\"img\",\"to\":\"gcems\",\"proto\":\"udp\",\"ports\":[{\"lo\":111,\"hi\":111}],\"ports_text\":\"sunrpc\",\"helper\":\"rpc\",\"comment\":\"portmap \\\"lookup\\\"\",\"packets\":3,\"bytes\":300,\"limit\":null,\"limited\":0,\"per_source\":{\"rate\":null,\"unit\":null,\"burst\":null,\"limited\":0,\"evicted\":0,\"max\":8,\"capped\":1}},"
+		  "{\"index\":1,\"from\":\"img\",\"to\":\"gcems\",\"proto\":\"tcp\",\"ports\":[{\"lo\":20,\"hi\":21},{\"lo\":2049,\"hi\":2049}],\"ports_text\":\"20-21,2049\",\"helper\":null,\"comment\":\"\",\"packets\":0,\"bytes\":0,\"limit\":{\"rate\":50,\"unit\":\"s\",\"burst\":100},\"limited\":9,\"per_source\":{\"rate\":5,\"unit\":\"min\",\"burst\":5,\"limited\":4,\"evicted\":2,\"max\":64,\"capped\":3}}]}}\n");
 
 	memset(&d, 0, sizeof(d));
 	f = open_out();
@@ -419,6 +437,8 @@ static void test_stats(void)
 	s.hook[IMGSEC_STATS_A_DROPPED] = 7;
 	s.hook_set[IMGSEC_STATS_A_LIMITED] = true;
 	s.hook[IMGSEC_STATS_A_LIMITED] = 9;
+	s.hook_set[IMGSEC_STATS_A_SOURCE_CAPPED] = true;
+	s.hook[IMGSEC_STATS_A_SOURCE_CAPPED] = 4;
 	s.has_rpc = true;
 	s.rpc_set[IMGSEC_RPC_STATS_A_EXPECTED] = true;
 	s.rpc[IMGSEC_RPC_STATS_A_EXPECTED] = 2;
@@ -429,17 +449,19 @@ static void test_stats(void)
 	CHECK_OUT("policy hook:\n"
 		  "  dropped                       7  new, no rule: dropped or rejected\n"
 		  "  limited                       9  new, over its rule's limit: refused (monitor mode: passed)\n"
+		  "  source_capped                 4  new, its source at its max: refused (monitor mode: passed)\n"
 		  "rpc helper imgsec-rpc:\n"
 		  "  expected                      2  expectations created\n"
 		  "rules:\n"
 		  "     #  from -> to                   proto  ports                   packets            bytes      limited  comment\n"
 		  "     0  img -> gcems                 udp    sunrpc                        3              300            -  portmap \"lookup\"\n"
+		  "        per-source max 8: 1 capped\n"
 		  "     1  img -> gcems                 tcp    20-21,2049                    0                0            9  \n"
-		  "        per-source 5/min: 4 limited, 2 sources evicted\n");
+		  "        per-source 5/min max 64: 4 limited, 2 sources evicted, 3 capped\n");
 	f = open_out();
 	output_stats(f, &s, &d, true);
 	fclose(f);
-	CHECK(out && !strncmp(out, "{\"hook\":{\"dropped\":7,\"limited\":9},\"rpc\":{\"expected\":2},\"policy_active\":true,\"rules\":[{\"index\":0,", 96),
+	CHECK(out && !strncmp(out, "{\"hook\":{\"dropped\":7,\"limited\":9,\"source_capped\":4},\"rpc\":{\"expected\":2},\"policy_active\":true,\"rules\":[{\"index\":0,", 114),
 	      "%s", out);
 	f = open_out();
 	output_stats(f, &s, NULL, false);
@@ -450,7 +472,7 @@ static void test_stats(void)
 	f = open_out();
 	output_stats(f, &s, &d, true);
 	fclose(f);
-	CHECK_OUT("{\"hook\":{\"dropped\":7,\"limited\":9},\"rpc\":{\"expected\":2},\"policy_active\":false,\"rules\":[]}\n");
+	CHECK_OUT("{\"hook\":{\"dropped\":7,\"limited\":9,\"source_capped\":4},\"rpc\":{\"expected\":2},\"policy_active\":false,\"rules\":[]}\n");
 }
 
 static void test_rpc(void)

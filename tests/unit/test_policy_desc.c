@@ -446,6 +446,49 @@ static void test_source_limit_errors(void)
 	       IMGSEC_MAX_SOURCE_RULES);
 }
 
+/* @max on rule 1, without (@rate 0) or with a per-source rate. */
+static struct imgsec_policy_desc *with_max(u32 max, u32 rate)
+{
+	struct imgsec_policy_desc *p = with_source(rate, 0, rate);
+
+	p->rules[1].source_max = max;
+	return p;
+}
+
+/* @n rules, each with a cap alone (no rate). */
+static struct imgsec_policy_desc *with_caps(u32 n)
+{
+	struct imgsec_policy_desc *p = with_sources(n);
+	u32 i;
+
+	for (i = 0; i < n; i++) {
+		p->rules[i].source_rate = 0;
+		p->rules[i].source_burst = 0;
+		p->rules[i].source_max = 1 + i;
+	}
+	return p;
+}
+
+/* A per-source cap: 1..1000000, with a rate or alone; it counts to 32. */
+static void test_source_max_errors(void)
+{
+	expect("per-source: max 64 alone", with_max(64, 0), NULL, -1, -1, -1);
+	expect("per-source: 20/s max 1000000",
+	       with_max(IMGSEC_MAX_SOURCE_CONNS, 20), NULL, -1, -1, -1);
+	expect("error: per-source max too high",
+	       with_max(IMGSEC_MAX_SOURCE_CONNS + 1, 0),
+	       "per-source max above 1000000", -1, -1, 1);
+	expect("error: per-source max too high, with a rate",
+	       with_max(IMGSEC_MAX_SOURCE_CONNS + 1, 5),
+	       "per-source max above 1000000", -1, -1, 1);
+	expect("valid: 32 rules with a cap alone",
+	       with_caps(IMGSEC_MAX_SOURCE_RULES), NULL, -1, -1, -1);
+	expect("error: 33 rules with a cap alone",
+	       with_caps(IMGSEC_MAX_SOURCE_RULES + 1),
+	       "too many rules with a per-source limit (at most 32)", -1, -1,
+	       IMGSEC_MAX_SOURCE_RULES);
+}
+
 static void test_rule_errors(void)
 {
 	struct imgsec_policy_desc *p;
@@ -558,6 +601,7 @@ int main(void)
 	test_rule_errors();
 	test_limit_errors();
 	test_source_limit_errors();
+	test_source_max_errors();
 	RUN(test_release);
 	return test_summary();
 }

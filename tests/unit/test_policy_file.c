@@ -245,8 +245,8 @@ static void test_rule_limits(void)
 	REQUIRE(parse_rule("allow a -> b tcp 22", &r, &diag) == 0, "%s",
 		diag.msg);
 	CHECK(!r.limit_rate && !r.limit_burst && !r.limit_unit, "no limit");
-	CHECK(!r.source_rate && !r.source_burst && !r.source_unit,
-	      "no per-source limit");
+	CHECK(!r.source_rate && !r.source_burst && !r.source_unit &&
+	      !r.source_max, "no per-source limit");
 }
 
 /* per-source RATE [burst N], alone or with limit and helper, any order. */
@@ -270,6 +270,34 @@ static void test_rule_source_limits(void)
 	CHECK_EQ(r.limit_burst, 100);
 	CHECK_EQ(r.helper, IMGSEC_HELPER_FTP);
 	CHECK(!strcmp(r.comment, "x"), "%s", r.comment);
+	CHECK_EQ(r.source_max, 0);
+}
+
+/* per-source [RATE [burst N]] [max M]: the cap with a rate, or alone. */
+static void test_rule_source_max(void)
+{
+	struct imgsec_rule_desc r;
+	struct policy_diag diag;
+
+	REQUIRE(parse_rule("allow a -> b tcp 12610 per-source 20/s max 64", &r,
+			   &diag) == 0, "%s", diag.msg);
+	CHECK_EQ(r.source_rate, 20);
+	CHECK_EQ(r.source_burst, 20);
+	CHECK_EQ(r.source_max, 64);
+	REQUIRE(parse_rule("allow a -> b tcp 12610 per-source 5/min burst 10 max 1 limit 50/s",
+			   &r, &diag) == 0, "%s", diag.msg);
+	CHECK_EQ(r.source_rate, 5);
+	CHECK_EQ(r.source_unit, IMGSEC_LIMIT_UNIT_MINUTE);
+	CHECK_EQ(r.source_burst, 10);
+	CHECK_EQ(r.source_max, 1);
+	CHECK_EQ(r.limit_rate, 50);
+	REQUIRE(parse_rule("allow a -> b tcp 22 helper ftp per-source max 1000000 \"x\"",
+			   &r, &diag) == 0, "%s", diag.msg);
+	CHECK(!r.source_rate && !r.source_burst && !r.source_unit,
+	      "a cap alone: no rate");
+	CHECK_EQ(r.source_max, IMGSEC_MAX_SOURCE_CONNS);
+	CHECK_EQ(r.helper, IMGSEC_HELPER_FTP);
+	CHECK(!strcmp(r.comment, "x"), "%s", r.comment);
 }
 
 /* At most IMGSEC_MAX_SOURCE_RULES rules with a per-source limit. */
@@ -289,6 +317,17 @@ static void test_source_rules_bound(void)
 	imgsec_policy_desc_release(&d);
 	sprintf(o, "allow a -> b tcp 99 per-source 1/s\n");
 	CHECK(parse(text, &d, &diag) != 0, "one rule too many");
+	CHECK(strstr(diag.msg, "too many rules with a per-source limit (at most 32)"),
+	      "%s", diag.msg);
+	/* A cap counts too: 31 rates and 1 cap, then a 33rd, a cap. */
+	o = text + sprintf(text, ROLES_AB);
+	for (i = 0; i < IMGSEC_MAX_SOURCE_RULES; i++)
+		o += sprintf(o, i % 2 ? "allow a -> b tcp %d per-source max 4\n" :
+			     "allow a -> b tcp %d per-source 1/s\n", i + 1);
+	REQUIRE(parse(text, &d, &diag) == 0, "%s", diag.msg);
+	imgsec_policy_desc_release(&d);
+	sprintf(o, "allow a -> b tcp 99 per-source max 1\n");
+	CHECK(parse(text, &d, &diag) != 0, "one cap too many");
 	CHECK(strstr(diag.msg, "too many rules with a per-source limit (at most 32)"),
 	      "%s", diag.msg);
 	free(text);
@@ -599,7 +638,27 @@ static const struct error_case error_cases[] = {
 	{ ROLES_AB "allow a -> b tcp 1 helper rpc limit 5/s x\n",
 	  "t.conf:3:41: expected \"per-source\", a comment string or end of line, got \"x\"" },
 	{ ROLES_AB "allow a -> b tcp 1 per-source\n",
-	  "t.conf:3:30: expected a rate after \"per-source\" (e.g. 50/s or 10/min), got end of line" },
+	  "t.conf:3:30: expected a rate or \"max\" after \"per-source\" (e.g. 5/s, max 64), got end of line" },
+	{ ROLES_AB "allow a -> b tcp 1 per-source burst 5\n",
+	  "t.conf:3:31: expected a rate or \"max\" after \"per-source\" (e.g. 5/s, max 64), got \"burst\"" },
+	{ ROLES_AB "allow a -> b tcp 1 per-source max\n",
+	  "t.conf:3:34: expected a number of connections from 1 to 1000000 after \"max\", got end of line" },
+	{ ROLES_AB "allow a -> b tcp 1 per-source max 0\n",
+	  "t.conf:3:35: expected a number of connections from 1 to 1000000 after \"max\", got \"0\"" },
+	{ ROLES_AB "allow a -> b tcp 1 per-source max 1000001\n",
+	  "t.conf:3:35: expected a number of connections from 1 to 1000000 after \"max\", got \"1000001\"" },
+	{ ROLES_AB "allow a -> b tcp 1 per-source max -1\n",
+	  "t.conf:3:35: expected a number of connections from 1 to 1000000 after \"max\", got \"-1\"" },
+	{ ROLES_AB "allow a -> b tcp 1 per-source 5/s burst 3 max x\n",
+	  "t.conf:3:47: expected a number of connections from 1 to 1000000 after \"max\", got \"x\"" },
+	{ ROLES_AB "allow a -> b tcp 1 per-source max 4 5/s\n",
+	  "t.conf:3:37: expected \"limit\", \"helper\", a comment string or end of line, got \"5/s\"" },
+	{ ROLES_AB "allow a -> b tcp 1 per-source max 4 max 5\n",
+	  "t.conf:3:37: expected \"limit\", \"helper\", a comment string or end of line, got \"max\"" },
+	{ ROLES_AB "allow a -> b tcp 1 per-source 5/s max 4 burst 5\n",
+	  "t.conf:3:41: expected \"limit\", \"helper\", a comment string or end of line, got \"burst\"" },
+	{ ROLES_AB "allow a -> b tcp 1 max 4\n",
+	  "t.conf:3:20: expected \"limit\", \"per-source\", \"helper\", a comment string or end of line, got \"max\"" },
 	{ ROLES_AB "allow a -> b tcp 1 per-source 0/s\n",
 	  "t.conf:3:31: per-source rate \"0\" must be a number from 1 to 1000000" },
 	{ ROLES_AB "allow a -> b tcp 1 per-source 5/h\n",
@@ -1215,6 +1274,40 @@ static void test_print_canonical(void)
 	imgsec_policy_desc_release(&d);
 }
 
+/* A per-source cap, with a rate and alone, printed back as written. */
+static void test_print_source_max(void)
+{
+	static const char text[] =
+		"role a 192.0.2.1\n"
+		"role b 192.0.2.2\n"
+		"allow a -> b tcp 1 per-source max 4\n"
+		"allow a -> b tcp 2 limit 50/s per-source 5/s burst 10 max 64 helper ftp\n"
+		"allow a -> b tcp 3 per-source 20/s max 1000000\n";
+	static const char want[] =
+		"mode enforce\n"
+		"default drop\n"
+		"placement host\n"
+		"\n"
+		"role a 192.0.2.1\n"
+		"role b 192.0.2.2\n"
+		"\n"
+		"allow a -> b tcp 1 per-source max 4\n"
+		"allow a -> b tcp 2 limit 50/s per-source 5/s burst 10 max 64 helper ftp\n"
+		"allow a -> b tcp 3 per-source 20/s max 1000000\n";
+	struct imgsec_policy_desc d;
+	struct policy_diag diag;
+	char *out;
+	int err;
+
+	REQUIRE(parse(text, &d, &diag) == 0, "%s", diag.msg);
+	out = print_to_string(&d, &err);
+	CHECK_EQ(err, 0);
+	CHECK(out && !strcmp(out, want), "got\n%s", out);
+	free(out);
+	check_round_trip(&d);
+	imgsec_policy_desc_release(&d);
+}
+
 static void test_print_icmp(void)
 {
 	static const char text[] =
@@ -1546,6 +1639,7 @@ int main(void)
 	RUN(test_rule_helpers);
 	RUN(test_rule_limits);
 	RUN(test_rule_source_limits);
+	RUN(test_rule_source_max);
 	RUN(test_source_rules_bound);
 	RUN(test_port_names);
 	RUN(test_comments);
@@ -1568,6 +1662,7 @@ int main(void)
 	RUN(test_file_ok);
 	RUN(test_shipped_policy);
 	RUN(test_print_canonical);
+	RUN(test_print_source_max);
 	RUN(test_print_icmp);
 	RUN(test_print_port_names);
 	RUN(test_print_wraps_long_roles);

@@ -247,6 +247,9 @@ static bool rule_attr_ok(const struct nlattr *a)
 		       a_u32(a) <= IMGSEC_MAX_LIMIT_RATE;
 	case IMGSEC_RULE_A_SOURCE_UNIT:
 		return len == 1 && a_u8(a) < __IMGSEC_LIMIT_UNIT_MAX;
+	case IMGSEC_RULE_A_SOURCE_MAX:
+		return len == 4 && a_u32(a) >= 1 &&
+		       a_u32(a) <= IMGSEC_MAX_SOURCE_CONNS;
 	}
 	return false;	/* counters and padding are for dumps only */
 }
@@ -310,6 +313,8 @@ static int kr_rule(struct kread *kr, const struct nlattr *nest)
 		rule->source_unit = a_u8(tb[IMGSEC_RULE_A_SOURCE_UNIT]);
 		rule->source_burst = a_u32(tb[IMGSEC_RULE_A_SOURCE_BURST]);
 	}
+	if (tb[IMGSEC_RULE_A_SOURCE_MAX])
+		rule->source_max = a_u32(tb[IMGSEC_RULE_A_SOURCE_MAX]);
 	return 0;
 }
 
@@ -565,7 +570,7 @@ static void make_rule(struct imgsec_rule_desc *rule, uint32_t i,
 /*
  * The largest policy the limits allow: 65,536 prefixes in three roles with
  * the longest names, 1,024 rules with 32 port ranges and 127-byte comments,
- * each with a limit, 32 of them with a per-source limit too.
+ * each with a limit, 32 of them with a per-source limit and cap too.
  */
 static int make_limit_policy(struct imgsec_policy_desc *p)
 {
@@ -602,6 +607,7 @@ static int make_limit_policy(struct imgsec_policy_desc *p)
 		p->rules[i].source_rate = IMGSEC_MAX_LIMIT_RATE;
 		p->rules[i].source_unit = IMGSEC_LIMIT_UNIT_MINUTE;
 		p->rules[i].source_burst = IMGSEC_MAX_LIMIT_BURST;
+		p->rules[i].source_max = IMGSEC_MAX_SOURCE_CONNS;
 	}
 	return 0;
 }
@@ -640,7 +646,8 @@ static void test_set_policy_limits(void)
 			    kr.desc.rules[i].source_unit !=
 			    p.rules[i].source_unit ||
 			    kr.desc.rules[i].source_burst !=
-			    p.rules[i].source_burst)
+			    p.rules[i].source_burst ||
+			    kr.desc.rules[i].source_max != p.rules[i].source_max)
 				break;
 		CHECK(i == p.nrules, "rule %u: per-source limit lost", i);
 		printf("limit policy: %u bytes in %u slices, largest %zu bytes, bound %zu\n",
@@ -704,11 +711,23 @@ static uint32_t rnd(uint32_t *state)
 static void random_limit(struct imgsec_rule_desc *rule, uint32_t *state,
 			 uint32_t *nsource)
 {
+	uint32_t cap;
+
 	if (*nsource < IMGSEC_MAX_SOURCE_RULES && !(rnd(state) % 8)) {
 		(*nsource)++;
 		rule->source_rate = 1 + rnd(state) % IMGSEC_MAX_LIMIT_RATE;
 		rule->source_unit = rnd(state) % __IMGSEC_LIMIT_UNIT_MAX;
 		rule->source_burst = 1 + rnd(state) % IMGSEC_MAX_LIMIT_BURST;
+		/* A cap alone (no rate), with the rate, or none. */
+		cap = rnd(state) % 3;
+		if (cap == 0) {
+			rule->source_rate = 0;
+			rule->source_unit = 0;
+			rule->source_burst = 0;
+		}
+		if (cap < 2)
+			rule->source_max = 1 + rnd(state) %
+					   IMGSEC_MAX_SOURCE_CONNS;
 	}
 	if (rnd(state) % 3)
 		return;
@@ -1009,6 +1028,12 @@ static int feed_dump(struct policy_dump *d, const struct imgsec_policy_desc *p,
 				mnl_attr_put_u64(nlh, IMGSEC_RULE_A_SOURCE_EVICTED,
 						 4000 + k);
 			}
+			if (rule->source_max) {
+				mnl_attr_put_u32(nlh, IMGSEC_RULE_A_SOURCE_MAX,
+						 rule->source_max);
+				mnl_attr_put_u64(nlh, IMGSEC_RULE_A_SOURCE_CAPPED,
+						 5000 + k);
+			}
 			mnl_attr_nest_end(nlh, nest);
 		}
 		mnl_attr_nest_end(nlh, list);
@@ -1036,6 +1061,9 @@ static void test_dump_round_trip(void)
 	p.rules[0].source_burst = 7;
 	p.rules[p.nrules - 1].source_rate = 1000000;
 	p.rules[p.nrules - 1].source_burst = 1;
+	/* A per-source cap: with that rate, and alone. */
+	p.rules[0].source_max = 64;
+	p.rules[1].source_max = IMGSEC_MAX_SOURCE_CONNS;
 	policy_dump_init(&d);
 	for (slice = 1; slice <= 4; slice++) {
 		n = feed_dump(&d, &p, 7, slice, slice);
@@ -1054,7 +1082,9 @@ static void test_dump_round_trip(void)
 			      d.counters[i].source_limited ==
 			      (p.rules[i].source_rate ? 3000 + i : 0) &&
 			      d.counters[i].source_evicted ==
-			      (p.rules[i].source_rate ? 4000 + i : 0),
+			      (p.rules[i].source_rate ? 4000 + i : 0) &&
+			      d.counters[i].source_capped ==
+			      (p.rules[i].source_max ? 5000 + i : 0),
 			      "rule %u counters", i);
 	}
 	policy_dump_release(&d);
@@ -1640,8 +1670,19 @@ static void test_events_limit_rule(void)
 	CHECK(event_parse(nlh, &ev) == 0, "limit event");
 	CHECK(ev.type == IMGSEC_EVENT_LIMIT && ev.has_rule && ev.rule == 14,
 	      "type %u rule %u", ev.type, ev.rule);
+	CHECK(!ev.has_limit, "an older module says not which limit");
 	CHECK(event_parse(event_msg_more("eth0", 5), &ev) == 0 && !ev.has_rule,
 	      "a drop names no rule");
+
+	nlh = msg_start(IMGSEC_CMD_EVENT);
+	nest = mnl_attr_nest_start(nlh, IMGSEC_A_EVENT);
+	mnl_attr_put_u8(nlh, IMGSEC_EVENT_A_TYPE, IMGSEC_EVENT_LIMIT);
+	mnl_attr_put_u8(nlh, IMGSEC_EVENT_A_FAMILY, AF_INET);
+	mnl_attr_put_u32(nlh, IMGSEC_EVENT_A_RULE, 2);
+	mnl_attr_put_u8(nlh, IMGSEC_EVENT_A_LIMIT, IMGSEC_LIMIT_SOURCE_MAX);
+	mnl_attr_nest_end(nlh, nest);
+	CHECK(event_parse(nlh, &ev) == 0 && ev.has_limit &&
+	      ev.limit == IMGSEC_LIMIT_SOURCE_MAX, "which limit: %u", ev.limit);
 
 	nlh = msg_start(IMGSEC_CMD_EVENT);
 	nest = mnl_attr_nest_start(nlh, IMGSEC_A_EVENT);

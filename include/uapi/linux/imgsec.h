@@ -44,7 +44,8 @@
 #define IMGSEC_GENL_NAME	"imgsec"
 /*
  * 2: rules take IMGSEC_RULE_A_PORTS_TEXT and limits (version 1 refuses);
- * 3: and per-source limits, IMGSEC_RULE_A_SOURCE_* (version 2 refuses)
+ * 3: and per-source limits, IMGSEC_RULE_A_SOURCE_* (version 2 refuses),
+ *    their rate and their cap (IMGSEC_RULE_A_SOURCE_MAX)
  */
 #define IMGSEC_GENL_VERSION	3
 #define IMGSEC_MCGRP_EVENTS	"events"
@@ -74,6 +75,13 @@
  */
 #define IMGSEC_SOURCE_SLOTS	4096
 #define IMGSEC_MAX_SOURCE_RULES	32
+/*
+ * A per-source cap on concurrent connections (IMGSEC_RULE_A_SOURCE_MAX):
+ * connections a source may have open under the rule, counted by the
+ * kernel's nf_conncount (bounded by conntrack's own table). The rules with
+ * one count towards IMGSEC_MAX_SOURCE_RULES too.
+ */
+#define IMGSEC_MAX_SOURCE_CONNS	1000000
 
 /*
  * What the packet path reports, per network namespace: at most RATE a
@@ -227,6 +235,9 @@ enum imgsec_rule_attr {
 	IMGSEC_RULE_A_SOURCE_BURST, /* u32: 1..IMGSEC_MAX_LIMIT_BURST */
 	IMGSEC_RULE_A_SOURCE_LIMITED, /* u64: in dumps, over a source's limit */
 	IMGSEC_RULE_A_SOURCE_EVICTED, /* u64: in dumps, sources evicted */
+	/* A per-source cap on concurrent connections, with or without a rate. */
+	IMGSEC_RULE_A_SOURCE_MAX,   /* u32: 1..IMGSEC_MAX_SOURCE_CONNS */
+	IMGSEC_RULE_A_SOURCE_CAPPED, /* u64: in dumps, refused by the cap */
 	__IMGSEC_RULE_A_MAX
 };
 
@@ -246,6 +257,7 @@ enum imgsec_stats_attr {
 	IMGSEC_STATS_A_EVENTS_SUPPRESSED, /* events over IMGSEC_EVENT_RATE */
 	IMGSEC_STATS_A_LIMITED,		/* new, over its rule's limit */
 	IMGSEC_STATS_A_SOURCE_LIMITED,	/* new, over its source's limit */
+	IMGSEC_STATS_A_SOURCE_CAPPED,	/* new, its source at its cap */
 	__IMGSEC_STATS_A_MAX
 };
 
@@ -293,6 +305,14 @@ enum imgsec_event_type {
 	__IMGSEC_EVENT_MAX
 };
 
+/* Which of its rule's limits a limit event's connection was over. */
+enum imgsec_limit_kind {
+	IMGSEC_LIMIT_RULE,		/* the rule's "limit", shared */
+	IMGSEC_LIMIT_SOURCE_RATE,	/* its source's "per-source RATE" */
+	IMGSEC_LIMIT_SOURCE_MAX,	/* its source's "per-source max M" */
+	__IMGSEC_LIMIT_MAX
+};
+
 /*
  * One IMGSEC_CMD_EVENT, multicast to IMGSEC_MCGRP_EVENTS. The attributes
  * from IMGSEC_EVENT_A_PAD on came later: a reader takes events with or
@@ -317,6 +337,7 @@ enum imgsec_event_attr {
 	IMGSEC_EVENT_A_IFNAME,	/* string: its name, < IFNAMSIZ */
 	IMGSEC_EVENT_A_GENERATION, /* u32: IMGSEC_A_GENERATION of the policy */
 	IMGSEC_EVENT_A_RULE,	/* u32: a limit's rule, by index */
+	IMGSEC_EVENT_A_LIMIT,	/* u8: enum imgsec_limit_kind of a limit */
 	__IMGSEC_EVENT_A_MAX
 };
 
