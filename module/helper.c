@@ -255,15 +255,6 @@ static bool imgsec_rpc_nat_uaddr(struct imgsec_rpc_ctx *ctx,
 	} xdr = {};
 	int n;
 
-	/*
-	 * Over TCP never: a rewrite changes the segment's length, and a
-	 * retransmission of the segment (the rewritten one lost after the
-	 * gateway) would have to be rewritten again the same way, or seqadj
-	 * shifts what follows and the client resets. The helper reads each
-	 * byte of the stream once and cannot do that yet.
-	 */
-	if (nf_ct_protonum(ctx->ct) != IPPROTO_UDP)
-		return false;
 	if (ans->result_off > rec_len)
 		return false;
 	if (ans->family == 4)
@@ -283,27 +274,54 @@ static bool imgsec_rpc_nat_uaddr(struct imgsec_rpc_ctx *ctx,
 					sizeof(xdr.len) + round_up(n, 4));
 }
 
-static void imgsec_rpc_expect(struct imgsec_rpc_ctx *ctx,
-			      const struct rpc_lookup *call, u16 port)
+/* A portmap v2 GETPORT result is the port alone, 4 bytes: same length. */
+static bool imgsec_rpc_nat_port(struct imgsec_rpc_ctx *ctx,
+				const struct rpc_answer *ans, size_t rec_len,
+				u16 port)
+{
+	__be32 xdr = htonl(port);
+
+	if (ans->result_off > rec_len ||
+	    rec_len - ans->result_off != sizeof(xdr))
+		return false;
+	return nf_nat_mangle_udp_packet(ctx->skb, ctx->ct, ctx->ctinfo,
+					ctx->protoff, ans->result_off,
+					sizeof(xdr), (const char *)&xdr,
+					sizeof(xdr));
+}
+
+/*
+ * Make the reply name the address the client asked and port @port.
+ *
+ * Over TCP never: a rewrite changes the segment's length, and a
+ * retransmission of the segment (the rewritten one lost after the
+ * gateway) would have to be rewritten again the same way, or seqadj
+ * shifts what follows and the client resets. The helper reads each
+ * byte of the stream once and cannot do that yet.
+ */
+static bool imgsec_rpc_nat_reply(struct imgsec_rpc_ctx *ctx,
+				 const struct rpc_answer *ans, size_t rec_len,
+				 u16 port)
+{
+	if (nf_ct_protonum(ctx->ct) != IPPROTO_UDP)
+		return false;
+	if (ans->has_addr)
+		return imgsec_rpc_nat_uaddr(ctx, ans, rec_len, port);
+	return imgsec_rpc_nat_port(ctx, ans, rec_len, port);
+}
+
+static struct nf_conntrack_expect *
+imgsec_rpc_exp_new(struct imgsec_rpc_ctx *ctx, const struct rpc_lookup *call,
+		   u16 port)
 {
 	const struct nf_conntrack_tuple *t =
 		&ctx->ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
-	struct imgsec_pkt what = {
-		.family = nf_ct_l3num(ctx->ct) == NFPROTO_IPV6 ? 6 : 4,
-		.proto = call->proto,
-		.saddr = (const u8 *)&t->src.u3,
-		.daddr = (const u8 *)&t->dst.u3,
-		.dport = port,
-	};
 	struct nf_conntrack_expect *exp;
 	__be16 dport = htons(port);
-	int ret;
 
 	exp = nf_ct_expect_alloc(ctx->ct);
-	if (!exp) {
-		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_EXPECT_FAILED);
-		return;
-	}
+	if (!exp)
+		return NULL;
 	nf_ct_expect_init(exp, NF_CT_EXPECT_CLASS_DEFAULT,
 			  nf_ct_l3num(ctx->ct), &t->src.u3, &t->dst.u3,
 			  call->proto, NULL, &dport);
@@ -318,21 +336,136 @@ static void imgsec_rpc_expect(struct imgsec_rpc_ctx *ctx,
 		 * Translated like the lookup: the follow-up comes from the
 		 * client as the call did (the master's original direction),
 		 * nf_nat_follow_master() gives it the master's addresses and
-		 * saved_proto as its destination port. The reply is not
-		 * rewritten, so that is the port it named (port-preserving
-		 * NAT only). saved_addr is not read there.
+		 * saved_proto, the server's real port, as its destination
+		 * port, whatever port the client was told (the tuple's).
+		 * saved_addr is not read there.
 		 */
 		exp->saved_proto.all = dport;
 		exp->dir = IP_CT_DIR_ORIGINAL;
 		exp->expectfn = nf_nat_follow_master;
 	}
-	ret = nf_ct_expect_related(exp, 0);
-	nf_ct_expect_put(exp);
-	/* -EBUSY: the same hole is already open for this client. */
-	if (ret < 0 && ret != -EBUSY) {
+	return exp;
+}
+
+/*
+ * nf_ct_expect_related() said -EBUSY: a hole of another master is in the
+ * way. The same hole if it leads where this one would, to the same server
+ * and port (the same client asked before, from another port): nothing to
+ * do. A clash if it leads elsewhere (another server behind the same
+ * public address, or a port moved before).
+ */
+static bool imgsec_rpc_same_hole(struct nf_conn *ct,
+				 const struct nf_conntrack_expect *exp)
+{
+	const union nf_inet_addr *server =
+		&ct->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3;
+	struct nf_conntrack_expect *i;
+	struct nf_conn *master;
+	bool same = false;
+
+	rcu_read_lock();
+	i = __nf_ct_expect_find(nf_ct_net(ct), nf_ct_zone(ct), &exp->tuple);
+	if (i && i->expectfn == exp->expectfn &&
+	    i->saved_proto.all == exp->saved_proto.all) {
+		master = READ_ONCE(i->master);
+		same = master &&
+		       nf_inet_addr_cmp(&master->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3,
+					server);
+	}
+	rcu_read_unlock();
+	return same;
+}
+
+/* Where the port of a hole moved to is searched from: never below 1024. */
+#define IMGSEC_RPC_NAT_MIN_PORT	1024
+
+/*
+ * Put @exp, for @port, in the table. Through DNAT, a port that another
+ * hole holds for this client is replaced by another one (@may_move, as
+ * nf_nat_ftp does), which the reply must then name. Returns the port of
+ * the hole put in the table, 0 when the same hole was there already,
+ * -EADDRINUSE when the port would have to move and may not, or another
+ * error.
+ */
+static int imgsec_rpc_exp_insert(struct imgsec_rpc_ctx *ctx,
+				 struct nf_conntrack_expect *exp, u16 port,
+				 bool may_move)
+{
+	int ret = nf_ct_expect_related(exp, 0);
+
+	if (ret == 0)
+		return port;
+	if (ret != -EBUSY)
+		return ret;
+	/* Without DNAT the tuple names the server's own port. */
+	if (!(ctx->ct->status & IPS_DST_NAT) ||
+	    imgsec_rpc_same_hole(ctx->ct, exp))
+		return 0;
+	if (!may_move)
+		return -EADDRINUSE;
+	/*
+	 * Not below 1024: no port the gateway publishes there (portmap's
+	 * own among them) is taken over for this client.
+	 */
+	port = nf_nat_exp_find_port(exp, max_t(u16, port,
+					       IMGSEC_RPC_NAT_MIN_PORT));
+	return port ? port : -EADDRINUSE;
+}
+
+/*
+ * Open the hole the reply names, @rewrite: its address must be rewritten
+ * (imgsec_rpc_host()). The hole first, then the reply, naming the hole's
+ * port; a reply that cannot be rewritten opens nothing.
+ */
+static void imgsec_rpc_expect(struct imgsec_rpc_ctx *ctx,
+			      const struct rpc_lookup *call,
+			      const struct rpc_answer *ans, size_t rec_len,
+			      bool rewrite)
+{
+	const struct nf_conntrack_tuple *t =
+		&ctx->ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	bool udp = nf_ct_protonum(ctx->ct) == IPPROTO_UDP;
+	struct imgsec_pkt what = {
+		.family = nf_ct_l3num(ctx->ct) == NFPROTO_IPV6 ? 6 : 4,
+		.proto = call->proto,
+		.saddr = (const u8 *)&t->src.u3,
+		.daddr = (const u8 *)&t->dst.u3,
+	};
+	struct nf_conntrack_expect *exp;
+	int ret;
+
+	/* Over TCP nothing is rewritten (imgsec_rpc_nat_reply()). */
+	if (rewrite && !udp) {
+		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_NAT_FAILED);
+		return;
+	}
+	exp = imgsec_rpc_exp_new(ctx, call, ans->port);
+	if (!exp) {
 		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_EXPECT_FAILED);
 		return;
 	}
+	ret = imgsec_rpc_exp_insert(ctx, exp, ans->port, udp);
+	if (ret < 0) {
+		nf_ct_expect_put(exp);
+		imgsec_rpc_count(ctx->in, ret == -EADDRINUSE ?
+				 IMGSEC_RPC_STATS_A_NAT_FAILED :
+				 IMGSEC_RPC_STATS_A_EXPECT_FAILED);
+		return;
+	}
+	what.dport = ret ? ret : ans->port;
+	if (what.dport != ans->port)
+		rewrite = true;
+	if (rewrite && !imgsec_rpc_nat_reply(ctx, ans, rec_len, what.dport)) {
+		/* Told the wrong port or address: the hole would serve nobody. */
+		if (ret)
+			nf_ct_unexpect_related(exp);
+		nf_ct_expect_put(exp);
+		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_NAT_FAILED);
+		return;
+	}
+	nf_ct_expect_put(exp);
+	if (rewrite)
+		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_NAT_REWRITTEN);
 	imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_EXPECTED);
 	imgsec_event_expect(ctx->in, &what, call->prog);
 }
@@ -382,14 +515,8 @@ static void imgsec_rpc_reply(struct imgsec_rpc_ctx *ctx, const u8 *rec,
 		return;
 	}
 	/* Told an address it cannot reach, the client connects nowhere. */
-	if (host == IMGSEC_RPC_BEHIND_NAT) {
-		if (!imgsec_rpc_nat_uaddr(ctx, &ans, len, ans.port)) {
-			imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_NAT_FAILED);
-			return;
-		}
-		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_NAT_REWRITTEN);
-	}
-	imgsec_rpc_expect(ctx, &call, ans.port);
+	imgsec_rpc_expect(ctx, &call, &ans, len,
+			  host == IMGSEC_RPC_BEHIND_NAT);
 }
 
 static void imgsec_rpc_record(void *arg, const u8 *rec, size_t len)
