@@ -17,7 +17,8 @@
 #      the GETPORT reply (tcpdump on img1 reads the new port, on srvnet
 #      gcems's 4046) and a GETADDR reply (uaddr); the follow-up to the new
 #      port reaches 192.0.2.3:4046, the one to 4046 still 192.0.2.1; the
-#      outsider gets nowhere
+#      outsider gets nowhere. Asked again through 111, the same hole: the
+#      port stays
 #   2. the same clash with the real rpcbind and mountd: a NULL call to
 #      the moved port reaches mountd; a lookup over TCP whose port would
 #      have to move is not rewritten (TCP replies never are): counted as
@@ -45,8 +46,7 @@ OUT4=198.51.100.12 # img1's second address: not in the IMG role
 FAKE_PORT=4046
 
 # A NULL call to mountd v3 at ADDR:PORT from NS, from SRC (any: "-"):
-# succeeds on an accepted reply. Over UDP without a server (a fake
-# rpcbind's port), the datagram is what counts: see can_send_from.
+# succeeds on an accepted reply.
 rpc_null_from() { # NS SRC udp|tcp ADDR PORT
 	local ns=$1
 	shift
@@ -88,14 +88,14 @@ sys.exit(0 if (x, mtype, stat, acc) == (xid, 1, 0, 0) else "refused")
 }
 
 # A token in a datagram from NS (from SRC) to ADDR:PORT reaches a
-# listener on PORT (lib.sh's start_listener). Waits longer than lib.sh's
-# can_send_udp: a token through the moved port was seen arriving late.
-can_send_from() { # NS SRC ADDR PORT
+# listener on LPORT (lib.sh's start_listener; default PORT): behind a
+# moved port, the server's real port.
+can_send_from() { # NS SRC ADDR PORT [LPORT]
 	local token
 	token=$(new_token)
 	echo "$token" | run_in "$1" timeout 10 "$NC" -n -u -w 1 -s "$2" "$3" "$4" \
 		>/dev/null 2>&1
-	busywait 6000 received udp "$4" "$token"
+	busywait 2000 received udp "${5:-$4}" "$token"
 }
 
 # gw's connection img1 -> public:PORT/udp is translated to SERVER:SPORT.
@@ -187,7 +187,7 @@ fake_rpcbind() { # ADDR
 # --- 1: a clash, fake rpcbinds ---------------------------------------------
 
 test_fake_clash() {
-	local port p2 out uaddr r0 r1 ports d1 d2
+	local port p2 out uaddr r0 r1 e0 e1 ports d1 d2
 	fake_rpcbind "$G4"
 	fake_rpcbind $G4B
 	busywait 5000 two_rpcbinds || die "fake rpcbinds did not start"
@@ -223,7 +223,7 @@ test_fake_clash() {
 	check "clash: gw expects img1 -> $PUB4:${p2:-?}/udp as well" \
 		gw_expects $IMG4 $PUB4 "${p2:-0}" 17
 	check "clash: the follow-up to $PUB4:${p2:-?} reaches gcems:$FAKE_PORT" \
-		can_send_from img1 $IMG4 $PUB4 "${p2:-0}"
+		can_send_from img1 $IMG4 $PUB4 "${p2:-0}" $FAKE_PORT
 	check "clash: ... translated to $G4B:$FAKE_PORT on gw" \
 		gw_translates "${p2:-0}" $G4B $FAKE_PORT
 	check "clash: the follow-up to $PUB4:$FAKE_PORT reaches gcems" \
@@ -231,7 +231,20 @@ test_fake_clash() {
 	check "clash: ... translated to $G4:$FAKE_PORT on gw" \
 		gw_translates $FAKE_PORT "$G4" $FAKE_PORT
 	check_not "clash: the outsider $OUT4 does not get through to $PUB4:${p2:-?}" \
-		can_send_from img1 $OUT4 $PUB4 "${p2:-0}"
+		can_send_from img1 $OUT4 $PUB4 "${p2:-0}" $FAKE_PORT
+	# The same IMG asking again, from another socket, for the same hole
+	# (same server, same port): -EBUSY again, but no clash, no move.
+	r0=$(gw_counter nat_rewritten)
+	e0=$(gw_counter expected)
+	port=$(lookup img1 $PUB4 -P 100005 -V 3 -x udp)
+	r1=$(gw_counter nat_rewritten)
+	e1=$(gw_counter expected)
+	check "same hole: a second lookup through :111 keeps $FAKE_PORT (${port:-none})" \
+		test "${port:-0}" = $FAKE_PORT
+	check "same hole: not rewritten" \
+		counter_is nat_rewritten "$((${r1:-0} - ${r0:-0}))" -eq 0
+	check "same hole: counted as expected" \
+		counter_is expected "$((${e1:-0} - ${e0:-0}))" -eq 1
 	# GETADDR: the uaddr names $G4B (behind DNAT): address and port
 	# rewritten.
 	r0=$(gw_counter nat_rewritten)
@@ -245,7 +258,7 @@ test_fake_clash() {
 	check "clash getaddr: counted as nat_rewritten" \
 		counter_is nat_rewritten "$((${r1:-0} - ${r0:-0}))" -eq 1
 	check "clash getaddr: the follow-up to $PUB4:${port:-?} reaches $G4B:$FAKE_PORT" \
-		can_send_from img1 $IMG4 $PUB4 "${port:-0}"
+		can_send_from img1 $IMG4 $PUB4 "${port:-0}" $FAKE_PORT
 	check "clash getaddr: ... translated to $G4B:$FAKE_PORT on gw" \
 		gw_translates "${port:-0}" $G4B $FAKE_PORT
 	kill_pidfile "$E2E_STATE/serve-$G4.pid"
