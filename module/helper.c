@@ -16,9 +16,11 @@
 #include <linux/moduleparam.h>
 #include <linux/percpu.h>
 #include <linux/seqlock.h>
+#include <linux/siphash.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
 #include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_conntrack_core.h>
 #include <net/netfilter/nf_conntrack_expect.h>
 #include <net/netfilter/nf_conntrack_helper.h>
 #include <net/netfilter/nf_nat_helper.h>
@@ -353,6 +355,11 @@ imgsec_rpc_exp_new(struct imgsec_rpc_ctx *ctx, const struct rpc_lookup *call,
  * and port (the same client asked before, from another port): nothing to
  * do. A clash if it leads elsewhere (another server behind the same
  * public address, or a port moved before).
+ *
+ * Under the expectation lock: a hole found under RCU alone may have been
+ * unlinked already, its master freed and its memory (SLAB_TYPESAFE_BY_RCU)
+ * reused for another entry, whose server would be read. A linked hole's
+ * master lives: nf_ct_remove_expectations() takes this lock.
  */
 static bool imgsec_rpc_same_hole(struct nf_conn *ct,
 				 const struct nf_conntrack_expect *exp)
@@ -360,55 +367,92 @@ static bool imgsec_rpc_same_hole(struct nf_conn *ct,
 	const union nf_inet_addr *server =
 		&ct->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3;
 	struct nf_conntrack_expect *i;
-	struct nf_conn *master;
 	bool same = false;
 
-	rcu_read_lock();
+	spin_lock_bh(&nf_conntrack_expect_lock);
 	i = __nf_ct_expect_find(nf_ct_net(ct), nf_ct_zone(ct), &exp->tuple);
 	if (i && i->expectfn == exp->expectfn &&
-	    i->saved_proto.all == exp->saved_proto.all) {
-		master = READ_ONCE(i->master);
-		same = master &&
-		       nf_inet_addr_cmp(&master->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3,
+	    i->saved_proto.all == exp->saved_proto.all)
+		same = nf_inet_addr_cmp(&i->master->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3,
 					server);
-	}
-	rcu_read_unlock();
+	spin_unlock_bh(&nf_conntrack_expect_lock);
 	return same;
 }
 
 /* Where the port of a hole moved to is searched from: never below 1024. */
 #define IMGSEC_RPC_NAT_MIN_PORT	1024
 
+static siphash_key_t imgsec_rpc_moved_key;
+
+/*
+ * The outside port a hole to the server's @port is moved to first: the
+ * same for the same client, server, port and protocol, so that a client
+ * asking again (each lookup from a new socket, a new master) finds its
+ * moved hole there (imgsec_rpc_same_hole()) instead of opening one more
+ * each time, up to the expectation table's limit (nf_ct_expect_max, per
+ * namespace: every other client's lookup then fails). Keyed: nobody
+ * chooses it. Never below 1024.
+ */
+static u16 imgsec_rpc_moved_port(const struct nf_conn *ct, u16 port)
+{
+	struct {
+		union nf_inet_addr client;
+		union nf_inet_addr server;
+		u32 port;
+	} __aligned(SIPHASH_ALIGNMENT) in;
+	u32 hash;
+
+	net_get_random_once(&imgsec_rpc_moved_key,
+			    sizeof(imgsec_rpc_moved_key));
+	memset(&in, 0, sizeof(in));
+	in.client = ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple.src.u3;
+	in.server = ct->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3;
+	in.port = port | (u32)nf_ct_protonum(ct) << 16;
+	hash = (u32)siphash(&in, sizeof(in), &imgsec_rpc_moved_key);
+	return IMGSEC_RPC_NAT_MIN_PORT +
+	       reciprocal_scale(hash, USHRT_MAX + 1 - IMGSEC_RPC_NAT_MIN_PORT);
+}
+
 /*
  * Put @exp, for @port, in the table. Through DNAT, a port that another
  * hole holds for this client is replaced by another one (@may_move, as
- * nf_nat_ftp does), which the reply must then name. Returns the port of
- * the hole put in the table, 0 when the same hole was there already,
- * -EADDRINUSE when the port would have to move and may not, or another
- * error.
+ * nf_nat_ftp does), which the reply must then name: the client's own
+ * (imgsec_rpc_moved_port()) if free or already its hole, else any.
+ * Returns the port the reply must name, -EADDRINUSE when the port would
+ * have to move and may not, or another error; *@added: whether @exp was
+ * put in the table (not when the same hole was there already).
  */
 static int imgsec_rpc_exp_insert(struct imgsec_rpc_ctx *ctx,
 				 struct nf_conntrack_expect *exp, u16 port,
-				 bool may_move)
+				 bool may_move, bool *added)
 {
 	int ret = nf_ct_expect_related(exp, 0);
+	u16 moved;
 
-	if (ret == 0)
-		return port;
+	*added = !ret;
 	if (ret != -EBUSY)
-		return ret;
+		return ret ? ret : port;
 	/* Without DNAT the tuple names the server's own port. */
 	if (!(ctx->ct->status & IPS_DST_NAT) ||
 	    imgsec_rpc_same_hole(ctx->ct, exp))
-		return 0;
+		return port;
 	if (!may_move)
 		return -EADDRINUSE;
+	moved = imgsec_rpc_moved_port(ctx->ct, port);
+	exp->tuple.dst.u.all = htons(moved);
+	ret = nf_ct_expect_related(exp, 0);
+	*added = !ret;
+	if (ret != -EBUSY)
+		return ret ? ret : moved;
+	if (imgsec_rpc_same_hole(ctx->ct, exp))
+		return moved;
 	/*
 	 * Not below 1024: no port the gateway publishes there (portmap's
 	 * own among them) is taken over for this client.
 	 */
 	port = nf_nat_exp_find_port(exp, max_t(u16, port,
 					       IMGSEC_RPC_NAT_MIN_PORT));
+	*added = port;
 	return port ? port : -EADDRINUSE;
 }
 
@@ -432,6 +476,7 @@ static void imgsec_rpc_expect(struct imgsec_rpc_ctx *ctx,
 		.daddr = (const u8 *)&t->dst.u3,
 	};
 	struct nf_conntrack_expect *exp;
+	bool added;
 	int ret;
 
 	/* Over TCP nothing is rewritten (imgsec_rpc_nat_reply()). */
@@ -444,7 +489,7 @@ static void imgsec_rpc_expect(struct imgsec_rpc_ctx *ctx,
 		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_EXPECT_FAILED);
 		return;
 	}
-	ret = imgsec_rpc_exp_insert(ctx, exp, ans->port, udp);
+	ret = imgsec_rpc_exp_insert(ctx, exp, ans->port, udp, &added);
 	if (ret < 0) {
 		nf_ct_expect_put(exp);
 		imgsec_rpc_count(ctx->in, ret == -EADDRINUSE ?
@@ -452,12 +497,12 @@ static void imgsec_rpc_expect(struct imgsec_rpc_ctx *ctx,
 				 IMGSEC_RPC_STATS_A_EXPECT_FAILED);
 		return;
 	}
-	what.dport = ret ? ret : ans->port;
+	what.dport = ret;
 	if (what.dport != ans->port)
 		rewrite = true;
 	if (rewrite && !imgsec_rpc_nat_reply(ctx, ans, rec_len, what.dport)) {
 		/* Told the wrong port or address: the hole would serve nobody. */
-		if (ret)
+		if (added)
 			nf_ct_unexpect_related(exp);
 		nf_ct_expect_put(exp);
 		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_NAT_FAILED);

@@ -18,7 +18,8 @@
 #      gcems's 4046) and a GETADDR reply (uaddr); the follow-up to the new
 #      port reaches 192.0.2.3:4046, the one to 4046 still 192.0.2.1; the
 #      outsider gets nowhere. Asked again through 111, the same hole: the
-#      port stays
+#      port stays; asked again through 1111 (new sockets), the moved
+#      hole is found again: no new hole per lookup
 #   2. the same clash with the real rpcbind and mountd: a NULL call to
 #      the moved port reaches mountd; a lookup over TCP whose port would
 #      have to move is not rewritten (TCP replies never are): counted as
@@ -187,7 +188,7 @@ fake_rpcbind() { # ADDR
 # --- 1: a clash, fake rpcbinds ---------------------------------------------
 
 test_fake_clash() {
-	local port p2 out uaddr r0 r1 e0 e1 ports d1 d2
+	local port p2 out uaddr r0 r1 e0 e1 n0 n1 ports d1 d2
 	fake_rpcbind "$G4"
 	fake_rpcbind $G4B
 	busywait 5000 two_rpcbinds || die "fake rpcbinds did not start"
@@ -232,6 +233,28 @@ test_fake_clash() {
 		gw_translates $FAKE_PORT "$G4" $FAKE_PORT
 	check_not "clash: the outsider $OUT4 does not get through to $PUB4:${p2:-?}" \
 		can_send_from img1 $OUT4 $PUB4 "${p2:-0}" $FAKE_PORT
+	# Asked again through 1111, each time from a new socket (a new
+	# master): the moved hole is found again, not one more opened each
+	# time (before: a new random port per lookup, 12 lookups 12 holes,
+	# up to nf_ct_expect_max, when every other lookup fails).
+	n0=$(gw_expectations | grep -c "dst=$PUB4 ")
+	r0=$(gw_counter nat_rewritten)
+	e0=$(gw_counter expected)
+	out=
+	for _ in 1 2 3 4 5 6 7 8 9 10 11 12; do
+		out="$out$(lookup img1 $PUB4 -p 1111 -P 100005 -V 3 -x udp) "
+	done
+	r1=$(gw_counter nat_rewritten)
+	e1=$(gw_counter expected)
+	n1=$(gw_expectations | grep -c "dst=$PUB4 ")
+	check "moved again: 12 lookups through 1111 all name ${p2:-?} ($out)" \
+		test "$out" = "$(printf "${p2:-x} %.0s" 1 2 3 4 5 6 7 8 9 10 11 12)"
+	check "moved again: no more holes to $PUB4 ($n0 before, $n1 after)" \
+		test "$n0" = "$n1"
+	check "moved again: 12 replies rewritten, 12 expected" \
+		test "$((${r1:-0} - ${r0:-0})) $((${e1:-0} - ${e0:-0}))" = "12 12"
+	check "moved again: the follow-up to $PUB4:${p2:-?} still reaches gcems:$FAKE_PORT" \
+		can_send_from img1 $IMG4 $PUB4 "${p2:-0}" $FAKE_PORT
 	# The same IMG asking again, from another socket, for the same hole
 	# (same server, same port): -EBUSY again, but no clash, no move.
 	r0=$(gw_counter nat_rewritten)
@@ -252,8 +275,8 @@ test_fake_clash() {
 	r1=$(gw_counter nat_rewritten)
 	port=${out%% *}
 	uaddr=${out#* }
-	check "clash getaddr: the uaddr names $PUB4 and another port ($out)" \
-		test "${port:-0}" -ge 1024 -a "${port:-0}" != $FAKE_PORT -a \
+	check "clash getaddr: the uaddr names $PUB4 and the moved port ${p2:-?} ($out)" \
+		test "${port:-0}" = "${p2:-x}" -a \
 		"$uaddr" = "$PUB4.$((${port:-0} >> 8)).$((${port:-0} & 255))"
 	check "clash getaddr: counted as nat_rewritten" \
 		counter_is nat_rewritten "$((${r1:-0} - ${r0:-0}))" -eq 1
