@@ -384,6 +384,12 @@ static bool imgsec_rpc_same_hole(struct nf_conn *ct,
 
 static siphash_key_t imgsec_rpc_moved_key;
 
+/* The outside port the lookup came to: portmap's, published, maybe >= 1024. */
+static u16 imgsec_rpc_lookup_port(const struct nf_conn *ct)
+{
+	return ntohs(ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple.dst.u.all);
+}
+
 /*
  * The outside port a hole to the server's @port is moved to first: the
  * same for the same client, server, port and protocol, so that a client
@@ -391,10 +397,13 @@ static siphash_key_t imgsec_rpc_moved_key;
  * moved hole there (imgsec_rpc_same_hole()) instead of opening one more
  * each time, up to the expectation table's limit (nf_ct_expect_max, per
  * namespace: every other client's lookup then fails). Keyed: nobody
- * chooses it. Never below 1024.
+ * chooses it. Never below 1024, never the lookup's own port (the hole
+ * would take the client's next lookups to the server's @port).
  */
 static u16 imgsec_rpc_moved_port(const struct nf_conn *ct, u16 port)
 {
+	u16 lookup = imgsec_rpc_lookup_port(ct);
+	u16 moved;
 	struct {
 		union nf_inet_addr client;
 		union nf_inet_addr server;
@@ -409,8 +418,12 @@ static u16 imgsec_rpc_moved_port(const struct nf_conn *ct, u16 port)
 	in.server = ct->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3;
 	in.port = port | (u32)nf_ct_protonum(ct) << 16;
 	hash = (u32)siphash(&in, sizeof(in), &imgsec_rpc_moved_key);
-	return IMGSEC_RPC_NAT_MIN_PORT +
-	       reciprocal_scale(hash, USHRT_MAX + 1 - IMGSEC_RPC_NAT_MIN_PORT);
+	/* One of [1024, 65535] less the lookup's port. */
+	moved = IMGSEC_RPC_NAT_MIN_PORT +
+		reciprocal_scale(hash, USHRT_MAX - IMGSEC_RPC_NAT_MIN_PORT);
+	if (lookup >= IMGSEC_RPC_NAT_MIN_PORT && moved >= lookup)
+		moved++;
+	return moved;
 }
 
 /*
@@ -452,6 +465,11 @@ static int imgsec_rpc_exp_insert(struct imgsec_rpc_ctx *ctx,
 	 */
 	port = nf_nat_exp_find_port(exp, max_t(u16, port,
 					       IMGSEC_RPC_NAT_MIN_PORT));
+	/* A random port may be the lookup's own, as above: not that one. */
+	if (port && port == imgsec_rpc_lookup_port(ctx->ct)) {
+		nf_ct_unexpect_related(exp);
+		port = 0;
+	}
 	*added = port;
 	return port ? port : -EADDRINUSE;
 }
