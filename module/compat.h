@@ -134,4 +134,36 @@ static inline unsigned int imgsec_conncount(struct net *net,
 #endif
 }
 
+/*
+ * nf_nat_exp_find_port() (net/netfilter/nf_nat_helper.c) came with 6.5
+ * and to 6.1.y, not to 5.10.y (module/Kbuild looks in the header): the
+ * same search here, the asked port first, then random ones above it.
+ */
+#ifndef IMGSEC_HAVE_NF_NAT_EXP_FIND_PORT
+#include <linux/prandom.h>
+#include <net/netfilter/nf_conntrack_expect.h>
+
+static inline u16 imgsec_nat_exp_find_port(struct nf_conntrack_expect *exp,
+					   u16 port)
+{
+	int range = USHRT_MAX - port;
+	int attempts_left = min(range, 128);
+	u16 min = port;
+
+	for (;;) {
+		int res;
+
+		exp->tuple.dst.u.tcp.port = htons(port);
+		res = nf_ct_expect_related(exp, 0);
+		if (res == 0)
+			return port;
+		if (res != -EBUSY || --attempts_left < 0 || range <= 0)
+			return 0;
+		port = min + prandom_u32_max(range);
+	}
+}
+
+#define nf_nat_exp_find_port imgsec_nat_exp_find_port
+#endif
+
 #endif /* _IMGSEC_COMPAT_H */

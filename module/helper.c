@@ -16,9 +16,11 @@
 #include <linux/moduleparam.h>
 #include <linux/percpu.h>
 #include <linux/seqlock.h>
+#include <linux/siphash.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
 #include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_conntrack_core.h>
 #include <net/netfilter/nf_conntrack_expect.h>
 #include <net/netfilter/nf_conntrack_helper.h>
 #include <net/netfilter/nf_nat_helper.h>
@@ -255,15 +257,6 @@ static bool imgsec_rpc_nat_uaddr(struct imgsec_rpc_ctx *ctx,
 	} xdr = {};
 	int n;
 
-	/*
-	 * Over TCP never: a rewrite changes the segment's length, and a
-	 * retransmission of the segment (the rewritten one lost after the
-	 * gateway) would have to be rewritten again the same way, or seqadj
-	 * shifts what follows and the client resets. The helper reads each
-	 * byte of the stream once and cannot do that yet.
-	 */
-	if (nf_ct_protonum(ctx->ct) != IPPROTO_UDP)
-		return false;
 	if (ans->result_off > rec_len)
 		return false;
 	if (ans->family == 4)
@@ -283,27 +276,54 @@ static bool imgsec_rpc_nat_uaddr(struct imgsec_rpc_ctx *ctx,
 					sizeof(xdr.len) + round_up(n, 4));
 }
 
-static void imgsec_rpc_expect(struct imgsec_rpc_ctx *ctx,
-			      const struct rpc_lookup *call, u16 port)
+/* A portmap v2 GETPORT result is the port alone, 4 bytes: same length. */
+static bool imgsec_rpc_nat_port(struct imgsec_rpc_ctx *ctx,
+				const struct rpc_answer *ans, size_t rec_len,
+				u16 port)
+{
+	__be32 xdr = htonl(port);
+
+	if (ans->result_off > rec_len ||
+	    rec_len - ans->result_off != sizeof(xdr))
+		return false;
+	return nf_nat_mangle_udp_packet(ctx->skb, ctx->ct, ctx->ctinfo,
+					ctx->protoff, ans->result_off,
+					sizeof(xdr), (const char *)&xdr,
+					sizeof(xdr));
+}
+
+/*
+ * Make the reply name the address the client asked and port @port.
+ *
+ * Over TCP never: a rewrite changes the segment's length, and a
+ * retransmission of the segment (the rewritten one lost after the
+ * gateway) would have to be rewritten again the same way, or seqadj
+ * shifts what follows and the client resets. The helper reads each
+ * byte of the stream once and cannot do that yet.
+ */
+static bool imgsec_rpc_nat_reply(struct imgsec_rpc_ctx *ctx,
+				 const struct rpc_answer *ans, size_t rec_len,
+				 u16 port)
+{
+	if (nf_ct_protonum(ctx->ct) != IPPROTO_UDP)
+		return false;
+	if (ans->has_addr)
+		return imgsec_rpc_nat_uaddr(ctx, ans, rec_len, port);
+	return imgsec_rpc_nat_port(ctx, ans, rec_len, port);
+}
+
+static struct nf_conntrack_expect *
+imgsec_rpc_exp_new(struct imgsec_rpc_ctx *ctx, const struct rpc_lookup *call,
+		   u16 port)
 {
 	const struct nf_conntrack_tuple *t =
 		&ctx->ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
-	struct imgsec_pkt what = {
-		.family = nf_ct_l3num(ctx->ct) == NFPROTO_IPV6 ? 6 : 4,
-		.proto = call->proto,
-		.saddr = (const u8 *)&t->src.u3,
-		.daddr = (const u8 *)&t->dst.u3,
-		.dport = port,
-	};
 	struct nf_conntrack_expect *exp;
 	__be16 dport = htons(port);
-	int ret;
 
 	exp = nf_ct_expect_alloc(ctx->ct);
-	if (!exp) {
-		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_EXPECT_FAILED);
-		return;
-	}
+	if (!exp)
+		return NULL;
 	nf_ct_expect_init(exp, NF_CT_EXPECT_CLASS_DEFAULT,
 			  nf_ct_l3num(ctx->ct), &t->src.u3, &t->dst.u3,
 			  call->proto, NULL, &dport);
@@ -318,21 +338,197 @@ static void imgsec_rpc_expect(struct imgsec_rpc_ctx *ctx,
 		 * Translated like the lookup: the follow-up comes from the
 		 * client as the call did (the master's original direction),
 		 * nf_nat_follow_master() gives it the master's addresses and
-		 * saved_proto as its destination port. The reply is not
-		 * rewritten, so that is the port it named (port-preserving
-		 * NAT only). saved_addr is not read there.
+		 * saved_proto, the server's real port, as its destination
+		 * port, whatever port the client was told (the tuple's).
+		 * saved_addr is not read there.
 		 */
 		exp->saved_proto.all = dport;
 		exp->dir = IP_CT_DIR_ORIGINAL;
 		exp->expectfn = nf_nat_follow_master;
 	}
+	return exp;
+}
+
+/*
+ * nf_ct_expect_related() said -EBUSY: a hole of another master is in the
+ * way. The same hole if it leads where this one would, to the same server
+ * and port (the same client asked before, from another port): nothing to
+ * do. A clash if it leads elsewhere (another server behind the same
+ * public address, or a port moved before).
+ *
+ * Under the expectation lock: a hole found under RCU alone may have been
+ * unlinked already, its master freed and its memory (SLAB_TYPESAFE_BY_RCU)
+ * reused for another entry, whose server would be read. A linked hole's
+ * master lives: nf_ct_remove_expectations() takes this lock.
+ */
+static bool imgsec_rpc_same_hole(struct nf_conn *ct,
+				 const struct nf_conntrack_expect *exp)
+{
+	const union nf_inet_addr *server =
+		&ct->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3;
+	struct nf_conntrack_expect *i;
+	bool same = false;
+
+	spin_lock_bh(&nf_conntrack_expect_lock);
+	i = __nf_ct_expect_find(nf_ct_net(ct), nf_ct_zone(ct), &exp->tuple);
+	if (i && i->expectfn == exp->expectfn &&
+	    i->saved_proto.all == exp->saved_proto.all)
+		same = nf_inet_addr_cmp(&i->master->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3,
+					server);
+	spin_unlock_bh(&nf_conntrack_expect_lock);
+	return same;
+}
+
+/* Where the port of a hole moved to is searched from: never below 1024. */
+#define IMGSEC_RPC_NAT_MIN_PORT	1024
+
+static siphash_key_t imgsec_rpc_moved_key;
+
+/* The outside port the lookup came to: portmap's, published, maybe >= 1024. */
+static u16 imgsec_rpc_lookup_port(const struct nf_conn *ct)
+{
+	return ntohs(ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple.dst.u.all);
+}
+
+/*
+ * The outside port a hole to the server's @port is moved to first: the
+ * same for the same client, server, port and protocol, so that a client
+ * asking again (each lookup from a new socket, a new master) finds its
+ * moved hole there (imgsec_rpc_same_hole()) instead of opening one more
+ * each time, up to the expectation table's limit (nf_ct_expect_max, per
+ * namespace: every other client's lookup then fails). Keyed: nobody
+ * chooses it. Never below 1024, never the lookup's own port (the hole
+ * would take the client's next lookups to the server's @port).
+ */
+static u16 imgsec_rpc_moved_port(const struct nf_conn *ct, u16 port)
+{
+	u16 lookup = imgsec_rpc_lookup_port(ct);
+	u16 moved;
+	struct {
+		union nf_inet_addr client;
+		union nf_inet_addr server;
+		u32 port;
+	} __aligned(SIPHASH_ALIGNMENT) in;
+	u32 hash;
+
+	net_get_random_once(&imgsec_rpc_moved_key,
+			    sizeof(imgsec_rpc_moved_key));
+	memset(&in, 0, sizeof(in));
+	in.client = ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple.src.u3;
+	in.server = ct->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3;
+	in.port = port | (u32)nf_ct_protonum(ct) << 16;
+	hash = (u32)siphash(&in, sizeof(in), &imgsec_rpc_moved_key);
+	/* One of [1024, 65535] less the lookup's port. */
+	moved = IMGSEC_RPC_NAT_MIN_PORT +
+		reciprocal_scale(hash, USHRT_MAX - IMGSEC_RPC_NAT_MIN_PORT);
+	if (lookup >= IMGSEC_RPC_NAT_MIN_PORT && moved >= lookup)
+		moved++;
+	return moved;
+}
+
+/*
+ * Put @exp, for @port, in the table. Through DNAT, a port that another
+ * hole holds for this client is replaced by another one (@may_move, as
+ * nf_nat_ftp does), which the reply must then name: the client's own
+ * (imgsec_rpc_moved_port()) if free or already its hole, else any.
+ * Returns the port the reply must name, -EADDRINUSE when the port would
+ * have to move and may not, or another error; *@added: whether @exp was
+ * put in the table (not when the same hole was there already).
+ */
+static int imgsec_rpc_exp_insert(struct imgsec_rpc_ctx *ctx,
+				 struct nf_conntrack_expect *exp, u16 port,
+				 bool may_move, bool *added)
+{
+	int ret = nf_ct_expect_related(exp, 0);
+	u16 moved;
+
+	*added = !ret;
+	if (ret != -EBUSY)
+		return ret ? ret : port;
+	/* Without DNAT the tuple names the server's own port. */
+	if (!(ctx->ct->status & IPS_DST_NAT) ||
+	    imgsec_rpc_same_hole(ctx->ct, exp))
+		return port;
+	if (!may_move)
+		return -EADDRINUSE;
+	moved = imgsec_rpc_moved_port(ctx->ct, port);
+	exp->tuple.dst.u.all = htons(moved);
 	ret = nf_ct_expect_related(exp, 0);
-	nf_ct_expect_put(exp);
-	/* -EBUSY: the same hole is already open for this client. */
-	if (ret < 0 && ret != -EBUSY) {
+	*added = !ret;
+	if (ret != -EBUSY)
+		return ret ? ret : moved;
+	if (imgsec_rpc_same_hole(ctx->ct, exp))
+		return moved;
+	/*
+	 * Not below 1024: no port the gateway publishes there (portmap's
+	 * own among them) is taken over for this client.
+	 */
+	port = nf_nat_exp_find_port(exp, max_t(u16, port,
+					       IMGSEC_RPC_NAT_MIN_PORT));
+	/* A random port may be the lookup's own, as above: not that one. */
+	if (port && port == imgsec_rpc_lookup_port(ctx->ct)) {
+		nf_ct_unexpect_related(exp);
+		port = 0;
+	}
+	*added = port;
+	return port ? port : -EADDRINUSE;
+}
+
+/*
+ * Open the hole the reply names, @rewrite: its address must be rewritten
+ * (imgsec_rpc_host()). The hole first, then the reply, naming the hole's
+ * port; a reply that cannot be rewritten opens nothing.
+ */
+static void imgsec_rpc_expect(struct imgsec_rpc_ctx *ctx,
+			      const struct rpc_lookup *call,
+			      const struct rpc_answer *ans, size_t rec_len,
+			      bool rewrite)
+{
+	const struct nf_conntrack_tuple *t =
+		&ctx->ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	bool udp = nf_ct_protonum(ctx->ct) == IPPROTO_UDP;
+	struct imgsec_pkt what = {
+		.family = nf_ct_l3num(ctx->ct) == NFPROTO_IPV6 ? 6 : 4,
+		.proto = call->proto,
+		.saddr = (const u8 *)&t->src.u3,
+		.daddr = (const u8 *)&t->dst.u3,
+	};
+	struct nf_conntrack_expect *exp;
+	bool added;
+	int ret;
+
+	/* Over TCP nothing is rewritten (imgsec_rpc_nat_reply()). */
+	if (rewrite && !udp) {
+		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_NAT_FAILED);
+		return;
+	}
+	exp = imgsec_rpc_exp_new(ctx, call, ans->port);
+	if (!exp) {
 		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_EXPECT_FAILED);
 		return;
 	}
+	ret = imgsec_rpc_exp_insert(ctx, exp, ans->port, udp, &added);
+	if (ret < 0) {
+		nf_ct_expect_put(exp);
+		imgsec_rpc_count(ctx->in, ret == -EADDRINUSE ?
+				 IMGSEC_RPC_STATS_A_NAT_FAILED :
+				 IMGSEC_RPC_STATS_A_EXPECT_FAILED);
+		return;
+	}
+	what.dport = ret;
+	if (what.dport != ans->port)
+		rewrite = true;
+	if (rewrite && !imgsec_rpc_nat_reply(ctx, ans, rec_len, what.dport)) {
+		/* Told the wrong port or address: the hole would serve nobody. */
+		if (added)
+			nf_ct_unexpect_related(exp);
+		nf_ct_expect_put(exp);
+		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_NAT_FAILED);
+		return;
+	}
+	nf_ct_expect_put(exp);
+	if (rewrite)
+		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_NAT_REWRITTEN);
 	imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_EXPECTED);
 	imgsec_event_expect(ctx->in, &what, call->prog);
 }
@@ -382,14 +578,8 @@ static void imgsec_rpc_reply(struct imgsec_rpc_ctx *ctx, const u8 *rec,
 		return;
 	}
 	/* Told an address it cannot reach, the client connects nowhere. */
-	if (host == IMGSEC_RPC_BEHIND_NAT) {
-		if (!imgsec_rpc_nat_uaddr(ctx, &ans, len, ans.port)) {
-			imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_NAT_FAILED);
-			return;
-		}
-		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_NAT_REWRITTEN);
-	}
-	imgsec_rpc_expect(ctx, &call, ans.port);
+	imgsec_rpc_expect(ctx, &call, &ans, len,
+			  host == IMGSEC_RPC_BEHIND_NAT);
 }
 
 static void imgsec_rpc_record(void *arg, const u8 *rec, size_t len)

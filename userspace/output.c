@@ -495,7 +495,7 @@ static const struct counter_name rpc_counters[] = {
 	{ IMGSEC_RPC_STATS_A_FIRST_DROPPED, "first_dropped",
 	  "UDP first packets dropped unread: a twin of a shared entry, or too many at once" },
 	{ IMGSEC_RPC_STATS_A_NAT_REWRITTEN, "nat_rewritten",
-	  "replies whose address was rewritten for NAT" },
+	  "replies whose address or port was rewritten for NAT" },
 	{ IMGSEC_RPC_STATS_A_NAT_FAILED, "nat_failed",
 	  "replies NAT needed rewritten that could not be: nothing opened" },
 };
