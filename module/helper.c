@@ -346,27 +346,32 @@ static bool imgsec_rpc_nat_tcp(struct imgsec_rpc_ctx *ctx,
 
 /*
  * A reply segment that overlaps the last rewritten one: the same segment
- * sent again (same first byte, length and checksum) is rewritten again the
- * same way, seqadj keeping its offsets (imgsec_rpc_nat_tcp_may()). Any
- * other overlap is dropped: seqadj would number it wrong, or its copy of
- * the uaddr is unrewritten. The client lacks none of it but the rewritten
- * segment's bytes, which the server sends again from where the client's
- * ACK says, that segment's first byte. Returns false to drop the segment;
- * *@done when it was rewritten again (not to be read again).
+ * sent again (same first byte, the same bytes as it came, by length and
+ * checksum) is rewritten again the same way, seqadj keeping its offsets
+ * (imgsec_rpc_nat_tcp_may()); more bytes after them (a retransmission
+ * joined to the next segment) follow the rewrite, read from *@from on.
+ * Any other overlap is dropped: seqadj would number it wrong, or its copy
+ * of the uaddr is unrewritten. The client lacks none of it but the
+ * rewritten segment's bytes, which the server sends again from where the
+ * client's ACK says, that segment's first byte. Returns false to drop.
  */
-static bool imgsec_rpc_nat_again(struct imgsec_rpc_ctx *ctx, bool *done)
+static bool imgsec_rpc_nat_again(struct imgsec_rpc_ctx *ctx,
+				 unsigned int *from)
 {
 	const struct imgsec_rpc_nat_seg *nat = &ctx->help->conn->nat;
 
-	*done = false;
+	*from = 0;
 	if (!nat->valid || !before(ctx->seq, nat->seq + nat->len) ||
 	    !after(ctx->seq + ctx->seg_len, nat->seq))
 		return true;
-	if (ctx->seq != nat->seq || ctx->seg_len != nat->len ||
-	    skb_checksum(ctx->skb, ctx->dataoff, ctx->seg_len, 0) != nat->csum)
+	if (ctx->seq != nat->seq || ctx->seg_len < nat->len ||
+	    skb_checksum(ctx->skb, ctx->dataoff, nat->len, 0) != nat->csum)
 		return false;
-	*done = true;
-	return imgsec_rpc_nat_seg_mangle(ctx, nat);
+	if (!imgsec_rpc_nat_seg_mangle(ctx, nat))
+		return false;
+	*from = nat->len;
+	ctx->delta = (int)(ctx->skb->len - ctx->dataoff) - (int)ctx->seg_len;
+	return true;
 }
 
 /*
@@ -719,13 +724,13 @@ static void imgsec_rpc_tcp_acked(struct imgsec_rpc_ctx *ctx,
  * rewrite is read @delta bytes further on.
  */
 static void imgsec_rpc_tcp_feed(struct imgsec_rpc_ctx *ctx,
-				struct rpc_stream_stats *st)
+				unsigned int from, struct rpc_stream_stats *st)
 {
 	u8 *buf = this_cpu_ptr(&imgsec_rpc_buf)->data;
 	unsigned int done;
 	size_t len;
 
-	for (done = 0; done < ctx->seg_len; done += len) {
+	for (done = from; done < ctx->seg_len; done += len) {
 		len = min_t(size_t, ctx->seg_len - done, RPC_MAX_RECORD);
 		if (skb_copy_bits(ctx->skb, ctx->dataoff + done + ctx->delta,
 				  buf, len))
@@ -743,8 +748,8 @@ static int imgsec_rpc_tcp(struct imgsec_rpc_ctx *ctx,
 {
 	struct rpc_stream_stats st = {};
 	const struct tcphdr *th;
+	unsigned int from = 0;
 	struct tcphdr _th;
-	bool done;
 
 	th = skb_header_pointer(skb, protoff, sizeof(_th), &_th);
 	if (!th)
@@ -781,13 +786,9 @@ static int imgsec_rpc_tcp(struct imgsec_rpc_ctx *ctx,
 	}
 	ctx->seq = ntohl(th->seq);
 	ctx->seg_len = skb->len - ctx->dataoff;
-	if (ctx->dir == IP_CT_DIR_REPLY) {
-		if (!imgsec_rpc_nat_again(ctx, &done))
-			return NF_DROP;
-		if (done)
-			return NF_ACCEPT;
-	}
-	imgsec_rpc_tcp_feed(ctx, &st);
+	if (ctx->dir == IP_CT_DIR_REPLY && !imgsec_rpc_nat_again(ctx, &from))
+		return NF_DROP;
+	imgsec_rpc_tcp_feed(ctx, from, &st);
 	if (st.oversized || st.desyncs)
 		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_PARSE_ERRORS);
 	/*

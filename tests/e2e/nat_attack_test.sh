@@ -136,7 +136,10 @@ getaddr_tcp() { # NAME N LOST [PUB G]
 	check_not "$name: imgnet: never $ug" \
 		grep -qF "$ug" "$E2E_STATE/lose-imgnet.txt"
 	check_not "$name: imgnet: img1 resets nothing" \
-		grep -q 'Flags \[R' "$E2E_STATE/lose-imgnet.txt"
+		grep -q "$img\.[0-9]* > .*Flags \[R" "$E2E_STATE/lose-imgnet.txt"
+	grep -q 'Flags \[R' "$E2E_STATE/lose-imgnet.txt" &&
+		log "$name: imgnet: $(grep 'IP6\? ' "$E2E_STATE/lose-imgnet.txt" | tr '\n' ';')"
+	true
 }
 
 # gcems drops img1's first acknowledgements after the handshake (pure ACK,
@@ -175,7 +178,7 @@ ack_lost() {
 	check_not "ack lost: imgnet: never $ug" \
 		grep -qF "$ug" "$E2E_STATE/ack-imgnet.txt"
 	check_not "ack lost: imgnet: img1 resets nothing" \
-		grep -q 'Flags \[R' "$E2E_STATE/ack-imgnet.txt"
+		grep -q "$IMG4\.[0-9]* > .*Flags \[R" "$E2E_STATE/ack-imgnet.txt"
 	check "ack lost: counted once as nat_rewritten" \
 		counter_is nat_rewritten "$((${r1:-0} - ${r0:-0}))" -eq 1
 }
