@@ -143,8 +143,10 @@ getaddr_tcp() { # NAME N LOST [PUB G]
 }
 
 # gcems drops img1's first acknowledgements after the handshake (pure ACK,
-# FIN): it retransmits the reply img1 already has, gw rewrites it again,
-# and img1 takes it as the copy it is (no reset, no garbage).
+# FIN, and two more: on the debug kernel img1's FIN went out again, with
+# the ACK, before gcems's timer fired): gcems retransmits the reply img1
+# already has, gw rewrites it again, and img1 takes it as the copy it is
+# (no reset, no garbage).
 ack_lost() {
 	local out r0 r1 port up ug l
 	gw_flush
@@ -152,7 +154,7 @@ ack_lost() {
 	table inet loseack {
 		chain in {
 			type filter hook input priority filter;
-			ip saddr $IMG4 tcp dport 111 meta length < 60 tcp flags & (syn|rst) == 0 numgen inc mod 1000000 1-2 counter drop
+			ip saddr $IMG4 tcp dport 111 meta length < 60 tcp flags & (syn|rst) == 0 numgen inc mod 1000000 1-4 counter drop
 		}
 	}
 	EOT
