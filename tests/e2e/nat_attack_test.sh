@@ -74,14 +74,21 @@ unlose() {
 	true
 }
 
-# tcpdump -A on both sides of gw while a test runs.
+# tcpdump -A on both sides of gw while a test runs, from when both say
+# they listen (on the debug kernel that took over 2 s).
 capture() { # NAME
-	local i
+	local i n=0
 	for i in imgnet srvnet; do
-		run_in gw timeout 8 tcpdump -Z root -l -n -A -i $i tcp port 111 \
+		run_in gw timeout 14 tcpdump -Z root -l -n -A -i $i tcp port 111 \
 			>"$E2E_STATE/$1-$i.txt" 2>&1 &
 	done
-	sleep 2
+	while [ $n -lt 50 ]; do
+		grep -q '^listening' "$E2E_STATE/$1-imgnet.txt" &&
+			grep -q '^listening' "$E2E_STATE/$1-srvnet.txt" && break
+		sleep 0.2
+		n=$((n + 1))
+	done
+	sleep 0.5
 }
 
 # Lines of the capture on IF with the text STR.
