@@ -23,7 +23,9 @@
 #include <net/netfilter/nf_conntrack_core.h>
 #include <net/netfilter/nf_conntrack_expect.h>
 #include <net/netfilter/nf_conntrack_helper.h>
+#include <net/netfilter/nf_conntrack_seqadj.h>
 #include <net/netfilter/nf_nat_helper.h>
+#include <net/tcp.h>
 
 #include "rpc_conn.h"
 
@@ -60,9 +62,13 @@ static struct nf_conntrack_expect_policy imgsec_rpc_exp_policy = {
 static struct nf_conntrack_helper imgsec_rpc_helpers[4];
 
 /*
- * What one packet's records need to know. A UDP reply rewritten for NAT
- * (imgsec_rpc_nat_uaddr()) is rewritten in @skb, its record being the
- * whole payload.
+ * What one packet's records need to know. A reply rewritten for NAT
+ * (imgsec_rpc_nat_uaddr()) is rewritten in @skb. UDP: its record is the
+ * whole payload. TCP: the segment's payload starts at @dataoff, its first
+ * byte's sequence number is @seq, its length as it came @seg_len; the
+ * record handed over starts @rec_off bytes into that payload as it came,
+ * after its only mark, or is not whole in it (-1); a rewrite moved what
+ * follows it by @delta bytes.
  */
 struct imgsec_rpc_ctx {
 	struct nf_conn *ct;
@@ -72,6 +78,11 @@ struct imgsec_rpc_ctx {
 	enum ip_conntrack_info ctinfo;
 	struct sk_buff *skb;
 	unsigned int protoff;
+	unsigned int dataoff;
+	u32 seq;
+	u32 seg_len;
+	int rec_off;
+	int delta;
 };
 
 /* The flow's "untrusted" flag (rpc.h): its connection's, or its socket's. */
@@ -235,15 +246,143 @@ static enum imgsec_rpc_host imgsec_rpc_host(const struct nf_conn *ct,
 	return IMGSEC_RPC_OTHER;
 }
 
-/* An IPv6 uaddr is at most 46 characters ("ffff:...:255.255.255.255.p.p"). */
-#define IMGSEC_RPC_UADDR_TEXT	64
+/*
+ * A TCP rewrite changes the segment's length, and seqadj (one correction
+ * point per direction, nf_ct_seqadj_set()) moves the sequence numbers of
+ * what follows. Every retransmission of the segment must then be rewritten
+ * again the same way, and only the last rewritten segment can be:
+ *  - seqadj gives a segment at the correction point the offset before it,
+ *    after it the offset after: a retransmission of the last rewritten
+ *    segment (same first byte) keeps its place, rewritten again
+ *    (imgsec_rpc_nat_again());
+ *  - an older one would get the later offset. So a segment is rewritten
+ *    only once the client has acknowledged every byte before it, those of
+ *    the last rewritten segment included: the server has nothing older to
+ *    send again (and cannot cut what the client lacks so that an earlier
+ *    segment carries this one's bytes unrewritten). An RPC client writes
+ *    call N+1 after reading reply N, and that segment acknowledges reply N:
+ *    one call at a time qualifies; replies to calls sent together do not
+ *    (nat_failed), except the first;
+ *  - one rewrite per segment: a second at the same sequence number would
+ *    not move the correction point (its second record is not acknowledged
+ *    before it either).
+ */
+static bool imgsec_rpc_nat_tcp_may(struct imgsec_rpc_ctx *ctx)
+{
+	struct imgsec_rpc_conn *conn = ctx->help->conn;
+	u32 start;
+
+	/* Without seqadj the sequence numbers could not follow (WARNs). */
+	if (!nfct_seqadj(ctx->ct) || !conn->acked_known)
+		return false;
+	if (conn->nat.valid && !after(ctx->seq, conn->nat.seq))
+		return false;
+	/* The segment's first byte, as the client numbers it. */
+	start = ctx->seq + nf_ct_seq_offset(ctx->ct, ctx->dir, ctx->seq);
+	return !before(conn->acked, start);
+}
+
+/* Rewrite the segment's uaddr and mark as @nat says (lengths checked). */
+static bool imgsec_rpc_nat_seg_mangle(struct imgsec_rpc_ctx *ctx,
+				      const struct imgsec_rpc_nat_seg *nat)
+{
+	/*
+	 * The first rewrite makes the whole packet writable
+	 * (skb_ensure_writable()): the mark's, of the same length, cannot
+	 * fail after it, and adjusts no sequence number.
+	 */
+	if (!nf_nat_mangle_tcp_packet(ctx->skb, ctx->ct, ctx->ctinfo,
+				      ctx->protoff, nat->match_off,
+				      nat->match_len, nat->rep, nat->rep_len))
+		return false;
+	return nf_nat_mangle_tcp_packet(ctx->skb, ctx->ct, ctx->ctinfo,
+					ctx->protoff, nat->mark_off,
+					sizeof(nat->mark),
+					(const char *)&nat->mark,
+					sizeof(nat->mark));
+}
+
+/*
+ * TCP: the reply's record is one fragment whose mark ends 4 bytes before
+ * the record, whole in the segment (imgsec_rpc_tcp_locate()). Its result
+ * is rewritten to @rep, then the mark to the new length, and what was done
+ * is kept for a retransmission (imgsec_rpc_nat_again()).
+ */
+static bool imgsec_rpc_nat_tcp(struct imgsec_rpc_ctx *ctx,
+			       const struct rpc_answer *ans, size_t rec_len,
+			       const char *rep, unsigned int rep_len)
+{
+	struct imgsec_rpc_nat_seg nat = {
+		.seq = ctx->seq,
+		.len = ctx->seg_len,
+		.rep_len = rep_len,
+		.valid = true,
+	};
+	unsigned int match_len = rec_len - ans->result_off;
+	const __be32 *mark;
+	__be32 _mark;
+	bool ok;
+
+	if (ctx->rec_off < 0 || ctx->delta || !imgsec_rpc_nat_tcp_may(ctx))
+		return false;
+	/* The segment, its mark and its uaddr fit the kept offsets. */
+	if (ctx->seg_len > U16_MAX || rep_len > sizeof(nat.rep))
+		return false;
+	nat.mark_off = ctx->rec_off - sizeof(__be32);
+	nat.match_off = ctx->rec_off + ans->result_off;
+	nat.match_len = match_len;
+	mark = skb_header_pointer(ctx->skb, ctx->dataoff + nat.mark_off,
+				  sizeof(_mark), &_mark);
+	if (!mark || ntohl(*mark) != (RPC_RECORD_LAST | rec_len))
+		return false;
+	nat.mark = htonl(RPC_RECORD_LAST | (rec_len - match_len + rep_len));
+	memcpy(nat.rep, rep, rep_len);
+	nat.csum = skb_checksum(ctx->skb, ctx->dataoff, ctx->seg_len, 0);
+	ok = imgsec_rpc_nat_seg_mangle(ctx, &nat);
+	/* Were the uaddr rewritten and not the mark, it still moved. */
+	ctx->delta = (int)(ctx->skb->len - ctx->dataoff) - (int)ctx->seg_len;
+	if (ok || ctx->delta)
+		ctx->help->conn->nat = nat;
+	return ok;
+}
+
+/*
+ * A reply segment that overlaps the last rewritten one: the same segment
+ * sent again (same first byte, the same bytes as it came, by length and
+ * checksum) is rewritten again the same way, seqadj keeping its offsets
+ * (imgsec_rpc_nat_tcp_may()); more bytes after them (a retransmission
+ * joined to the next segment) follow the rewrite, read from *@from on.
+ * Any other overlap is dropped: seqadj would number it wrong, or its copy
+ * of the uaddr is unrewritten. The client lacks none of it but the
+ * rewritten segment's bytes, which the server sends again from where the
+ * client's ACK says, that segment's first byte. Returns false to drop.
+ */
+static bool imgsec_rpc_nat_again(struct imgsec_rpc_ctx *ctx,
+				 unsigned int *from)
+{
+	const struct imgsec_rpc_nat_seg *nat = &ctx->help->conn->nat;
+
+	*from = 0;
+	if (!nat->valid || !before(ctx->seq, nat->seq + nat->len) ||
+	    !after(ctx->seq + ctx->seg_len, nat->seq))
+		return true;
+	if (ctx->seq != nat->seq || ctx->seg_len < nat->len ||
+	    skb_checksum(ctx->skb, ctx->dataoff, nat->len, 0) != nat->csum)
+		return false;
+	if (!imgsec_rpc_nat_seg_mangle(ctx, nat))
+		return false;
+	*from = nat->len;
+	ctx->delta = (int)(ctx->skb->len - ctx->dataoff) - (int)ctx->seg_len;
+	return true;
+}
 
 /*
  * Rewrite the uaddr that ends the reply (from ans->result_off on: XDR
  * length, characters, padding) to name the address the client asked, port
  * @port, as nf_nat_ftp rewrites a PASV reply. The string may change
  * length: its XDR length and padding follow, and the datagram's length
- * (nf_nat_mangle_udp_packet()). After this the record read is stale.
+ * (nf_nat_mangle_udp_packet()), or the record mark and the sequence
+ * numbers (imgsec_rpc_nat_tcp()). After this the record read is stale.
  */
 static bool imgsec_rpc_nat_uaddr(struct imgsec_rpc_ctx *ctx,
 				 const struct rpc_answer *ans, size_t rec_len,
@@ -269,6 +408,9 @@ static bool imgsec_rpc_nat_uaddr(struct imgsec_rpc_ctx *ctx,
 	if (n <= 0 || n > sizeof(xdr.text) - 3)
 		return false;
 	xdr.len = htonl(n);
+	if (nf_ct_protonum(ctx->ct) == IPPROTO_TCP)
+		return imgsec_rpc_nat_tcp(ctx, ans, rec_len, (const char *)&xdr,
+					  sizeof(xdr.len) + round_up(n, 4));
 	return nf_nat_mangle_udp_packet(ctx->skb, ctx->ct, ctx->ctinfo,
 					ctx->protoff, ans->result_off,
 					rec_len - ans->result_off,
@@ -293,22 +435,18 @@ static bool imgsec_rpc_nat_port(struct imgsec_rpc_ctx *ctx,
 }
 
 /*
- * Make the reply name the address the client asked and port @port.
- *
- * Over TCP never: a rewrite changes the segment's length, and a
- * retransmission of the segment (the rewritten one lost after the
- * gateway) would have to be rewritten again the same way, or seqadj
- * shifts what follows and the client resets. The helper reads each
- * byte of the stream once and cannot do that yet.
+ * Make the reply name the address the client asked and port @port: a
+ * uaddr over UDP or TCP (imgsec_rpc_nat_uaddr()), a GETPORT port over UDP
+ * only, the one transport on which a port is moved (imgsec_rpc_expect()).
  */
 static bool imgsec_rpc_nat_reply(struct imgsec_rpc_ctx *ctx,
 				 const struct rpc_answer *ans, size_t rec_len,
 				 u16 port)
 {
-	if (nf_ct_protonum(ctx->ct) != IPPROTO_UDP)
-		return false;
 	if (ans->has_addr)
 		return imgsec_rpc_nat_uaddr(ctx, ans, rec_len, port);
+	if (nf_ct_protonum(ctx->ct) != IPPROTO_UDP)
+		return false;
 	return imgsec_rpc_nat_port(ctx, ans, rec_len, port);
 }
 
@@ -497,11 +635,6 @@ static void imgsec_rpc_expect(struct imgsec_rpc_ctx *ctx,
 	bool added;
 	int ret;
 
-	/* Over TCP nothing is rewritten (imgsec_rpc_nat_reply()). */
-	if (rewrite && !udp) {
-		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_NAT_FAILED);
-		return;
-	}
 	exp = imgsec_rpc_exp_new(ctx, call, ans->port);
 	if (!exp) {
 		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_EXPECT_FAILED);
@@ -582,10 +715,27 @@ static void imgsec_rpc_reply(struct imgsec_rpc_ctx *ctx, const u8 *rec,
 			  host == IMGSEC_RPC_BEHIND_NAT);
 }
 
+/*
+ * TCP: where the record handed over is in the segment as it came, if it
+ * is whole there with its mark (one that straddles segments is not
+ * rewritten).
+ */
+static void imgsec_rpc_tcp_locate(struct imgsec_rpc_ctx *ctx, size_t len)
+{
+	u32 at = ctx->help->conn->streams[ctx->dir].rec_seq - ctx->seq;
+
+	ctx->rec_off = -1;
+	if (at < ctx->seg_len && ctx->seg_len - at >= sizeof(__be32) + len &&
+	    at + sizeof(__be32) <= INT_MAX)
+		ctx->rec_off = at + sizeof(__be32);
+}
+
 static void imgsec_rpc_record(void *arg, const u8 *rec, size_t len)
 {
 	struct imgsec_rpc_ctx *ctx = arg;
 
+	if (ctx->help->conn)
+		imgsec_rpc_tcp_locate(ctx, len);
 	if (ctx->dir == IP_CT_DIR_ORIGINAL)
 		imgsec_rpc_call(ctx, rec, len);
 	else
@@ -741,21 +891,59 @@ static bool imgsec_rpc_tcp_follow(struct imgsec_rpc_ctx *ctx, u32 seq)
 	return true;
 }
 
-static void imgsec_rpc_tcp(struct imgsec_rpc_ctx *ctx,
-			   struct sk_buff *skb, unsigned int protoff,
-			   enum ip_conntrack_info ctinfo)
+/* The client's highest ACK: what it has of the server's stream. */
+static void imgsec_rpc_tcp_acked(struct imgsec_rpc_ctx *ctx,
+				 const struct tcphdr *th)
+{
+	struct imgsec_rpc_conn *conn = ctx->help->conn;
+	u32 ack = ntohl(th->ack_seq);
+
+	if (ctx->dir != IP_CT_DIR_ORIGINAL || !th->ack)
+		return;
+	if (!conn->acked_known || after(ack, conn->acked)) {
+		conn->acked = ack;
+		conn->acked_known = true;
+	}
+}
+
+/*
+ * Feed the payload in pieces no larger than the copy buffer, always
+ * copied: a NAT rewrite (imgsec_rpc_nat_tcp()) may move the packet's
+ * data, and changes its length. The stream is the sender's, as it came:
+ * the feed stops at the segment's first length, and what follows a
+ * rewrite is read @delta bytes further on.
+ */
+static void imgsec_rpc_tcp_feed(struct imgsec_rpc_ctx *ctx,
+				unsigned int from, struct rpc_stream_stats *st)
 {
 	u8 *buf = this_cpu_ptr(&imgsec_rpc_buf)->data;
-	struct rpc_stream_stats st = {};
-	unsigned int dataoff, done;
-	const struct tcphdr *th;
-	u32 seq, seg_len;
-	struct tcphdr _th;
+	unsigned int done;
 	size_t len;
+
+	for (done = from; done < ctx->seg_len; done += len) {
+		len = min_t(size_t, ctx->seg_len - done, RPC_MAX_RECORD);
+		if (skb_copy_bits(ctx->skb, ctx->dataoff + done + ctx->delta,
+				  buf, len))
+			break;
+		rpc_stream_feed(&ctx->help->conn->streams[ctx->dir],
+				ctx->seq + done, buf, len, imgsec_rpc_record,
+				ctx, st);
+	}
+}
+
+/* NF_DROP only for a segment overlapping a rewritten one (see there). */
+static int imgsec_rpc_tcp(struct imgsec_rpc_ctx *ctx,
+			  struct sk_buff *skb, unsigned int protoff,
+			  enum ip_conntrack_info ctinfo)
+{
+	struct rpc_stream_stats st = {};
+	const struct tcphdr *th;
+	unsigned int from = 0;
+	struct tcphdr _th;
 
 	th = skb_header_pointer(skb, protoff, sizeof(_th), &_th);
 	if (!th)
-		return;
+		return NF_ACCEPT;
 	/*
 	 * Urgent data: the receiving socket takes the urgent byte out of
 	 * the stream (unless SO_OOBINLINE), the helper would not, and the
@@ -763,38 +951,34 @@ static void imgsec_rpc_tcp(struct imgsec_rpc_ctx *ctx,
 	 */
 	if (th->urg) {
 		imgsec_rpc_tcp_untrust(ctx);
-		return;
+		return NF_ACCEPT;
 	}
 	/* A SYN's data is not the stream followed (see above). */
 	if (th->syn) {
 		imgsec_rpc_tcp_syn(ctx, th);
-		return;
+		return NF_ACCEPT;
 	}
 	/* Before confirmation, maybe never confirmed (a pickup mid-stream). */
 	if (ctinfo == IP_CT_NEW)
-		return;
+		return NF_ACCEPT;
 	imgsec_rpc_tcp_ack(ctx, th);
-	dataoff = protoff + th->doff * 4;
-	if (dataoff >= skb->len)
-		return;
+	ctx->dataoff = protoff + th->doff * 4;
 	if (ctx->help->conn)
+		imgsec_rpc_tcp_acked(ctx, th);
+	if (ctx->dataoff >= skb->len)
+		return NF_ACCEPT;
+	if (ctx->help->conn) {
 		imgsec_rpc_conn_used(&ctx->in->rpc, ctx->help);
-	else if (!imgsec_rpc_tcp_follow(ctx, ntohl(th->seq)))
-		return;
-	/*
-	 * Feed the payload in pieces no larger than the copy buffer. Nothing
-	 * in a TCP segment is rewritten (imgsec_rpc_nat_uaddr()).
-	 */
-	seq = ntohl(th->seq);
-	seg_len = skb->len - dataoff;
-	for (done = 0; done < seg_len; done += len) {
-		len = min_t(size_t, seg_len - done, RPC_MAX_RECORD);
-		if (skb_copy_bits(skb, dataoff + done, buf, len))
-			break;
-		rpc_stream_feed(&ctx->help->conn->streams[ctx->dir],
-				seq + done, buf, len, imgsec_rpc_record,
-				ctx, &st);
+	} else {
+		if (!imgsec_rpc_tcp_follow(ctx, ntohl(th->seq)))
+			return NF_ACCEPT;
+		imgsec_rpc_tcp_acked(ctx, th);
 	}
+	ctx->seq = ntohl(th->seq);
+	ctx->seg_len = skb->len - ctx->dataoff;
+	if (ctx->dir == IP_CT_DIR_REPLY && !imgsec_rpc_nat_again(ctx, &from))
+		return NF_DROP;
+	imgsec_rpc_tcp_feed(ctx, from, &st);
 	if (st.oversized || st.desyncs)
 		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_PARSE_ERRORS);
 	/*
@@ -805,6 +989,7 @@ static void imgsec_rpc_tcp(struct imgsec_rpc_ctx *ctx,
 	if (ctx->dir == IP_CT_DIR_ORIGINAL &&
 	    (st.oversized || st.desyncs || st.overlaps))
 		imgsec_rpc_distrust(ctx);
+	return NF_ACCEPT;
 }
 
 /*
@@ -849,6 +1034,7 @@ static int imgsec_rpc_help(struct sk_buff *skb, unsigned int protoff,
 	};
 	bool udp = nf_ct_protonum(ct) == IPPROTO_UDP;
 	struct nf_conn *twins[IMGSEC_RPC_MAX_TWINS];
+	int verdict = NF_ACCEPT;
 	bool first = false;
 	struct rpc_slot mine;
 	int n = 0;
@@ -858,7 +1044,7 @@ static int imgsec_rpc_help(struct sk_buff *skb, unsigned int protoff,
 	if (!imgsec_rpc_reads(&ctx, skb, ctinfo))
 		goto out;
 	if (!udp) {
-		imgsec_rpc_tcp(&ctx, skb, protoff, ctinfo);
+		verdict = imgsec_rpc_tcp(&ctx, skb, protoff, ctinfo);
 		goto out;
 	}
 	/* A UDP flow's first packet: its entry may have twins. */
@@ -886,7 +1072,7 @@ out:
 	spin_unlock_bh(&ctx.in->rpc.lock);
 	if (first)
 		imgsec_rpc_clash_confirmed(ctx.in, ct, &mine, twins, n);
-	return NF_ACCEPT;
+	return verdict;
 }
 
 u32 imgsec_rpc_timeout(void)

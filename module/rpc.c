@@ -639,6 +639,9 @@ void rpc_stream_feed(struct rpc_stream *s, u32 seq, const u8 *data,
 		return;
 	while (len) {
 		if (s->hdr_len < sizeof(s->hdr)) {
+			/* A record starts (or only empty fragments came yet). */
+			if (!s->hdr_len && !s->rec_len)
+				s->rec_seq = s->next_seq - len;
 			n = rpc_stream_mark(s, data, len, st);
 			data += n;
 			len -= n;

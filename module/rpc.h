@@ -146,6 +146,7 @@ struct rpc_stream {
 	u32 next_seq;		/* sequence number of the next byte wanted */
 	u32 frag_left;		/* bytes left in the current fragment */
 	u32 rec_len;		/* bytes of the record gathered in buf */
+	u32 rec_seq;		/* where that record's (last) first mark starts */
 	u8 hdr[4];		/* a record mark being gathered */
 	u8 hdr_len;
 	bool started;		/* next_seq is valid: followed */

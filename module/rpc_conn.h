@@ -13,12 +13,36 @@
 #include "imgsec.h"
 #include "rpc.h"
 
+/* An IPv6 uaddr is at most 46 characters ("ffff:...:255.255.255.255.p.p"). */
+#define IMGSEC_RPC_UADDR_TEXT	64
+
+/*
+ * The last reply segment rewritten for NAT (helper.c), as the server sent
+ * it: a retransmission of it is rewritten again the same way. Offsets are
+ * into its payload.
+ */
+struct imgsec_rpc_nat_seg {
+	u32 seq;			/* its first byte, the server's numbering */
+	u32 len;			/* its payload's length */
+	__wsum csum;			/* its payload's checksum */
+	u16 mark_off;			/* the record mark */
+	u16 match_off;			/* the uaddr (XDR length on) */
+	u16 match_len;
+	u8 rep_len;
+	bool valid;
+	__be32 mark;			/* the mark rewritten */
+	u8 rep[4 + IMGSEC_RPC_UADDR_TEXT];	/* the uaddr rewritten */
+};
+
 /* One portmap TCP connection's record streams and calls awaiting replies. */
 struct imgsec_rpc_conn {
 	struct hlist_node node;		/* in imgsec_rpc_net.clients */
 	struct list_head lru;		/* in imgsec_rpc_net.lru */
 	struct nf_conn *ct;		/* its entry; a reference is held */
 	struct rpc_pending pending;
+	struct imgsec_rpc_nat_seg nat;
+	u32 acked;			/* the client's highest ACK, as it sent it */
+	bool acked_known;
 	struct rpc_stream streams[2];	/* by direction */
 };
 

@@ -11,30 +11,35 @@
 # img1 went out unrewritten when gcems retransmitted it (the stream
 # follower had read those bytes), and seqadj then shifted what followed:
 # img1 read gcems's own address, or garbage. seqadj keeps one correction
-# point per direction, so re-doing the rewrite is not enough once a later
-# segment was rewritten (part 4). The helper therefore does not rewrite
-# over TCP (UDP only): a TCP reply behind DNAT is counted as nat_failed,
-# opens nothing, and reaches img1 as gcems sent it. What is checked here
-# is that the stream stays whole under loss: every reply arrives, each
-# names gcems's own address (never the public one, never garbage), every
-# one is counted as nat_failed, none as nat_rewritten, nothing is expected.
+# point per direction, so the helper rewrites a TCP reply segment only once
+# img1 has acknowledged everything before it, and rewrites a retransmission
+# of the last rewritten segment again the same way (helper.c). Checked
+# here: every reply arrives whole; a reply to a call sent alone names the
+# public address (the uaddr grows: 192.0.2.1 -> 198.51.100.10), also when
+# gcems sent it again, and opens mountd's port; tcpdump on imgnet never
+# shows gcems's uaddr, on srvnet it shows gcems's; counters add up.
 #
 #   1. (control) a GETADDR over TCP through the public address
 #   2. the same, the reply segment lost between gw and img1 (img1 drops
-#      the first one): gcems retransmits it
-#   3. (control) two calls on one connection
-#   4. two calls on one connection, the first reply's segment lost
-#   5. 8 calls in one write (RPC_MAX_PENDING)
-#   6. 1 and 2 again over IPv6 (DNAT66)
-#   7. 9 calls in one write: one over the pending-call bound, the
+#      the first one): gcems retransmits it, gw rewrites it again
+#   3. (control) two calls one after the other on one connection
+#   4. the same, the first reply's segment lost
+#   5. 8 and 9 calls one after the other on one connection, a reply lost
+#   6. img1's acknowledgement of the reply lost (gcems drops it and the
+#      FIN): gcems retransmits a segment img1 has; img1 does not reset
+#   7. 1 and 2 again over IPv6 (DNAT66)
+#   8. 2 and 8 calls in one write: the first reply is rewritten, a reply
+#      sent before img1 acknowledged the one before it is not (nat_failed,
+#      names gcems), none is garbage
+#   9. 9 calls in one write: one over the pending-call bound, the
 #      connection is untrusted (counted once as untrusted) and the helper
 #      reads none of its replies: none is counted as nat_failed either
 #      (nat_failed counts the replies the helper read, doc/imgsecctl.8)
 #
-# Against the helper before d08c18d (TCP replies rewritten) 30 of these
-# 44 checks fail on 6.1: every TCP reply was rewritten and opened a hole,
-# and with a reply segment lost img1 read gcems's address in the
-# retransmission (parts 2, 6) or no reply at all (part 4: the stream broke).
+# With the retransmission not rewritten again (imgsec_rpc_nat_again()
+# made to return at once) 32 of these 99 checks fail on 6.1, every part
+# with a loss (img1 was sent gcems's uaddr, reset the connection, or lost
+# the replies after the first), none of the controls.
 # Runs inside the test VM: tests/vm/run.sh tests/e2e/nat_attack_test.sh
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -69,39 +74,145 @@ unlose() {
 	true
 }
 
-# A GETADDR of mountd over TCP (-r N calls on one connection), the first
-# LOST reply segments dropped by img1: every reply arrives and names
-# gcems's own address G (TCP replies are not rewritten), each counted as
-# nat_failed, and nothing is opened.
+# tcpdump -A on both sides of gw while a test runs, from when both say
+# they listen (on the debug kernel that took over 2 s).
+capture() { # NAME
+	local i n=0
+	for i in imgnet srvnet; do
+		run_in gw timeout 14 tcpdump -Z root -l -n -A -i $i tcp port 111 \
+			>"$E2E_STATE/$1-$i.txt" 2>&1 &
+	done
+	while [ $n -lt 50 ]; do
+		grep -q '^listening' "$E2E_STATE/$1-imgnet.txt" &&
+			grep -q '^listening' "$E2E_STATE/$1-srvnet.txt" && break
+		sleep 0.2
+		n=$((n + 1))
+	done
+	sleep 0.5
+}
+
+# Lines of the capture on IF with the text STR.
+seen() { # NAME IF STR
+	grep -cF "$3" "$E2E_STATE/$1-$2.txt"
+}
+
+uaddr_of() { # ADDR PORT
+	echo "$1.$(($2 >> 8)).$(($2 & 255))"
+}
+
+# GETADDRs of mountd over TCP, N calls one after the other on one
+# connection, the first LOST reply segments dropped by img1: every reply
+# names the public address PUB, each counted as nat_rewritten, mountd's
+# port is expected on gw; on the wire img1 is never sent gcems's uaddr,
+# and with a loss gw rewrote gcems's retransmission too.
 getaddr_tcp() { # NAME N LOST [PUB G]
 	local name=$1 n=$2 lost=$3 pub=${4:-$PUB4} g=${5:-$G4} out r0 r1 f0 f1 l
+	local port up ug img
+	img=$([ "$pub" = "$PUB6" ] && echo $IMG6 || echo $IMG4)
 	gw_flush
 	[ "$lost" = 0 ] || must lose_replies "$lost"
-	run_in gw timeout 6 tcpdump -Z root -l -n -i imgnet tcp port 111 \
-		>"$E2E_STATE/lose.txt" 2>&1 &
-	sleep 2
+	capture lose
 	r0=$(gw_counter nat_rewritten)
 	f0=$(gw_counter nat_failed)
-	out=$(lookup img1 "$pub" -U -P 100005 -V 3 -t tcp -x tcp -v 4 -r "$n")
+	out=$(lookup img1 "$pub" -U -P 100005 -V 3 -t tcp -x tcp -v 4 -n "$n")
 	r1=$(gw_counter nat_rewritten)
 	f1=$(gw_counter nat_failed)
 	l=$(lost_count 2>/dev/null)
 	unlose
 	wait
-	log "$name: tcpdump on imgnet: $(grep -v '^tcpdump\|^listening\|packets' "$E2E_STATE/lose.txt" | tr '\n' ';')"
-	log "$name: rpcsend: '$(tr '\n' ';' <<<"$out")' lost ${l:-0}, nat_rewritten +$((${r1:-0} - ${r0:-0})), nat_failed +$((${f1:-0} - ${f0:-0}))"
+	port=$(head -n 1 <<<"$out")
+	port=${port%% *}
+	up=$(uaddr_of "$pub" "${port:-0}")
+	ug=$(uaddr_of "$g" "${port:-0}")
+	log "$name: rpcsend: '$(tr '\n' ';' <<<"$out")' lost ${l:-0}, nat_rewritten +$((${r1:-0} - ${r0:-0})), nat_failed +$((${f1:-0} - ${f0:-0})); imgnet: $(seen lose imgnet "$up") x $up, $(seen lose imgnet "$ug") x $ug; srvnet: $(seen lose srvnet "$ug") x $ug"
 	[ "$lost" = 0 ] || check "$name: img1 dropped a reply segment (${l:-0})" \
 		test "${l:-0}" -ge 1
-	check "$name: $n replies, each names gcems's own $g (got: $(tr '\n' ';' <<<"$out"))" \
+	check "$name: $n replies, each names the public $up" \
 		test "$(grep -c . <<<"$out")" = "$n" -a \
-		"$(grep -cF " $g." <<<"$out")" = "$n"
-	check_not "$name: none names $pub" \
-		grep -qF " $pub." <<<"$out"
-	check "$name: each counted as nat_failed on gw" \
-		counter_is nat_failed "$((${f1:-0} - ${f0:-0}))" -eq "$n"
-	check "$name: none as nat_rewritten" \
-		counter_is nat_rewritten "$((${r1:-0} - ${r0:-0}))" -eq 0
-	check_not "$name: nothing expected on gw" gw_expectations
+		"$(grep -cxF "${port:-0} $up" <<<"$out")" = "$n"
+	check "$name: each counted as nat_rewritten on gw" \
+		counter_is nat_rewritten "$((${r1:-0} - ${r0:-0}))" -eq "$n"
+	check "$name: none as nat_failed" \
+		counter_is nat_failed "$((${f1:-0} - ${f0:-0}))" -eq 0
+	check "$name: gw expects img1 -> $pub:$port/tcp" \
+		gw_expects "$img" "$pub" "${port:-0}" 6
+	check "$name: srvnet: gcems's replies name $ug" \
+		test "$(seen lose srvnet "$ug")" -ge "$((n + (lost > 0)))"
+	check "$name: imgnet: img1 is sent $up (retransmissions too)" \
+		test "$(seen lose imgnet "$up")" -ge "$((n + (lost > 0)))"
+	check_not "$name: imgnet: never $ug" \
+		grep -qF "$ug" "$E2E_STATE/lose-imgnet.txt"
+	check_not "$name: imgnet: img1 resets nothing" \
+		grep -q "$img\.[0-9]* > .*Flags \[R" "$E2E_STATE/lose-imgnet.txt"
+	grep -q 'Flags \[R' "$E2E_STATE/lose-imgnet.txt" &&
+		log "$name: imgnet: $(grep 'IP6\? ' "$E2E_STATE/lose-imgnet.txt" | tr '\n' ';')"
+	true
+}
+
+# gcems drops img1's first acknowledgements after the handshake (pure ACK,
+# FIN, and two more: on the debug kernel img1's FIN went out again, with
+# the ACK, before gcems's timer fired): gcems retransmits the reply img1
+# already has, gw rewrites it again, and img1 takes it as the copy it is
+# (no reset, no garbage).
+ack_lost() {
+	local out r0 r1 port up ug l
+	gw_flush
+	must run_in gcems nft -f - <<-EOT
+	table inet loseack {
+		chain in {
+			type filter hook input priority filter;
+			ip saddr $IMG4 tcp dport 111 meta length < 60 tcp flags & (syn|rst) == 0 numgen inc mod 1000000 1-4 counter drop
+		}
+	}
+	EOT
+	capture ack
+	r0=$(gw_counter nat_rewritten)
+	out=$(lookup img1 $PUB4 -U -P 100005 -V 3 -t tcp -x tcp -v 4)
+	sleep 3
+	r1=$(gw_counter nat_rewritten)
+	l=$(run_in gcems nft list table inet loseack |
+		sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
+	run_in gcems nft delete table inet loseack
+	wait
+	port=${out%% *}
+	up=$(uaddr_of $PUB4 "${port:-0}")
+	ug=$(uaddr_of "$G4" "${port:-0}")
+	log "ack lost: rpcsend '$out', gcems dropped ${l:-0}; srvnet $(seen ack srvnet "$ug") x $ug; imgnet $(seen ack imgnet "$up") x $up, $(seen ack imgnet "$ug") x $ug: $(grep -v '^tcpdump\|^listening\|packets' "$E2E_STATE/ack-imgnet.txt" | grep 'IP ' | tr '\n' ';')"
+	check "ack lost: gcems dropped img1's ACKs (${l:-0})" test "${l:-0}" -ge 1
+	check "ack lost: the reply names $up" test "$out" = "${port:-0} $up"
+	check "ack lost: gcems sent the reply again (srvnet)" \
+		test "$(seen ack srvnet "$ug")" -ge 2
+	check "ack lost: img1 is sent $up each time (imgnet)" \
+		test "$(seen ack imgnet "$up")" -ge 2
+	check_not "ack lost: imgnet: never $ug" \
+		grep -qF "$ug" "$E2E_STATE/ack-imgnet.txt"
+	check_not "ack lost: imgnet: img1 resets nothing" \
+		grep -q "$IMG4\.[0-9]* > .*Flags \[R" "$E2E_STATE/ack-imgnet.txt"
+	check "ack lost: counted once as nat_rewritten" \
+		counter_is nat_rewritten "$((${r1:-0} - ${r0:-0}))" -eq 1
+}
+
+# N calls in one write: all replies arrive, the first names the public
+# address; each names it or gcems (never anything else), as counted.
+pipelined() { # N
+	local n=$1 out r0 r1 f0 f1 p g
+	gw_flush
+	r0=$(gw_counter nat_rewritten)
+	f0=$(gw_counter nat_failed)
+	out=$(lookup img1 $PUB4 -U -P 100005 -V 3 -t tcp -x tcp -v 4 -r "$n")
+	r1=$(gw_counter nat_rewritten)
+	f1=$(gw_counter nat_failed)
+	p=$(grep -cF " $PUB4." <<<"$out")
+	g=$(grep -cF " $G4." <<<"$out")
+	log "$n in one write: '$(tr '\n' ';' <<<"$out")', nat_rewritten +$((${r1:-0} - ${r0:-0})), nat_failed +$((${f1:-0} - ${f0:-0}))"
+	check "$n in one write: $n replies, each names $PUB4 or $G4 ($p, $g)" \
+		test "$(grep -c . <<<"$out")" = "$n" -a "$((p + g))" = "$n"
+	check "$n in one write: the first names $PUB4" \
+		grep -qF " $PUB4." <<<"$(head -n 1 <<<"$out")"
+	check "$n in one write: nat_rewritten +$p" \
+		counter_is nat_rewritten "$((${r1:-0} - ${r0:-0}))" -eq "$p"
+	check "$n in one write: nat_failed +$g" \
+		counter_is nat_failed "$((${f1:-0} - ${f0:-0}))" -eq "$g"
 }
 
 # More calls pending than the helper keeps: the connection is untrusted,
@@ -141,9 +252,14 @@ getaddr_tcp "control" 1 0
 getaddr_tcp "reply lost, retransmitted" 1 1
 getaddr_tcp "2 calls (control)" 2 0
 getaddr_tcp "2 calls, first reply lost" 2 1
-getaddr_tcp "8 calls in one write" 8 0
+getaddr_tcp "8 calls, first reply lost" 8 1
+getaddr_tcp "9 calls, 2 replies lost" 9 2
+ack_lost
 getaddr_tcp "ipv6 (control)" 1 0 $PUB6 "$G6"
 getaddr_tcp "ipv6 reply lost, retransmitted" 1 1 $PUB6 "$G6"
+getaddr_tcp "ipv6 2 calls, first reply lost" 2 1 $PUB6 "$G6"
+pipelined 2
+pipelined 8
 over_pending
 
 echo "# imgsecctl stats in gw:"

@@ -1460,6 +1460,55 @@ static void test_stream_fragments(void)
 	free(r);
 }
 
+/*
+ * rec_seq, when a record is handed over: where its first mark starts (the
+ * NAT rewrite finds the record in the segment by it), however it came cut.
+ */
+static struct rpc_stream *seq_stream;
+static u32 seq_seen[MAX_RECORDS];
+static unsigned int seq_n;
+
+static void collect_seq(void *ctx, const u8 *rec, size_t len)
+{
+	(void)ctx;
+	(void)rec;
+	(void)len;
+	if (seq_n < MAX_RECORDS)
+		seq_seen[seq_n++] = seq_stream->rec_seq;
+}
+
+static void test_stream_rec_seq(void)
+{
+	struct rpc_stream_stats st = { 0 };
+	struct xdr x = { .len = 0 };
+	u8 a[56], b[92];
+	size_t k;
+
+	make_record(a, sizeof(a), 1);
+	make_record(b, sizeof(b), 2);
+	put_record(&x, a, sizeof(a));
+	put_mark(&x, false, 40);
+	memcpy(x.d + x.len, b, 40);
+	x.len += 40;
+	put_mark(&x, true, 52);
+	memcpy(x.d + x.len, b + 40, 52);
+	x.len += 52;
+	for (k = 0; k <= x.len; k++) {
+		seq_stream = stream_new();
+		seq_n = 0;
+		rpc_stream_start(seq_stream, 0xfffffff0u);
+		rpc_stream_feed(seq_stream, 0xfffffff0u, x.d, k, collect_seq,
+				NULL, &st);
+		rpc_stream_feed(seq_stream, 0xfffffff0u + k, x.d + k,
+				x.len - k, collect_seq, NULL, &st);
+		CHECK(seq_n == 2 && seq_seen[0] == 0xfffffff0u &&
+		      seq_seen[1] == (u32)(0xfffffff0u + 4 + sizeof(a)),
+		      "split at %zu: %u records, at %#x %#x", k, seq_n,
+		      seq_seen[0], seq_seen[1]);
+		free(seq_stream);
+	}
+}
+
 static void test_stream_too_long(void)
 {
 	struct rpc_stream_stats st = { 0 };
@@ -1724,6 +1773,7 @@ int main(void)
 	RUN(test_stream_split_everywhere);
 	RUN(test_stream_several_per_segment);
 	RUN(test_stream_fragments);
+	RUN(test_stream_rec_seq);
 	RUN(test_stream_too_long);
 	RUN(test_stream_oversized_at_mark);
 	RUN(test_stream_huge_fragment);
