@@ -37,16 +37,20 @@
 # Metrics and configs of the limit part (issue 12): lconn, a new connection
 # as conn, through the shipped policy with 198.18.0.1 added to the img role
 # and on the benchmark's rule nothing (lbase-*), `limit 20000/s burst 1000`
-# (limit-*) or `per-source 20000/s burst 1000` (persrc-*), for imgsec and
-# for nft (the same translation as nft-seed, the limits as nft's `limit`
-# and a dynamic set of 4096 sources with a limit per element, the modern
-# `meter`: policies.sh). Connections come far slower than 20,000 a second
-# of guest time (one costs about 135 k instructions: 7,400 a second), so
-# none is refused and the figure is the bucket's cost. lflood: per packet
-# of an outsider's SYN flood from 198.18.0.1 (in the img role) to the
-# benchmark's port, refused by `limit 1/min burst 1` (limlow-*) or
-# `per-source 1/min burst 1` (pslow-*): the refused path; lbase-* there:
-# the same flood from 198.18.0.2, in no role, dropped without limits.
+# (limit-*), `per-source 20000/s burst 1000` (persrc-*) or `per-source
+# max 1000` (cap-*), for imgsec and for nft (the same translation as
+# nft-seed, the limits as nft's `limit`, a dynamic set of 4096 sources with
+# a limit per element, the modern `meter`, and one with `ct count` per
+# element: policies.sh). Connections come far slower than 20,000 a second
+# of guest time (one costs about 135 k instructions: 7,400 a second), and
+# one is open at a time, so none is refused and the figure is the cost of
+# the bucket or of nf_conncount. lflood: per packet of an outsider's SYN
+# flood from 198.18.0.1 (in the img role) to the benchmark's port, refused
+# by `limit 1/min burst 1` (limlow-*), `per-source 1/min burst 1`
+# (pslow-*) or `per-source max 1` (caplow-*: the first SYN's half-open
+# connection counts, every later one is over the cap): the refused path;
+# lbase-* there: the same flood from 198.18.0.2, in no role, dropped
+# without limits.
 #
 # kmem-kb (the mem part): the kernel memory a policy takes, kB: what
 # SUnreclaim + VmallocUsed + Percpu of /proc/meminfo grew by over its load
@@ -187,7 +191,7 @@ apply() { # CONFIG
 	# the module goes: unload it to get the first block's state back.
 	none-end) rmmod imgsec && modprobe imgsec; return ;;
 	nft-ct) nft_ct_only >/tmp/bench.nft ;;
-	lbase-*|limit-*|persrc-*|limlow-*|pslow-*)
+	lbase-*|limit-*|persrc-*|limlow-*|pslow-*|cap-*|caplow-*)
 		lim_policy "${1%-*}" >/tmp/bench.conf || return 1
 		case $1 in *-nft)
 			nft_policy /tmp/bench.conf >/tmp/bench.nft ;;
@@ -352,9 +356,12 @@ flood_rounds() {
 # --- limit: rate limits against nft's limit and meter -----------------
 
 LIM_SRC=198.18.0.1
+# The cap of the timed cap config: far over the connections open at once
+# (one at a time, each closed; conntrack flushed after each round).
+LIM_CAP=1000
 
 # The policy of a limit config (its name without -imgsec or -nft).
-lim_policy() { # lbase|limit|persrc|limlow|pslow
+lim_policy() { # lbase|limit|persrc|limlow|pslow|cap|caplow
 	local opts
 	case $1 in
 	lbase) opts= ;;
@@ -362,13 +369,16 @@ lim_policy() { # lbase|limit|persrc|limlow|pslow
 	persrc) opts="per-source 20000/s burst 1000" ;;
 	limlow) opts="limit 1/min burst 1" ;;
 	pslow) opts="per-source 1/min burst 1" ;;
+	cap) opts="per-source max $LIM_CAP" ;;
+	caplow) opts="per-source max 1" ;;
 	*) return 1 ;;
 	esac
 	BENCH_OPTS=$opts BENCH_IMG_EXTRA=$LIM_SRC bench_policy 0
 }
 
 # What the limits of the current config refused so far: imgsec's
-# namespace counters limited + source_limited, or the packets counted by
+# namespace counters limited + source_limited + source_capped, or the
+# packets counted by
 # nft's counter-only line after each limited rule (policies.sh).
 lim_refused() { # CONFIG
 	case $1 in
@@ -379,7 +389,8 @@ lim_refused() { # CONFIG
 	*)
 		local j
 		j=$(ctl stats --json) || return 1
-		echo $(($(echo "$j" | json_num limited) + $(echo "$j" | json_num source_limited)))
+		echo $(($(echo "$j" | json_num limited) + $(echo "$j" | json_num source_limited) +
+			$(echo "$j" | json_num source_capped)))
 		;;
 	esac
 }
@@ -404,7 +415,8 @@ lim_admitted() { # SRC
 lim_rounds() {
 	local c r f x r0 r1 src adm d=$E2E_STATE/ib
 	# New connections: nothing may be refused while they are timed.
-	for c in lbase-imgsec lbase-nft limit-imgsec limit-nft persrc-imgsec persrc-nft; do
+	for c in lbase-imgsec lbase-nft limit-imgsec limit-nft persrc-imgsec persrc-nft \
+		cap-imgsec cap-nft; do
 		note "limit block $c"
 		apply "$c" >&2 || { fail "apply $c" "could not apply"; continue; }
 		r0=$(lim_refused "$c")
@@ -423,7 +435,8 @@ lim_rounds() {
 	# from 198.18.0.2, in no role, dropped by the unlimited policy. The
 	# SYNs each round let through are counted in conntrack (not by an
 	# extra nft rule, which the refused packets would pay for).
-	for c in lbase-imgsec lbase-nft limlow-imgsec limlow-nft pslow-imgsec pslow-nft; do
+	for c in lbase-imgsec lbase-nft limlow-imgsec limlow-nft pslow-imgsec pslow-nft \
+		caplow-imgsec caplow-nft; do
 		note "limit flood $c"
 		src=$LIM_SRC
 		case $c in lbase-*) src=198.18.0.2 ;; esac
@@ -444,7 +457,7 @@ lim_rounds() {
 	done
 	# The timed configs really limit: a flood overruns them. Last, so that
 	# the half-open connections it leaves cost no timed figure anything.
-	for c in limit-imgsec limit-nft persrc-imgsec persrc-nft; do
+	for c in limit-imgsec limit-nft persrc-imgsec persrc-nft cap-imgsec cap-nft; do
 		apply "$c" >&2 || { fail "apply $c" "could not apply"; continue; }
 		r0=$(lim_refused "$c")
 		lim_flood $LIM_CHECKN $LIM_SRC >/dev/null || BADRUNS="$BADRUNS lcheck-$c"

@@ -69,7 +69,10 @@ bench_policy() { # N [no]
 # iptables without ipset would be).
 # A rule's limits become nft's: "per-source R/U burst N" a dynamic set of
 # 4096 sources per rule and family (`add @ps_K_v4 { ip saddr limit rate
-# ... }`, what `meter` is now), asked first as imgsec does; "limit R/U
+# ... }`, what `meter` is now), asked first as imgsec does; "per-source
+# [R/U [burst N]] max M" also (or only) a dynamic set counting each
+# source's connections (`add @cc_K_v4 { ip saddr ct count M }`: matches
+# while the source has at most M, nf_conncount as imgsec); "limit R/U
 # burst N" `limit rate R/second burst N packets` (the burst always said:
 # nft's default is 5, imgsec's the rate). A limited rule is followed by
 # the same match with only a counter and no verdict: what the limits
@@ -98,11 +101,13 @@ nft_policy() { # POLICY-FILE [nosets]
 		# allow FROM -> TO PROTO PORTS [limit R [burst N]]
 		#	[per-source R [burst N]] [helper H], in any order
 		ports = $6; gsub(/,/, ", ", ports)
-		helper = ""; lim = ""; psrc = ""
+		helper = ""; lim = ""; psrc = ""; pcap = ""
 		for (i = 7; i <= NF; i++) {
 			if ($i == "helper") {
 				helper = ($(i + 1) == "rpc") ? " ct helper set \"rpc_" $5 "\"" : " ct helper set \"ftp\""
 				i++
+			} else if ($i == "per-source" && $(i + 1) == "max") {
+				pcap = $(i + 2); i += 2
 			} else if ($i == "limit" || $i == "per-source") {
 				kind = $i; rate = $(i + 1); i++
 				split(rate, ru, "/")
@@ -114,6 +119,9 @@ nft_policy() { # POLICY-FILE [nosets]
 					lim = " " stmt
 				else
 					psrc = stmt
+				if (kind == "per-source" && $(i + 1) == "max") {
+					pcap = $(i + 2); i += 2
+				}
 			}
 		}
 		# ICMP rules (icmp TYPE[,TYPE]) are for one family; the policy
@@ -128,6 +136,8 @@ nft_policy() { # POLICY-FILE [nosets]
 		}
 		if (psrc != "")
 			nps++
+		if (pcap != "")
+			ncc++
 		for (f = 0; f < 2; f++) {
 			if (($5 == "icmp" && f) || ($5 == "icmpv6" && !f))
 				continue
@@ -139,6 +149,11 @@ nft_policy() { # POLICY-FILE [nosets]
 				psets[nr] = "ps_" nps "_" fam
 				pstype[nr] = f ? "ipv6_addr" : "ipv4_addr"
 				ps = " add @" psets[nr] " { " ipk " saddr " psrc " }"
+			}
+			if (pcap != "") {
+				csets[nr] = "cc_" ncc "_" fam
+				pstype[nr] = f ? "ipv6_addr" : "ipv4_addr"
+				ps = ps " add @" csets[nr] " { " ipk " saddr ct count " pcap " }"
 			}
 			rlimited[nr] = (ps lim != "")
 			rtail[nr] = match_ ps lim helper " accept"
@@ -157,9 +172,12 @@ nft_policy() { # POLICY-FILE [nosets]
 			print "\tset " setname(r, "v4") " { type ipv4_addr; }"
 			print "\tset " setname(r, "v6") " { type ipv6_addr; }"
 		}
-		for (i = 1; i <= nr; i++)
+		for (i = 1; i <= nr; i++) {
 			if (i in psets)
 				print "\tset " psets[i] " { type " pstype[i] "; size 4096; flags dynamic; }"
+			if (i in csets)
+				print "\tset " csets[i] " { type " pstype[i] "; size 4096; flags dynamic; }"
+		}
 		for (c = 0; c < 2; c++) {
 			hook = c ? "output" : "input"; lo = c ? "oif" : "iif"
 			print "\tchain " hook " {"

@@ -343,7 +343,9 @@ icount_tables() { # RAW BOOTS [CURVE-DATA-FILE]
 			print ""
 			print "Shipped policy, 198.18.0.1 added to the img role; limits of 20,000/s burst 1,000"
 			print "(nothing refused: the cost of the bucket). nft: `limit rate`, and a dynamic set"
-			print "of 4096 sources with a limit per element (`meter`)."
+			print "of 4096 sources with a limit per element (`meter`). `per-source max 1000`: at"
+			print "most 1,000 open per source (one is open at a time here); nft: a dynamic set"
+			print "counting each source'"'"'s connections (`ct count 1000`), nf_conncount as imgsec."
 			print ""
 			print head("limit, filter") " vs same filter, no limit | imgsec / nft |"
 			print rule(0, 2)
@@ -357,7 +359,7 @@ icount_tables() { # RAW BOOTS [CURVE-DATA-FILE]
 			print ""
 		}
 		if (no["lflood"]) {
-			print "### Over the limit: SYN flood from one img-role source (198.18.0.1), per refused packet (sender included); first rows: the same from a source in no role, dropped"
+			print "### Over the limit: SYN flood from one img-role source (198.18.0.1), per refused packet (sender included); first rows: the same from a source in no role, dropped; `max 1`: the first SYN'"'"'s half-open connection keeps the source at its cap"
 			print ""
 			print head("limit, filter") " imgsec / nft |"
 			print rule(0, 1)
@@ -378,9 +380,12 @@ icount_tables() { # RAW BOOTS [CURVE-DATA-FILE]
 		if (p[1] == "persrc") w = "`per-source 20000/s burst 1000`"
 		if (p[1] == "limlow") w = "`limit 1/min burst 1`"
 		if (p[1] == "pslow") w = "`per-source 1/min burst 1`"
+		if (p[1] == "cap") w = "`per-source max 1000`"
+		if (p[1] == "caplow") w = "`per-source max 1`"
 		if (p[2] == "nft") {
 			if (p[1] == "lbase") return w ", nft hash sets"
 			if (p[1] ~ /^(limit|limlow)$/) return w ", nft `limit rate`"
+			if (p[1] ~ /^cap/) return w ", nft dynamic set (`ct count`)"
 			return w ", nft dynamic set (`meter`)"
 		}
 		return w ", imgsec"
