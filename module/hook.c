@@ -4,7 +4,8 @@
  * connection passes if a rule allows it (and gets the rule's conntrack
  * helper), anything else meets the default action, or is only logged and
  * counted in monitor mode. Registered in a namespace only while it has a
- * policy, so loading the module changes nothing.
+ * policy, so loading the module changes nothing, and only on the hooks
+ * the policy's placement uses.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -171,6 +172,10 @@ static bool imgsec_parse_ipv6(const struct sk_buff *skb, unsigned int hook,
 	return true;
 }
 
+/*
+ * While a policy of another placement takes over, or may be restored by a
+ * pending revert, the hooks of both placements are in place.
+ */
 static bool imgsec_hook_active(u8 placement, unsigned int hook)
 {
 	if (placement == IMGSEC_PLACEMENT_GATEWAY)
@@ -509,13 +514,34 @@ static unsigned int imgsec_hook(void *priv, struct sk_buff *skb,
 	.priority = IMGSEC_HOOK_PRIORITY,		\
 }
 
-static const struct nf_hook_ops imgsec_hook_ops[] = {
+/*
+ * The hooks of each placement, registered only while a policy of that
+ * placement is in force (or may be restored by a pending revert): a host
+ * policy costs forwarded traffic no call, a gateway policy costs this
+ * host's own traffic none.
+ */
+static const struct nf_hook_ops imgsec_host_ops[] = {
 	IMGSEC_HOOK(NFPROTO_IPV4, NF_INET_LOCAL_IN),
 	IMGSEC_HOOK(NFPROTO_IPV4, NF_INET_LOCAL_OUT),
-	IMGSEC_HOOK(NFPROTO_IPV4, NF_INET_FORWARD),
 	IMGSEC_HOOK(NFPROTO_IPV6, NF_INET_LOCAL_IN),
 	IMGSEC_HOOK(NFPROTO_IPV6, NF_INET_LOCAL_OUT),
+};
+
+static const struct nf_hook_ops imgsec_gateway_ops[] = {
+	IMGSEC_HOOK(NFPROTO_IPV4, NF_INET_FORWARD),
 	IMGSEC_HOOK(NFPROTO_IPV6, NF_INET_FORWARD),
+};
+
+static const struct {
+	const struct nf_hook_ops *ops;
+	unsigned int n;
+} imgsec_placement_hooks[__IMGSEC_PLACEMENT_MAX] = {
+	[IMGSEC_PLACEMENT_HOST] = {
+		imgsec_host_ops, ARRAY_SIZE(imgsec_host_ops)
+	},
+	[IMGSEC_PLACEMENT_GATEWAY] = {
+		imgsec_gateway_ops, ARRAY_SIZE(imgsec_gateway_ops)
+	},
 };
 
 /*
@@ -523,25 +549,52 @@ static const struct nf_hook_ops imgsec_hook_ops[] = {
  * on until the namespace or the module goes (imgsec_conntrack_release()),
  * also while no policy is set: entries keep following their flows, so a
  * later policy finds them in their windows, not stale and invalid.
+ *
+ * Then @placement's hooks, unless they are in place. Under in->lock.
+ * nf_register_net_hooks() takes back the ones it registered when one
+ * fails: on error, the namespace's hooks are as they were.
  */
-int imgsec_hooks_register(struct imgsec_net *in)
+int imgsec_hooks_register(struct imgsec_net *in, u8 placement)
 {
 	int ret;
 
+	lockdep_assert_held(&in->lock);
 	if (!in->conntrack_held) {
 		ret = nf_ct_netns_get(in->net, NFPROTO_INET);
 		if (ret < 0)
 			return ret;
 		in->conntrack_held = true;
 	}
-	return nf_register_net_hooks(in->net, imgsec_hook_ops,
-				     ARRAY_SIZE(imgsec_hook_ops));
+	if (in->hooks & BIT(placement))
+		return 0;
+	ret = nf_register_net_hooks(in->net,
+				    imgsec_placement_hooks[placement].ops,
+				    imgsec_placement_hooks[placement].n);
+	if (ret < 0)
+		return ret;
+	in->hooks |= BIT(placement);
+	return 0;
 }
 
-void imgsec_hooks_unregister(struct imgsec_net *in)
+/*
+ * Take out the hooks of every placement not in @keep (a mask of
+ * BIT(placement)). Under in->lock, once no policy they serve is in force:
+ * the hook may still run on other CPUs, and finds the policy in force
+ * inactive there; nf_unregister_net_hooks() waits for it.
+ */
+void imgsec_hooks_unregister(struct imgsec_net *in, unsigned int keep)
 {
-	nf_unregister_net_hooks(in->net, imgsec_hook_ops,
-				ARRAY_SIZE(imgsec_hook_ops));
+	unsigned int placement;
+
+	lockdep_assert_held(&in->lock);
+	for (placement = 0; placement < __IMGSEC_PLACEMENT_MAX; placement++) {
+		if (!(in->hooks & BIT(placement)) || (keep & BIT(placement)))
+			continue;
+		nf_unregister_net_hooks(in->net,
+					imgsec_placement_hooks[placement].ops,
+					imgsec_placement_hooks[placement].n);
+		in->hooks &= ~BIT(placement);
+	}
 }
 
 void imgsec_conntrack_release(struct imgsec_net *in)

@@ -123,7 +123,7 @@ struct imgsec_net {
 	bool revert_pending;			/* previous is to be restored */
 	unsigned long revert_at;		/* jiffies: when */
 	u32 generation;
-	bool hooks_registered;
+	u8 hooks;				/* BIT(placement): registered */
 	bool conntrack_held;			/* from the first policy on */
 	struct imgsec_counters __percpu *stats;
 	struct imgsec_rpc_counters __percpu *rpc_stats;
@@ -186,8 +186,8 @@ void imgsec_policy_source_capped_inc(const struct imgsec_policy *p, u32 rule);
 u64 imgsec_policy_source_capped(const struct imgsec_policy *p, u32 rule);
 
 /* hook.c */
-int imgsec_hooks_register(struct imgsec_net *in);
-void imgsec_hooks_unregister(struct imgsec_net *in);
+int imgsec_hooks_register(struct imgsec_net *in, u8 placement);
+void imgsec_hooks_unregister(struct imgsec_net *in, unsigned int keep);
 void imgsec_conntrack_release(struct imgsec_net *in);
 
 /* helper.c */

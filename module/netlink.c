@@ -501,7 +501,11 @@ static int imgsec_nl_set_policy(struct sk_buff *skb, struct genl_info *info)
 			       "per-source max: nf_conncount refused to start");
 	if (ret < 0)
 		return ret;
-	return imgsec_set_policy(in, policy, confirm);
+	ret = imgsec_set_policy(in, policy, confirm);
+	if (ret < 0)
+		NL_SET_ERR_MSG(info->extack,
+			       "cannot register the netfilter hooks of the policy's placement: the policy in force is unchanged");
+	return ret;
 }
 
 static int imgsec_nl_flush(struct sk_buff *skb, struct genl_info *info)

@@ -42,13 +42,26 @@ static struct imgsec_policy *imgsec_policy_publish(struct imgsec_net *in,
 	if (policy)
 		policy->generation = in->generation;
 	rcu_assign_pointer(in->policy, policy);
-	if (!policy && in->hooks_registered) {
-		imgsec_hooks_unregister(in);
-		in->hooks_registered = false;
-	}
 	if (old)
 		synchronize_rcu();
 	return old;
+}
+
+/*
+ * Keep only the hooks the policy in force uses, and while a revert is
+ * pending those of the policy it restores: the revert then only
+ * publishes, and cannot fail to restore an operator's access.
+ */
+static void imgsec_hooks_trim(struct imgsec_net *in)
+{
+	struct imgsec_policy *p = imgsec_policy_current(in);
+	unsigned int keep = 0;
+
+	if (p)
+		keep |= BIT(p->desc.placement);
+	if (in->revert_pending && in->previous)
+		keep |= BIT(in->previous->desc.placement);
+	imgsec_hooks_unregister(in, keep);
 }
 
 static void imgsec_drop_previous(struct imgsec_net *in)
@@ -61,6 +74,11 @@ static void imgsec_drop_previous(struct imgsec_net *in)
  * Make @policy active. With @confirm_secs, keep the policy it replaces and
  * restore it unless imgsec_confirm_policy() is called in time: an operator
  * who locks himself out over SSH gets his access back.
+ *
+ * The hooks of its placement are registered before it is published, those
+ * only the replaced policy used taken out after: at every instant the
+ * hooks in place enforce the policy in force. If they cannot be
+ * registered, nothing changes and the error is returned.
  */
 int imgsec_set_policy(struct imgsec_net *in, struct imgsec_policy *policy,
 		      unsigned int confirm_secs)
@@ -69,14 +87,11 @@ int imgsec_set_policy(struct imgsec_net *in, struct imgsec_policy *policy,
 	int ret;
 
 	mutex_lock(&in->lock);
-	if (!in->hooks_registered) {
-		ret = imgsec_hooks_register(in);
-		if (ret < 0) {
-			mutex_unlock(&in->lock);
-			imgsec_policy_destroy(policy);
-			return ret;
-		}
-		in->hooks_registered = true;
+	ret = imgsec_hooks_register(in, policy->desc.placement);
+	if (ret < 0) {
+		mutex_unlock(&in->lock);
+		imgsec_policy_destroy(policy);
+		return ret;
 	}
 
 	old = imgsec_policy_publish(in, policy);
@@ -96,6 +111,7 @@ int imgsec_set_policy(struct imgsec_net *in, struct imgsec_policy *policy,
 		mod_delayed_work(system_wq, &in->revert_work,
 				 confirm_secs * HZ);
 	}
+	imgsec_hooks_trim(in);
 	mutex_unlock(&in->lock);
 	imgsec_policy_destroy(old);
 	return 0;
@@ -110,6 +126,7 @@ int imgsec_confirm_policy(struct imgsec_net *in)
 		cancel_delayed_work(&in->revert_work);
 		in->revert_pending = false;
 		imgsec_drop_previous(in);
+		imgsec_hooks_trim(in);
 		ret = 0;
 	}
 	mutex_unlock(&in->lock);
@@ -142,6 +159,7 @@ static void imgsec_revert(struct work_struct *work)
 		in->previous = NULL;
 		in->revert_pending = false;
 		imgsec_policy_destroy(imgsec_policy_publish(in, previous));
+		imgsec_hooks_trim(in);
 		pr_warn("policy not confirmed in time: previous policy restored\n");
 	}
 	mutex_unlock(&in->lock);
@@ -154,6 +172,7 @@ void imgsec_flush_policy(struct imgsec_net *in)
 	in->revert_pending = false;
 	imgsec_drop_previous(in);
 	imgsec_policy_destroy(imgsec_policy_publish(in, NULL));
+	imgsec_hooks_trim(in);
 	mutex_unlock(&in->lock);
 }
 

@@ -74,7 +74,9 @@
 #                               65,536 prefixes leaves to img)
 #   IMGSEC_TEST_BENCH_PARTS     what to run ("tcp rpc flood limit mem":
 #                               conn and send, rpc, outsider floods,
-#                               limits, kernel memory of a policy)
+#                               limits, kernel memory of a policy;
+#                               "placement", not by default: the hooks of
+#                               the other placement, see placement_rounds)
 #   IMGSEC_TEST_BENCH_MEM_ROUNDS  loads per config in the mem part (5)
 #   IMGSEC_TEST_BENCH_FLOOD     packets per flood run (20000)
 #   IMGSEC_TEST_BENCH_RULES     policy sizes in rules ("256 1024"), padded
@@ -201,6 +203,8 @@ apply() { # CONFIG
 	nft-rpc-helper) nft_rpc helper >/tmp/bench.nft ;;
 	imgsec-nohelper) bench_policy 0 no >/tmp/bench.conf ;;
 	imgsec-helper|imgsec-seed) bench_policy 0 >/tmp/bench.conf ;;
+	imgsec-gw) bench_policy 0 |
+		sed 's/^placement .*/placement gateway/' >/tmp/bench.conf ;;
 	imgsec-rules*) PAD_RULES=$((${1#imgsec-rules} - BASE_RULES)) \
 		bench_policy 0 >/tmp/bench.conf ;;
 	imgsec-*) bench_policy "${1#imgsec-}" >/tmp/bench.conf ;;
@@ -491,6 +495,90 @@ mem_rounds() {
 	done
 }
 
+# placement (issue 11 section 4): what a placement's policy costs the
+# traffic it does not filter, i.e. the hooks of the other placement. gcems
+# forwards img1's traffic to "far" (FAR4, on a veth of its own behind
+# gcems). Forwarded, img1 -> far: ct-held against imgsec-seed (placement
+# host: filters gcems's own traffic only). Local, img1 -> gcems: ct-held
+# against imgsec-gw (the same policy, placement gateway: filters forwarded
+# traffic only). ct-held: the policy flushed, conntrack still on, no hook.
+# Metrics fwd-conn, fwd-send (iload to far), fwd-udp (a raw UDP datagram
+# from img1's address, random source port: a new conntrack entry each, as
+# for flood), and conn, send as above.
+FAR4=10.99.0.2
+
+setup_far() {
+	must "$IP" netns add far
+	must "$IP" -n far link set lo up
+	must "$IP" -n gcems link add far type veth peer name eth0 netns far
+	must "$IP" -n gcems addr add 10.99.0.1/24 dev far
+	must "$IP" -n gcems link set far up
+	must "$IP" -n far addr add $FAR4/24 dev eth0
+	must "$IP" -n far link set eth0 up
+	must "$IP" -n far route add default via 10.99.0.1
+	must run_in gcems sysctl -q -w net.ipv4.ip_forward=1
+	must "$IP" -n img1 route add 10.99.0.0/24 via "$G4"
+	run_in far "$NETBENCH" sink -p $PORT -T 3600 >/dev/null 2>&1 &
+	echo $! >>"$E2E_STATE/pids"
+	busywait 5000 listening far tcp $PORT || die "no netbench sink in far"
+}
+
+# One flood-udp figure (instructions per datagram) appended to FILE.
+fwd_udp() { # FILE
+	local out pps
+	out=$(run_in img1 "$FLOOD" -n "$FLOODN" -s "$(addr4 img1)/32" \
+		-p $PORT udp $FAR4 2>&1)
+	echo "# fwd-udp: $out"
+	pps=$(echo "$out" | sed -n 's/.* sent='"$FLOODN"' errors=0 .* pps=\([0-9]*\)$/\1/p')
+	if [ -z "$pps" ] || [ "$pps" = 0 ]; then
+		BADRUNS="$BADRUNS fwd-udp"
+		return 1
+	fi
+	echo $((1000000000 / pps)) >>"$1"
+}
+
+placement_block() { # CONFIG fwd|local
+	local c=$1 r d=$E2E_STATE/ib m
+	note "placement block $c $2"
+	apply "$c" >&2 || { fail "apply $c" "could not apply"; return; }
+	if [ "$2" = fwd ]; then
+		one /dev/null conn -p $PORT -n "$CONNS" $FAR4
+		fwd_udp /dev/null
+		for m in fwd-conn fwd-send fwd-udp; do : >"$d.$m.$c"; done
+		for r in $(seq "$ROUNDS"); do
+			one "$d.fwd-conn.$c" conn -p $PORT -n "$CONNS" $FAR4
+			one "$d.fwd-send.$c" send -p $PORT -m "$MIB" $FAR4
+			fwd_udp "$d.fwd-udp.$c"
+			flush_conntrack
+		done
+		for m in fwd-conn fwd-send fwd-udp; do emit $m "$c" "$d.$m.$c"; done
+	else
+		one /dev/null conn -p $PORT -n "$CONNS" "$G4"
+		for m in conn send; do : >"$d.$m.$c"; done
+		for r in $(seq "$ROUNDS"); do
+			one "$d.conn.$c" conn -p $PORT -n "$CONNS" "$G4"
+			one "$d.send.$c" send -p $PORT -m "$MIB" "$G4"
+		done
+		for m in conn send; do emit $m "$c" "$d.$m.$c"; done
+	fi
+}
+
+fwd_refused() {
+	! run_in img1 timeout 5 "$NC" -z -n -w 1 $FAR4 $PORT >/dev/null 2>&1
+}
+
+placement_rounds() {
+	setup_far
+	# A policy first: from then on conntrack stays on in gcems (ct-held).
+	placement_block imgsec-seed fwd
+	placement_block ct-held fwd
+	placement_block imgsec-gw local
+	placement_block ct-held local
+	apply imgsec-gw >&2 || fail "apply imgsec-gw" "could not apply"
+	check "placement: imgsec-gw filters forwarded traffic (img1 -> far refused)" \
+		fwd_refused
+}
+
 setup_topology
 must run_in img1 sysctl -q -w net.ipv4.ip_local_port_range="1024 65535" \
 	net.ipv4.tcp_tw_reuse=1
@@ -522,6 +610,7 @@ case " $PARTS " in *" rpc "*) rpc_rounds ;; esac
 case " $PARTS " in *" flood "*) flood_rounds ;; esac
 case " $PARTS " in *" limit "*) lim_rounds ;; esac
 case " $PARTS " in *" mem "*) mem_rounds ;; esac
+case " $PARTS " in *" placement "*) placement_rounds ;; esac
 no_filter
 if [ -z "$BADRUNS" ]; then
 	pass "every timed operation succeeded"
