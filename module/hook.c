@@ -578,9 +578,14 @@ int imgsec_hooks_register(struct imgsec_net *in, u8 placement)
 
 /*
  * Take out the hooks of every placement not in @keep (a mask of
- * BIT(placement)). Under in->lock, once no policy they serve is in force:
- * the hook may still run on other CPUs, and finds the policy in force
- * inactive there; nf_unregister_net_hooks() waits for it.
+ * BIT(placement)). Under in->lock, once no policy they serve is in force.
+ * nf_unregister_net_hooks() does not wait for the hook's callers (the
+ * entries go with call_rcu()): one already in it may still run on another
+ * CPU after this returns, under RCU. It finds the policy in force inactive
+ * on its hook, or none, and returns before touching anything: what it
+ * reads (in, the policy, this module's code) outlives the grace period
+ * (imgsec_policy_publish() waits for one before the old policy goes; the
+ * namespace's and the module's memory go after others).
  */
 void imgsec_hooks_unregister(struct imgsec_net *in, unsigned int keep)
 {

@@ -378,6 +378,48 @@ static void imgsec_failed_register_changes_nothing(struct kunit *test)
 	imgsec_flush_policy(in);
 }
 
+/*
+ * A set-policy refused while a --confirm is pending (its placement's hooks
+ * cannot be registered) leaves the pending revert armed with what it
+ * restores, and the hooks that restore needs: the revert still gives the
+ * operator back the policy he had, enforced.
+ */
+static void imgsec_failed_register_keeps_revert(struct kunit *test)
+{
+	struct imgsec_net *in = imgsec_net(&init_net);
+	const unsigned int max = 1100;
+	struct imgsec_policy *p1, *p2, *p3, *p4;
+	struct nf_hook_ops *ops;
+	unsigned int n;
+
+	ops = kunit_kcalloc(test, max, sizeof(*ops), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ops);
+	p1 = make_policy_at(test, IMGSEC_MODE_ENFORCE, IMGSEC_PLACEMENT_HOST);
+	p2 = make_policy_at(test, IMGSEC_MODE_MONITOR, IMGSEC_PLACEMENT_HOST);
+	p3 = make_policy_at(test, IMGSEC_MODE_ENFORCE,
+			    IMGSEC_PLACEMENT_GATEWAY);
+	p4 = make_policy_at(test, IMGSEC_MODE_ENFORCE,
+			    IMGSEC_PLACEMENT_GATEWAY);
+
+	KUNIT_ASSERT_EQ(test, imgsec_set_policy(in, p1, 0), 0);
+	KUNIT_ASSERT_EQ(test, imgsec_set_policy(in, p2, 60), 0);
+	n = fill_ipv6_forward(test, ops, max);
+	KUNIT_EXPECT_EQ(test, imgsec_set_policy(in, p3, 0), -E2BIG);
+	KUNIT_EXPECT_EQ(test, imgsec_set_policy(in, p4, 60), -E2BIG);
+	KUNIT_EXPECT_PTR_EQ(test, active(in), p2);
+	KUNIT_EXPECT_PTR_EQ(test, in->previous, p1);
+	KUNIT_EXPECT_GT(test, imgsec_pending_secs(in), 0U);
+	KUNIT_EXPECT_EQ(test, in->hooks, HOST);
+	nf_unregister_net_hooks(&init_net, ops, n);
+
+	run_revert(in, true);
+	KUNIT_EXPECT_PTR_EQ(test, active(in), p1);
+	KUNIT_EXPECT_EQ(test, imgsec_pending_secs(in), 0U);
+	KUNIT_EXPECT_EQ(test, hooks_in_place(test), HOST);
+	imgsec_flush_policy(in);
+	KUNIT_EXPECT_EQ(test, hooks_in_place(test), 0U);
+}
+
 static struct kunit_case imgsec_pernet_cases[] = {
 	KUNIT_CASE(imgsec_swap_replaces_and_flushes),
 	KUNIT_CASE(imgsec_confirm_keeps_new_policy),
@@ -388,6 +430,7 @@ static struct kunit_case imgsec_pernet_cases[] = {
 	KUNIT_CASE(imgsec_hooks_follow_placement),
 	KUNIT_CASE(imgsec_pending_revert_keeps_hooks),
 	KUNIT_CASE(imgsec_failed_register_changes_nothing),
+	KUNIT_CASE(imgsec_failed_register_keeps_revert),
 	{}
 };
 

@@ -282,6 +282,36 @@ switch_to_gateway() { # ROUND
 		can_connect_tcp intruder 203.0.113.1 22
 }
 
+not_pending() { # NS
+	! run_in "$1" imgsecctl status | grep -qi 'pending revert'
+}
+
+# A host policy set with --confirm over the gateway one: while its revert
+# is pending both placements' hooks are in place, the host policy alone
+# is enforced; when the timer restores the gateway policy its forward
+# hooks enforce it at once, with nothing to register (nothing can fail).
+pending_switch() {
+	check "pending: host placement with --confirm 8" \
+		run_in gw imgsecctl set-policy --confirm 8 /tmp/gw-host.conf
+	check_hooks "pending: the hooks of both placements are registered" \
+		"ip/input ip/forward ip/output ip6/input ip6/forward ip6/output "
+	check_not "pending: the host policy filters the router's input" \
+		can_connect_tcp intruder 203.0.113.1 22
+	check "pending: forwarded traffic is not filtered" \
+		can_connect_tcp intruder $IMG 24
+	check "pending: the revert restores the gateway policy" \
+		busywait 20000 not_pending gw
+	check "pending: after the revert, gateway placement in force" \
+		sh -c "$IP netns exec gw imgsecctl status | grep -q 'gateway placement'"
+	check_not "pending: after the revert forwarded traffic is filtered at once" \
+		can_connect_tcp intruder $IMG 24
+	check_not "pending: over IPv6 too" can_connect_tcp intruder $IMG6 24
+	check "pending: after the revert the router's input is not filtered" \
+		can_connect_tcp intruder 203.0.113.1 22
+	check_hooks "pending: after the revert only the forward hooks" \
+		"$GW_HOOKS"
+}
+
 placement_switches() {
 	local loop stream rounds=3 i oks fails
 	write_host_policy
@@ -309,6 +339,7 @@ placement_switches() {
 		test "$oks" -ge "$rounds" -a "$fails" -eq 0
 	check "placement: a connection open across the switches lost nothing" \
 		stream_complete stream 40
+	pending_switch
 	must run_in gw imgsecctl flush
 	check_hooks "placement: flush takes every hook out" ""
 }
