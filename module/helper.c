@@ -931,6 +931,26 @@ static void imgsec_rpc_tcp_feed(struct imgsec_rpc_ctx *ctx,
 	}
 }
 
+/*
+ * The connection's state went (evicted, rpc_conn.c) with its last
+ * rewritten reply segment, which a retransmission could still overlap:
+ * unrewritten, it would tell the client the server's own address, its
+ * record mark and seqadj's numbering the length rewritten. Dropped, as
+ * imgsec_rpc_nat_again() drops what it cannot rewrite: the connection
+ * stalls and the client's call times out, it is not lied to.
+ */
+static bool imgsec_rpc_nat_gone(const struct imgsec_rpc_ctx *ctx,
+				const struct tcphdr *th, u32 seg_len)
+{
+	const struct imgsec_rpc_tcp_start *start = &ctx->help->tcp;
+	u32 seq = ntohl(th->seq);
+
+	return !ctx->help->conn && start->nat_gone &&
+	       ctx->dir == IP_CT_DIR_REPLY &&
+	       before(seq, start->nat_seq + start->nat_len) &&
+	       after(seq + seg_len, start->nat_seq);
+}
+
 /* NF_DROP only for a segment overlapping a rewritten one (see there). */
 static int imgsec_rpc_tcp(struct imgsec_rpc_ctx *ctx,
 			  struct sk_buff *skb, unsigned int protoff,
@@ -967,6 +987,8 @@ static int imgsec_rpc_tcp(struct imgsec_rpc_ctx *ctx,
 		imgsec_rpc_tcp_acked(ctx, th);
 	if (ctx->dataoff >= skb->len)
 		return NF_ACCEPT;
+	if (imgsec_rpc_nat_gone(ctx, th, skb->len - ctx->dataoff))
+		return NF_DROP;
 	if (ctx->help->conn) {
 		imgsec_rpc_conn_used(&ctx->in->rpc, ctx->help);
 	} else {

@@ -110,6 +110,11 @@ static void imgsec_rpc_free(struct imgsec_rpc_net *rn,
 
 	help->conn = NULL;
 	help->tcp.lost = true;
+	if (conn->nat.valid) {
+		help->tcp.nat_gone = true;
+		help->tcp.nat_seq = conn->nat.seq;
+		help->tcp.nat_len = conn->nat.len;
+	}
 	hlist_del(&conn->node);
 	list_del(&conn->lru);
 	rn->nconns--;

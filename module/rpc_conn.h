@@ -51,6 +51,15 @@ struct imgsec_rpc_tcp_start {
 	u32 seq[2];			/* by direction: the byte after SYN */
 	u8 known;			/* bit per direction: seq[] is set */
 	bool lost;			/* not followed from its start: never */
+	/*
+	 * The state went (evicted) with a rewritten reply segment in it
+	 * (struct imgsec_rpc_nat_seg): the server's first byte of it and
+	 * its length, which helper.c then drops (it could not rewrite them
+	 * again).
+	 */
+	bool nat_gone;
+	u32 nat_seq;
+	u32 nat_len;
 };
 
 /*
