@@ -504,7 +504,7 @@ static int imgsec_nl_set_policy(struct sk_buff *skb, struct genl_info *info)
 	ret = imgsec_set_policy(in, policy, confirm);
 	if (ret < 0)
 		NL_SET_ERR_MSG(info->extack,
-			       "cannot register the netfilter hooks of the policy's placement: the policy in force is unchanged");
+			       "cannot start connection tracking or register the netfilter hooks of the policy's placement: the policy in force is unchanged");
 	return ret;
 }
 
