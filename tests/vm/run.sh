@@ -263,13 +263,17 @@ qemu_args() { # INITRD RESULTS
 	# steps in the kernel log (/dev/kmsg) without rate limiting.
 }
 
-# What happened to each script, from the lines /init wrote on ttyS1.
+# What happened to each script, from the lines /init wrote on ttyS1; an
+# end line missing there is looked for in the console's own ("IMGSEC-VM:
+# end N: NAME: exit status RC"), as long as a kernel message did not cut it.
 # STATUS becomes the status of the first script that failed.
-script_results() { # RESULTS
+script_results() { # RESULTS LOG
 	local n=0 s rc
 	for s in "${SCRIPTS[@]}"; do
 		n=$((n + 1))
 		rc=$(sed -n "s/^IMGSEC-RESULT end $n \([0-9]*\)\$/\1/p" "$1")
+		[ -n "$rc" ] || rc=$(tr -d '\r' <"$2" |
+			sed -n "s/^IMGSEC-VM: end $n: .*: exit status \([0-9]*\)\$/\1/p")
 		if [ -n "$rc" ] && [ "$rc" = 0 ]; then
 			say "ok: $s"
 		elif [ -n "$rc" ]; then
@@ -331,7 +335,7 @@ kernel_leaks() { # RESULTS
 check_results() { # RESULTS LOG TIMED_OUT
 	tr -d '\r' <"$1" >"$1.txt"
 	STATUS=0
-	script_results "$1.txt"
+	script_results "$1.txt" "$2"
 	vm_outcome "$1.txt" "$2" "$3"
 	kernel_complaints "$2"
 	kernel_leaks "$1.txt"
