@@ -32,7 +32,9 @@ NFS_EXPORT=/srv/nfs # the tmpfs gcems exports
 # How an IMG mounts: NFS over TCP, portmap and MOUNT over UDP (Debian's
 # kernel has no NFS over UDP).  mount.nfs takes proto=tcp as "IPv4 only":
 # IPv6 needs the "6" protocols.
+# shellcheck disable=SC2034 # used by the scripts that source this file
 IMG_MOUNT_OPTS4=vers=3,proto=tcp,mountproto=udp,nolock
+# shellcheck disable=SC2034 # used by the scripts that source this file
 IMG_MOUNT_OPTS6=vers=3,proto=tcp6,mountproto=udp6,nolock
 SWITCH=switch
 HOSTS="gcems img1 img2 clientview outsider"
