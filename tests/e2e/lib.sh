@@ -378,6 +378,34 @@ ftp_client() { # NS ADDR PORT LINE...
 
 # --- cleanup ------------------------------------------------------------
 
+# imgsec's hooks in NS as "FAMILY/HOOK" words, from the kernel's own list
+# (nft list hooks): what the registered set really is. The list needs
+# nfnetlink_hook, which 6.12 has and Debian's 6.1 has not: modprobe it
+# first, and check nothing where it cannot load.
+imgsec_hooks() { # NS
+	local family
+	for family in ip ip6; do
+		run_in "$1" nft list hooks "$family" | awk -v f="$family" '
+			$1 == "hook" { hook = $2 }
+			/imgsec_hook/ { printf "%s/%s ", f, hook }'
+	done
+}
+
+# Whether imgsec's hooks in NS are EXPECTED (imgsec_hooks's words); which
+# they are if not.
+hooks_are() { # NS EXPECTED
+	local got
+	got=$(imgsec_hooks "$1")
+	[ "$got" = "$2" ] ||
+		{ echo "imgsec hooks in $1: '$got', expected '$2'"; return 1; }
+}
+
+# imgsec_hooks's words for each placement (pernet.c).
+# shellcheck disable=SC2034 # used by the scripts that source this file
+HOST_HOOKS="ip/input ip/output ip6/input ip6/output "
+# shellcheck disable=SC2034 # used by the scripts that source this file
+GW_HOOKS="ip/forward ip6/forward "
+
 cleanup() {
 	local rc=$? mnt pid h
 	set +e
