@@ -378,6 +378,39 @@ ftp_client() { # NS ADDR PORT LINE...
 
 # --- cleanup ------------------------------------------------------------
 
+# An echo server on gcems, TCP PORT, IPv4 and IPv6 (a dual-stack socket),
+# that keeps every connection open until its client closes; up and
+# listening when this returns.
+start_echo_server() { # PORT
+	cat >"$E2E_STATE/server.py" <<'EOS'
+import os, socket, sys
+ls = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+ls.bind(('::', int(sys.argv[1])))
+ls.listen(64)
+while True:
+    c, _ = ls.accept()
+    if os.fork() == 0:
+        ls.close()
+        try:
+            while True:
+                d = c.recv(4096)
+                if not d:
+                    break
+                c.sendall(d)
+        except OSError:
+            pass
+        os._exit(0)
+    c.close()
+EOS
+	run_in gcems python3 "$E2E_STATE/server.py" "$1" \
+		2>"$E2E_STATE/server.err" &
+	echo $! >>"$E2E_STATE/pids"
+	busywait 30000 listening gcems tcp "$1" ||
+		die "no server on $1: $(cat "$E2E_STATE/server.err")"
+}
+
 # imgsec's hooks in NS as "FAMILY/HOOK" words, from the kernel's own list
 # (nft list hooks): what the registered set really is. The list needs
 # nfnetlink_hook, which 6.12 has and Debian's 6.1 has not: modprobe it

@@ -135,7 +135,7 @@ server_holds() {
 }
 
 setup_topology
-start_echo_server
+start_echo_server "$PORT"
 must modprobe imgsec
 set_per_source_policy enforce "per-source max 2" "cap of 2"
 

@@ -77,7 +77,7 @@ release_all() {
 }
 
 setup_topology
-start_echo_server
+start_echo_server "$PORT"
 must modprobe imgsec
 check "imgsec pulled in nf_conncount (modprobe resolved it)" \
 	conncount_loaded
