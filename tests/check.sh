@@ -3,7 +3,7 @@
 # "N passed, N failed" line; this adds them up. A suite that could not run
 # (missing tool, no VM, no KUnit) counts as failed, never as skipped.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 top=$(pwd)
 log_dir=${IMGSEC_LOG_DIR:-$top/.check-logs}
 mkdir -p "$log_dir"

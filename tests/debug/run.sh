@@ -12,7 +12,7 @@
 #
 #   tests/debug/run.sh [SCRIPT...]     (default: all of them)
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 
 rel=$(tests/debug/build_kernel.sh) || {
 	echo "debug: the debug kernel does not build"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # SPDX-License-Identifier: GPL-2.0
 #
 # The PASS/FAIL bookkeeping the deploy tests share; sourced, not run.

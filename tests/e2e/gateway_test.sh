@@ -174,26 +174,9 @@ refused_at_once() { # NS ADDR PORT
 	run_in "$1" timeout 5 "$NC" -n -v -z -w 4 "$2" "$3" 2>&1 | grep -q refused
 }
 
-# The hooks imgsec has in NS, as "FAMILY/HOOK" words, from the kernel's own
-# list (nft list hooks): what the registered set really is.
-imgsec_hooks() { # NS
-	local family
-	for family in ip ip6; do
-		run_in "$1" nft list hooks "$family" | awk -v f="$family" '
-			$1 == "hook" { hook = $2 }
-			/imgsec_hook/ { printf "%s/%s ", f, hook }'
-	done
-}
-
 # Debian's 6.1 kernel has no nfnetlink_hook (6.12's has): there the list
 # is not checked (said so in the output); KUnit checks the same on 6.1.
 HOOK_LIST=
-hooks_are() { # NS EXPECTED
-	local got
-	got=$(imgsec_hooks "$1")
-	[ "$got" = "$2" ] ||
-		{ echo "imgsec hooks in $1: '$got', expected '$2'"; return 1; }
-}
 
 check_hooks() { # NAME EXPECTED
 	if [ -n "$HOOK_LIST" ]; then
@@ -202,9 +185,6 @@ check_hooks() { # NAME EXPECTED
 		log "not checked (this kernel lists no hooks): $1"
 	fi
 }
-
-HOST_HOOKS="ip/input ip/output ip6/input ip6/output "
-GW_HOOKS="ip/forward ip6/forward "
 
 write_host_policy() {
 	cat >/tmp/gw-host.conf <<EOF

@@ -32,7 +32,9 @@ NFS_EXPORT=/srv/nfs # the tmpfs gcems exports
 # How an IMG mounts: NFS over TCP, portmap and MOUNT over UDP (Debian's
 # kernel has no NFS over UDP).  mount.nfs takes proto=tcp as "IPv4 only":
 # IPv6 needs the "6" protocols.
+# shellcheck disable=SC2034 # used by the scripts that source this file
 IMG_MOUNT_OPTS4=vers=3,proto=tcp,mountproto=udp,nolock
+# shellcheck disable=SC2034 # used by the scripts that source this file
 IMG_MOUNT_OPTS6=vers=3,proto=tcp6,mountproto=udp6,nolock
 SWITCH=switch
 HOSTS="gcems img1 img2 clientview outsider"
@@ -375,6 +377,67 @@ ftp_client() { # NS ADDR PORT LINE...
 }
 
 # --- cleanup ------------------------------------------------------------
+
+# An echo server on gcems, TCP PORT, IPv4 and IPv6 (a dual-stack socket),
+# that keeps every connection open until its client closes; up and
+# listening when this returns.
+start_echo_server() { # PORT
+	cat >"$E2E_STATE/server.py" <<'EOS'
+import os, socket, sys
+ls = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+ls.bind(('::', int(sys.argv[1])))
+ls.listen(64)
+while True:
+    c, _ = ls.accept()
+    if os.fork() == 0:
+        ls.close()
+        try:
+            while True:
+                d = c.recv(4096)
+                if not d:
+                    break
+                c.sendall(d)
+        except OSError:
+            pass
+        os._exit(0)
+    c.close()
+EOS
+	run_in gcems python3 "$E2E_STATE/server.py" "$1" \
+		2>"$E2E_STATE/server.err" &
+	echo $! >>"$E2E_STATE/pids"
+	busywait 30000 listening gcems tcp "$1" ||
+		die "no server on $1: $(cat "$E2E_STATE/server.err")"
+}
+
+# imgsec's hooks in NS as "FAMILY/HOOK" words, from the kernel's own list
+# (nft list hooks): what the registered set really is. The list needs
+# nfnetlink_hook, which 6.12 has and Debian's 6.1 has not: modprobe it
+# first, and check nothing where it cannot load.
+imgsec_hooks() { # NS
+	local family
+	for family in ip ip6; do
+		run_in "$1" nft list hooks "$family" | awk -v f="$family" '
+			$1 == "hook" { hook = $2 }
+			/imgsec_hook/ { printf "%s/%s ", f, hook }'
+	done
+}
+
+# Whether imgsec's hooks in NS are EXPECTED (imgsec_hooks's words); which
+# they are if not.
+hooks_are() { # NS EXPECTED
+	local got
+	got=$(imgsec_hooks "$1")
+	[ "$got" = "$2" ] ||
+		{ echo "imgsec hooks in $1: '$got', expected '$2'"; return 1; }
+}
+
+# imgsec_hooks's words for each placement (pernet.c).
+# shellcheck disable=SC2034 # used by the scripts that source this file
+HOST_HOOKS="ip/input ip/output ip6/input ip6/output "
+# shellcheck disable=SC2034 # used by the scripts that source this file
+GW_HOOKS="ip/forward ip6/forward "
 
 cleanup() {
 	local rc=$? mnt pid h

@@ -19,27 +19,6 @@ UPORT=5140
 POLICY=$E2E_STATE/p.conf
 ctl() { run_in gcems imgsecctl "$@"; }
 
-cat >$E2E_STATE/server.py <<'EOF'
-import socket, sys, os
-port = int(sys.argv[1])
-ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-ls.bind((b'0.0.0.0', port)); ls.listen(64)
-while True:
-    c, _ = ls.accept()
-    if os.fork() == 0:
-        ls.close()
-        try:
-            while True:
-                d = c.recv(4096)
-                if not d: break
-                c.sendall(d)
-        except Exception:
-            pass
-        os._exit(0)
-    c.close()
-EOF
-
 cat >$E2E_STATE/udprecv.py <<'EOF'
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -140,11 +119,9 @@ EOF
 
 setup_topology
 must modprobe imgsec
-run_in gcems python3 $E2E_STATE/server.py $PORT >$E2E_STATE/server.err 2>&1 &
-echo $! >>$E2E_STATE/pids
+start_echo_server $PORT
 run_in gcems python3 $E2E_STATE/udprecv.py $UPORT $E2E_STATE/udp.out >/dev/null 2>&1 &
 echo $! >>$E2E_STATE/pids
-busywait 5000 listening gcems tcp $PORT || { cat $E2E_STATE/server.err; die "no server"; }
 log "A: connections open before the first policy (picked up in the middle)"
 run_in img1 python3 $E2E_STATE/client.py hold "$G4" $PORT 3 $E2E_STATE/go >$E2E_STATE/hold.out 2>&1 &
 hold=$!

@@ -50,20 +50,6 @@
 # shellcheck source=tests/e2e/nat_lib.sh
 . "$(dirname "$0")/nat_lib.sh"
 
-# img1 drops the first N data segments from the public address's port 111
-# (the rewritten reply), so that gcems retransmits them.
-lose_replies() { # N
-	run_in img1 nft -f - <<-EOT
-	table inet lose {
-		chain in {
-			type filter hook input priority filter;
-			ip saddr $PUB4 tcp sport 111 meta length > 60 numgen inc mod 1000000 < $1 counter drop
-			ip6 saddr $PUB6 tcp sport 111 meta length > 100 numgen inc mod 1000000 < $1 counter drop
-		}
-	}
-	EOT
-}
-
 lost_count() {
 	run_in img1 nft list table inet lose |
 		sed -n 's/.*counter packets \([0-9]*\).*/\1/p' | awk '{ n += $1 } END { print n + 0 }'
@@ -240,13 +226,7 @@ over_pending() {
 	check_not "9 calls: nothing expected on gw" gw_expectations
 }
 
-setup_nat_topology
-must publish
-write_policy
-check "modprobe imgsec" modprobe imgsec
-must run_in gw imgsecctl set-policy /tmp/nat.conf
-start_nfs_server
-log "set up in $(elapsed)"
+setup_nat_gateway
 
 getaddr_tcp "control" 1 0
 getaddr_tcp "reply lost, retransmitted" 1 1

@@ -30,28 +30,12 @@
 
 PARAM=/sys/module/imgsec/parameters/rpc_max_conns
 
-lose_replies() { # N
-	run_in img1 nft -f - <<-EOT
-	table inet lose {
-		chain in {
-			type filter hook input priority filter;
-			ip saddr $PUB4 tcp sport 111 tcp dport != 30000 meta length > 60 numgen inc mod 1000000 < $1 counter drop
-		}
-	}
-	EOT
-}
-
-setup_nat_topology
-must publish
-write_policy
-check "modprobe imgsec" modprobe imgsec
-must run_in gw imgsecctl set-policy /tmp/nat.conf
-start_nfs_server
-log "set up in $(elapsed)"
+setup_nat_gateway
 
 gw_flush
 echo 1 >"$PARAM"
-must lose_replies 999999
+# All but those to the evicting connection (img1 port 30000, below).
+must lose_replies 999999 30000
 run_in gw timeout 20 tcpdump -Z root -l -n -A -i imgnet tcp port 111 \
 	>"$E2E_STATE/evict-imgnet.txt" 2>&1 &
 n=0

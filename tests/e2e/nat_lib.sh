@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
 #
-# The gateway topology of nat_test.sh and nat_attack_test.sh, sourced after
+# The gateway topology of nat_test.sh, nat_attack_test.sh and
+# nat_evict_test.sh (and nat_port_test.sh, nat_sack_repro.sh), sourced after
 # lib.sh and rpc_lib.sh: img1 -- gw (DNAT of a public address to gcems,
-# imgsec on it) -- gcems, and the helpers both use.
+# imgsec on it) -- gcems, and the helpers they use.
 
 # No switch here: three namespaces, two links. lib.sh's cleanup removes
 # these.
@@ -102,6 +103,34 @@ write_policy() {
 	allow img -> gcems tcp 111 helper rpc "PortMap over TCP"
 	allow img -> gcems tcp 2049 "NFS over TCP"
 	EOF
+}
+
+# The whole set-up of a test through gw: the topology, the published ports,
+# write_policy's policy on gw, and gcems's NFS server. Counts one check.
+setup_nat_gateway() {
+	setup_nat_topology
+	must publish
+	write_policy
+	check "modprobe imgsec" modprobe imgsec
+	must run_in gw imgsecctl set-policy /tmp/nat.conf
+	start_nfs_server
+	log "set up in $(elapsed)"
+}
+
+# img1 drops the first N data segments from the public address's port 111
+# (the rewritten reply), so that gcems retransmits them; with SPARE, none
+# of those to img1's port SPARE.
+lose_replies() { # N [SPARE]
+	local spare=${2:+tcp dport != $2}
+	run_in img1 nft -f - <<-EOT
+	table inet lose {
+		chain in {
+			type filter hook input priority filter;
+			ip saddr $PUB4 tcp sport 111 $spare meta length > 60 numgen inc mod 1000000 < $1 counter drop
+			ip6 saddr $PUB6 tcp sport 111 $spare meta length > 100 numgen inc mod 1000000 < $1 counter drop
+		}
+	}
+	EOT
 }
 
 # Start each part afresh: no connection nor expectation of the last.

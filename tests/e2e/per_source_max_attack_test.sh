@@ -19,42 +19,11 @@
 # Runs inside the test VM: tests/vm/run.sh tests/e2e/per_source_max_attack_test.sh
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/e2e/per_source_lib.sh
+. "$(dirname "$0")/per_source_lib.sh"
 
 G4=$(addr4 gcems)
-PORT=5000
-POLICY=$E2E_STATE/per_source_max_attack.conf
 ctl() { run_in gcems imgsecctl "$@"; }
-
-cat >"$POLICY" <<EOC
-mode enforce
-default reject
-role gcems 192.0.2.1 2001:db8::1
-role img 192.0.2.11 192.0.2.12 2001:db8::11
-allow img -> gcems tcp $PORT per-source max 2 "cap of 2"
-EOC
-
-# An echo server that keeps every connection open until its client closes.
-cat >"$E2E_STATE/server.py" <<'EOS'
-import os, socket, sys
-ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-ls.bind(('0.0.0.0', int(sys.argv[1])))
-ls.listen(64)
-while True:
-    c, _ = ls.accept()
-    if os.fork() == 0:
-        ls.close()
-        try:
-            while True:
-                d = c.recv(4096)
-                if not d:
-                    break
-                c.sendall(d)
-        except OSError:
-            pass
-        os._exit(0)
-    c.close()
-EOS
 
 # img1's side: A, the RST conntrack sees and gcems's stack refuses, then
 # B and C, then whether A still echoes (now, and after conntrack's CLOSE
@@ -166,11 +135,9 @@ server_holds() {
 }
 
 setup_topology
-run_in gcems python3 "$E2E_STATE/server.py" $PORT &
-echo $! >>"$E2E_STATE/pids"
-busywait 30000 listening gcems tcp $PORT || die "no server on $PORT"
+start_echo_server "$PORT"
 must modprobe imgsec
-must ctl set-policy "$POLICY"
+set_per_source_policy enforce "per-source max 2" "cap of 2"
 
 run_in img1 python3 "$E2E_STATE/attack.py" "$G4" $PORT 30 \
 	>"$E2E_STATE/attack.out" 2>&1 &

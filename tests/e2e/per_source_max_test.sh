@@ -17,48 +17,14 @@
 # Runs inside the test VM: tests/vm/run.sh tests/e2e/per_source_max_test.sh
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/e2e/per_source_lib.sh
+. "$(dirname "$0")/per_source_lib.sh"
 
 G4=$(addr4 gcems)
 G6=$(addr6 gcems)
-PORT=5000
-POLICY=$E2E_STATE/per_source_max.conf
 HOLDERS=$E2E_STATE/holders
 : >"$HOLDERS"
 ctl() { run_in gcems imgsecctl "$@"; }
-
-write_policy() { # MODE OPTION
-	cat >"$POLICY" <<EOF
-mode $1
-default reject
-role gcems 192.0.2.1 2001:db8::1
-role img 192.0.2.11 192.0.2.12 2001:db8::11
-allow img -> gcems tcp $PORT $2 "each IMG its own cap"
-EOF
-}
-
-# An echo server that keeps every connection open until its client closes.
-cat >"$E2E_STATE/server.py" <<'EOF'
-import os, socket, sys
-ls = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-ls.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-ls.bind(('::', int(sys.argv[1])))
-ls.listen(64)
-while True:
-    c, _ = ls.accept()
-    if os.fork() == 0:
-        ls.close()
-        try:
-            while True:
-                d = c.recv(4096)
-                if not d:
-                    break
-                c.sendall(d)
-        except OSError:
-            pass
-        os._exit(0)
-    c.close()
-EOF
 
 # Open a connection from img1 to ADDR that stays open (nc -d: no stdin,
 # no end) until its process is killed; its pid goes to $HOLDERS.
@@ -111,15 +77,12 @@ release_all() {
 }
 
 setup_topology
-run_in gcems python3 "$E2E_STATE/server.py" $PORT &
-echo $! >>"$E2E_STATE/pids"
-busywait 30000 listening gcems tcp $PORT || die "no server on $PORT"
+start_echo_server "$PORT"
 must modprobe imgsec
 check "imgsec pulled in nf_conncount (modprobe resolved it)" \
 	conncount_loaded
 
-write_policy enforce "per-source 100/s max 4"
-must ctl set-policy "$POLICY"
+set_per_source_policy enforce "per-source 100/s max 4" "each IMG its own cap"
 check "show prints the cap back" \
 	bash -c "ip netns exec gcems imgsecctl show | grep -q 'per-source 100/s max 4'"
 
@@ -166,8 +129,7 @@ check "4 refusals counted in all" test "$(hook_stat source_capped)" = 4
 
 # A new policy counts only what opens under it: img1's 4 are not in it.
 release_all
-write_policy monitor "per-source max 2"
-must ctl set-policy "$POLICY"
+set_per_source_policy monitor "per-source max 2" "each IMG its own cap"
 run_in gcems timeout 30 imgsecctl monitor --json >"$E2E_STATE/events.json" \
 	2>&1 &
 echo $! >>"$E2E_STATE/pids"

@@ -1,4 +1,6 @@
 # shellcheck shell=bash
+# Its globals are for the scripts that source it:
+# shellcheck disable=SC2034
 # SPDX-License-Identifier: GPL-2.0
 #
 # What the tests of the imgsec-rpc helper share (rpc_helper_test.sh,

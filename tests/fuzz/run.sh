@@ -21,7 +21,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 out=${IMGSEC_BUILD:-$root/build}/fuzz
 CC=${FUZZ_CC:-clang}
 CFLAGS=(-std=gnu11 -Wall -Wextra -Werror -g -O1 -fno-omit-frame-pointer
-	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+	"-fsanitize=fuzzer,address,undefined" -fno-sanitize-recover=all
 	-I"$root/include/uapi" -I"$root/module" -I"$root/userspace")
 
 cd "$root" || exit 1

@@ -13,7 +13,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 out=${IMGSEC_BUILD:-$root/build}/unit
 CC=${CC:-gcc}
 CFLAGS=(-std=gnu11 -Wall -Wextra -Werror -g -O1 -fno-omit-frame-pointer
-	-fsanitize=address,undefined -fno-sanitize-recover=all
+	"-fsanitize=address,undefined" -fno-sanitize-recover=all
 	-I"$root/include/uapi" -I"$root/module"
 	-DTEST_DATA_DIR="\"$root/tests/data\"")
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}

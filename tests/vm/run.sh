@@ -346,6 +346,8 @@ main() {
 	local tmp log results initrd rc timed_out=0 start
 	parse_args "$@"
 	tmp=$(mktemp -d)
+	# $tmp is local to main: expand it now, the trap runs after main returns.
+	# shellcheck disable=SC2064
 	trap "rm -rf '$tmp'" EXIT
 	check_inputs
 	[ -n "$ACCEL" ] || probe_kvm
@@ -362,7 +364,7 @@ main() {
 		while read -r f; do rm -f "$f" "$f.results"; done
 
 	start=$(date +%s)
-	initrd=$(KVER=$KVER "$REPO/tests/vm/mkinitramfs.sh" --kernel "$KVER" \
+	initrd=$("$REPO/tests/vm/mkinitramfs.sh" --kernel "$KVER" \
 		--module "$MODULE" --ctl "$CTL")
 	build_run_layer "$tmp/run" "$tmp/run.cpio.gz"
 	cat "$initrd" "$tmp/run.cpio.gz" >"$tmp/initrd"
