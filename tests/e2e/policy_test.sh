@@ -321,8 +321,13 @@ test_bad_input() {
 	check "SSH still allowed after the refused file" \
 		can_connect_tcp clientview "$G4" 22
 	# Malformed netlink messages, one fault each (tests/tools/genl_bad.c):
-	# its own PASS/FAIL lines count with ours.
-	run_in gcems "${IMGSEC_SRC:-/src}/tests/tools/genl_bad" >/tmp/genl_bad.out 2>&1
+	# its own PASS/FAIL lines count with ours; a missing tool is a failure,
+	# not 28 checks fewer.
+	local bad=${IMGSEC_SRC:-/src}/tests/tools/genl_bad
+	check "tests/tools/genl_bad is built (make tools)" test -x "$bad"
+	run_in gcems "$bad" >/tmp/genl_bad.out 2>&1
+	check "genl_bad ran to its summary" \
+		grep -qE '^[0-9]+ passed, [0-9]+ failed$' /tmp/genl_bad.out
 	grep -E '^(PASS|FAIL): ' /tmp/genl_bad.out
 	PASSED=$((PASSED + $(grep -c '^PASS: ' /tmp/genl_bad.out)))
 	FAILED=$((FAILED + $(grep -c '^FAIL: ' /tmp/genl_bad.out)))
