@@ -13,6 +13,10 @@
 #   3. IPv6 mount (rpcbind GETADDR, universal addresses)
 #   4. one lookup opens exactly one hole: img1 -> gcems:mountd, not for
 #      outsider nor img2, and not after the expectation's timeout
+#   4b. a lookup again from a new socket while the hole is open renews it
+#      (no second expectation, a fresh rpc_timeout, its first lookup's
+#      conntrack kept as long): a connection after the first lookup's
+#      time, before the second's, gets through
 #   5. programs not on the allow-list open nothing and are counted
 #   6. floods (calls without replies, replies without calls, many source
 #      ports) stay within the bounds (rpc_max_conns=64 for this part, and
@@ -112,6 +116,62 @@ test_narrow() {
 		tcp_open img1 "$G4" "$port"
 	check "imgsecctl rpc --timeout ${timeout:-30} (restored)" \
 		ctl rpc --timeout "${timeout:-30}"
+}
+
+# --- 4b: a lookup again renews the hole -------------------------------------
+
+# Seconds the only expectation has left (conntrack -L expect's first field).
+expect_left() { expectations | awk '{ print $1; exit }'; }
+
+# Sleep until T0_MS + MS.
+sleep_until() { # T0_MS MS
+	local left=$(($1 + $2 - $(now_ms)))
+	[ "$left" -le 0 ] || sleep "$((left / 1000)).$(printf %03d $((left % 1000)))"
+}
+
+# A client looks up mountd, again from a new socket (a new conntrack, the
+# hole's master is the first) before its hole expires, then connects after
+# the first lookup's rpc_timeout (6 s) but before the second's. The
+# lookups' UDP conntracks time out after 4 s (nf_conntrack_udp_timeout in
+# gcems): the hole dies with its master unless the master is kept as long
+# as the renewed hole; conntrack -L removes expired entries at once.
+test_renew() {
+	local port port2 t0 t1 left s0 s1 udp_timeout
+	firewall with || die "cannot load the ruleset"
+	flush_expectations
+	udp_timeout=$(run_in gcems sysctl -n net.netfilter.nf_conntrack_udp_timeout)
+	check "renew: imgsecctl rpc --timeout 6" ctl rpc --timeout 6
+	check "renew: gcems nf_conntrack_udp_timeout=4" \
+		run_in gcems sysctl -q -w net.netfilter.nf_conntrack_udp_timeout=4
+	s0=$(rpc_stats)
+	port=$(lookup img1 "$G4" -P 100005 -V 3 -x tcp)
+	t0=$(now_ms)
+	check "renew: first lookup answered ($port)" test "${port:-0}" -gt 0
+	[ "${port:-0}" -gt 0 ] || return
+	log "renew: first lookup: $(expectations)"
+	sleep_until "$t0" 3000
+	t1=$(now_ms)
+	port2=$(lookup img1 "$G4" -P 100005 -V 3 -x tcp)
+	left=$(expect_left)
+	s1=$(rpc_stats)
+	log "renew: second lookup $(((t1 - t0) / 1000)).$((((t1 - t0) % 1000) / 100)) s later: $(expectations)"
+	check "renew: second lookup answered the same port ($port2)" \
+		test "${port2:-0}" = "$port"
+	check "renew: still exactly one expectation" \
+		only_expectation "$(addr4 img1)" "$G4" "$port" 6
+	check "renew: the expectation has a fresh timeout (${left:-?} s left, > 3)" \
+		test "${left:-0}" -gt 3
+	check "renew: both lookups count as expected" \
+		counter_is expected "$(delta expected "$s0" "$s1")" -eq 2
+	sleep_until "$t0" 7500
+	log "renew: $(run_in gcems conntrack -L -p udp --dport 111 2>/dev/null | grep -c .) portmap conntrack(s) after 7.5 s: $(expectations)"
+	check "renew: img1 reaches mountd after the first lookup's timeout" \
+		tcp_open img1 "$G4" "$port"
+	log "renew: connected $((($(now_ms) - t0) / 100)) ds after the first lookup"
+	check "renew: nf_conntrack_udp_timeout restored" \
+		run_in gcems sysctl -q -w net.netfilter.nf_conntrack_udp_timeout="${udp_timeout:-30}"
+	check "renew: imgsecctl rpc --timeout 30 (restored)" ctl rpc --timeout 30
+	flush_expectations
 }
 
 # --- 5: the allow-list --------------------------------------------------
@@ -328,6 +388,8 @@ test_mounts
 log "mounts done ($(elapsed))"
 test_narrow
 log "narrow done ($(elapsed))"
+test_renew
+log "renew done ($(elapsed))"
 test_allow_list
 log "allow-list done ($(elapsed))"
 test_flood
