@@ -190,4 +190,14 @@ static inline bool imgsec_exp_renew(struct nf_conntrack_expect *exp,
 #endif
 }
 
+/* Unlink @exp now, under nf_conntrack_expect_lock; 5.10: its timer first. */
+static inline void imgsec_exp_remove(struct nf_conntrack_expect *exp)
+{
+#ifdef IMGSEC_HAVE_EXP_STAMP
+	nf_ct_unlink_expect(exp);
+#else
+	nf_ct_remove_expect(exp);
+#endif
+}
+
 #endif /* _IMGSEC_COMPAT_H */

@@ -535,20 +535,26 @@ static void imgsec_rpc_hole_init(const struct imgsec_rpc_ctx *ctx,
 	}
 }
 
+/* Whether the hole's master asked the same server as @ct (behind DNAT). */
+static bool imgsec_rpc_same_server(const struct nf_conn *ct,
+				   const struct nf_conntrack_expect *i)
+{
+	return nf_inet_addr_cmp(&i->master->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3,
+				&ct->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3);
+}
+
 /*
  * Whether @i, found where @hole would go, is exactly that hole of this
  * helper: __nf_ct_expect_find() matches by the found one's mask, so it may
  * be a wider hole of another helper (any source address, any port), or one
- * that gives the follow-up other addresses. Its master must be neither
- * dying nor expired: the hole is about to go with it (below). Under the
- * expectation lock (imgsec_rpc_same_hole()).
+ * that gives the follow-up other addresses. Under the expectation lock
+ * (imgsec_rpc_same_hole()).
  */
 static bool imgsec_rpc_hole_ours(const struct nf_conn *ct,
 				 const struct nf_conntrack_expect *i,
 				 const struct imgsec_rpc_hole *hole)
 {
 	const struct nf_conn_help *help = nfct_help(ct);
-	const struct nf_conn *m = i->master;
 
 	if (!help ||
 	    rcu_access_pointer(i->helper) != rcu_access_pointer(help->helper) ||
@@ -562,6 +568,15 @@ static bool imgsec_rpc_hole_ours(const struct nf_conn *ct,
 	if (hole->expectfn && (i->saved_proto.all != hole->saved_port ||
 			       i->dir != IP_CT_DIR_ORIGINAL))
 		return false;
+	return imgsec_rpc_same_server(ct, i);
+}
+
+/*
+ * A hole dies with its master (imgsec_rpc_hole_renew()): one whose master
+ * is dying or has expired (not yet collected) is about to go.
+ */
+static bool imgsec_rpc_master_lives(const struct nf_conn *m)
+{
 	return !nf_ct_is_dying(m) && !nf_ct_is_expired(m);
 }
 
@@ -592,20 +607,14 @@ static bool imgsec_rpc_hole_renew(struct nf_conntrack_expect *i)
 	return true;
 }
 
-/* Whether the hole's master asked the same server as @ct (behind DNAT). */
-static bool imgsec_rpc_same_server(const struct nf_conn *ct,
-				   const struct nf_conntrack_expect *i)
-{
-	return nf_inet_addr_cmp(&i->master->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3,
-				&ct->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3);
-}
-
 /*
  * Before allocating: if @hole is open already, from an earlier lookup of
  * the same client (each lookup from a new socket is a new master), and is
- * exactly ours and to the same server, renew it and use it as it is.
- * Anything else (no hole, a clash, a hole about to die) goes the normal
- * way, imgsec_rpc_exp_insert().
+ * exactly ours and to the same server, renew it and use it as it is. If
+ * its master is about to go, it is unlinked, to be replaced by one of
+ * this lookup (else conntrack would refuse that one, -EBUSY, and the
+ * client be told a port whose hole closes with the old master). Anything
+ * else (no hole, a clash) goes the normal way, imgsec_rpc_exp_insert().
  *
  * Under the expectation lock: a hole found under RCU alone may have been
  * unlinked already, its master freed and its memory (SLAB_TYPESAFE_BY_RCU)
@@ -620,9 +629,12 @@ static bool imgsec_rpc_hole_reuse(struct nf_conn *ct,
 
 	spin_lock_bh(&nf_conntrack_expect_lock);
 	i = __nf_ct_expect_find(nf_ct_net(ct), nf_ct_zone(ct), &hole->tuple);
-	if (i && imgsec_rpc_hole_ours(ct, i, hole) &&
-	    imgsec_rpc_same_server(ct, i))
-		reused = imgsec_rpc_hole_renew(i);
+	if (i && imgsec_rpc_hole_ours(ct, i, hole)) {
+		if (imgsec_rpc_master_lives(i->master))
+			reused = imgsec_rpc_hole_renew(i);
+		else
+			imgsec_exp_remove(i);
+	}
 	spin_unlock_bh(&nf_conntrack_expect_lock);
 	return reused;
 }
@@ -648,7 +660,8 @@ static bool imgsec_rpc_same_hole(struct nf_conn *ct,
 	if (i && i->expectfn == exp->expectfn &&
 	    i->saved_proto.all == exp->saved_proto.all)
 		same = imgsec_rpc_same_server(ct, i);
-	if (same && imgsec_rpc_hole_ours(ct, i, &hole))
+	if (same && imgsec_rpc_hole_ours(ct, i, &hole) &&
+	    imgsec_rpc_master_lives(i->master))
 		imgsec_rpc_hole_renew(i);
 	spin_unlock_bh(&nf_conntrack_expect_lock);
 	return same;

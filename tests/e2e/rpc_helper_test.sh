@@ -16,7 +16,8 @@
 #   4b. a lookup again from a new socket while the hole is open renews it
 #      (no second expectation, a fresh rpc_timeout, its first lookup's
 #      conntrack kept as long): a connection after the first lookup's
-#      time, before the second's, gets through
+#      time, before the second's, gets through; a hole whose master has
+#      expired is replaced by the next lookup's
 #   5. programs not on the allow-list open nothing and are counted
 #   6. floods (calls without replies, replies without calls, many source
 #      ports) stay within the bounds (rpc_max_conns=64 for this part, and
@@ -123,6 +124,9 @@ test_narrow() {
 # Seconds the only expectation has left (conntrack -L expect's first field).
 expect_left() { expectations | awk '{ print $1; exit }'; }
 
+# The source port of the only expectation's master (the lookup's socket).
+expect_master() { expectations | sed -n 's/.* master-src=[^ ]* master-dst=[^ ]* sport=\([0-9]*\) .*/\1/p' | head -n 1; }
+
 # Sleep until T0_MS + MS.
 sleep_until() { # T0_MS MS
 	local left=$(($1 + $2 - $(now_ms)))
@@ -136,7 +140,7 @@ sleep_until() { # T0_MS MS
 # gcems): the hole dies with its master unless the master is kept as long
 # as the renewed hole; conntrack -L removes expired entries at once.
 test_renew() {
-	local port port2 t0 t1 left s0 s1 udp_timeout
+	local port port2 t0 t1 left s0 s1 udp_timeout m1 m2
 	firewall with || die "cannot load the ruleset"
 	flush_expectations
 	udp_timeout=$(run_in gcems sysctl -n net.netfilter.nf_conntrack_udp_timeout)
@@ -168,6 +172,27 @@ test_renew() {
 	check "renew: img1 reaches mountd after the first lookup's timeout" \
 		tcp_open img1 "$G4" "$port"
 	log "renew: connected $((($(now_ms) - t0) / 100)) ds after the first lookup"
+	flush_expectations
+
+	# The first lookup's conntrack expires (2 s) before its hole (6 s) and
+	# before the second lookup: that hole goes with it, so the second
+	# lookup replaces it with one of its own (main: -EBUSY, the client is
+	# told a port whose hole closes when the old entry is collected).
+	check "renew: gcems nf_conntrack_udp_timeout=2" \
+		run_in gcems sysctl -q -w net.netfilter.nf_conntrack_udp_timeout=2
+	port=$(lookup img1 "$G4" -P 100005 -V 3 -x tcp)
+	t0=$(now_ms)
+	m1=$(expect_master)
+	sleep_until "$t0" 3000
+	port2=$(lookup img1 "$G4" -P 100005 -V 3 -x tcp)
+	# At once: the second lookup's own conntrack lives 2 s.
+	check "renew: img1 reaches mountd through it" tcp_open img1 "$G4" "$port"
+	m2=$(expect_master)
+	log "renew: master's source port ${m1:-none}, after its expiry and a lookup again ${m2:-none}: $(expectations)"
+	check "renew: a lookup after the first one's conntrack expired answered ($port2)" \
+		test "${port2:-0}" = "${port:-x}"
+	check "renew: its hole is the second lookup's (master port ${m2:-none}, not ${m1:-none})" \
+		test -n "$m2" -a "$m2" != "$m1"
 	check "renew: nf_conntrack_udp_timeout restored" \
 		run_in gcems sysctl -q -w net.netfilter.nf_conntrack_udp_timeout="${udp_timeout:-30}"
 	check "renew: imgsecctl rpc --timeout 30 (restored)" ctl rpc --timeout 30
