@@ -547,17 +547,17 @@ static bool imgsec_rpc_same_server(const struct nf_conn *ct,
  * Whether @i, found where @hole would go, is exactly that hole of this
  * helper: __nf_ct_expect_find() matches by the found one's mask, so it may
  * be a wider hole of another helper (any source address, any port), or one
- * that gives the follow-up other addresses. Under the expectation lock
+ * that gives the follow-up other addresses. Any of our helpers: there is
+ * one per transport of the lookup, and a portmap v2 lookup over UDP opens
+ * the same hole to a TCP port as one over TCP (mount.nfs asks over UDP,
+ * the kernel again over TCP). Under the expectation lock
  * (imgsec_rpc_same_hole()).
  */
 static bool imgsec_rpc_hole_ours(const struct nf_conn *ct,
 				 const struct nf_conntrack_expect *i,
 				 const struct imgsec_rpc_hole *hole)
 {
-	const struct nf_conn_help *help = nfct_help(ct);
-
-	if (!help ||
-	    rcu_access_pointer(i->helper) != rcu_access_pointer(help->helper) ||
+	if (!imgsec_rpc_is_ours(rcu_access_pointer(i->helper)) ||
 	    i->class != NF_CT_EXPECT_CLASS_DEFAULT ||
 	    READ_ONCE(i->flags) != NF_CT_EXPECT_PERMANENT ||
 	    !nf_ct_tuple_equal(&i->tuple, &hole->tuple) ||
