@@ -544,6 +544,22 @@ static bool imgsec_rpc_same_server(const struct nf_conn *ct,
 }
 
 /*
+ * Whether @i was made by one of our helpers: its master is one of ours
+ * (no other helper makes expectations on our entries; one that root
+ * makes there with ctnetlink is taken for ours, as it would be by
+ * @i->helper on 6.1.y, which ctnetlink sets to the master's).
+ * Not @i->helper: before 6.1.y/6.12 (5.10.y) that is the helper to assign
+ * to the follow-up, NULL for every hole of ours and of most helpers.
+ * Under the expectation lock, @i linked: its master lives.
+ */
+static bool imgsec_rpc_made_by_us(const struct nf_conntrack_expect *i)
+{
+	const struct nf_conn_help *mh = nfct_help(i->master);
+
+	return mh && imgsec_rpc_is_ours(rcu_access_pointer(mh->helper));
+}
+
+/*
  * Whether @i, found where @hole would go, is exactly that hole of this
  * helper: __nf_ct_expect_find() matches by the found one's mask, so it may
  * be a wider hole of another helper (any source address, any port), or one
@@ -557,7 +573,7 @@ static bool imgsec_rpc_hole_ours(const struct nf_conn *ct,
 				 const struct nf_conntrack_expect *i,
 				 const struct imgsec_rpc_hole *hole)
 {
-	if (!imgsec_rpc_is_ours(rcu_access_pointer(i->helper)) ||
+	if (!imgsec_rpc_made_by_us(i) ||
 	    i->class != NF_CT_EXPECT_CLASS_DEFAULT ||
 	    READ_ONCE(i->flags) != NF_CT_EXPECT_PERMANENT ||
 	    !nf_ct_tuple_equal(&i->tuple, &hole->tuple) ||
