@@ -135,8 +135,8 @@ sleep_until() { # T0_MS MS
 
 # A client looks up mountd, again from a new socket (a new conntrack, the
 # hole's master is the first) before its hole expires, then connects after
-# the first lookup's rpc_timeout (6 s) but before the second's. The
-# lookups' UDP conntracks time out after 4 s (nf_conntrack_udp_timeout in
+# the first lookup's rpc_timeout (10 s) but before the second's. The
+# lookups' UDP conntracks time out after 8 s (nf_conntrack_udp_timeout in
 # gcems): the hole dies with its master unless the master is kept as long
 # as the renewed hole; conntrack -L removes expired entries at once.
 test_renew() {
@@ -144,16 +144,16 @@ test_renew() {
 	firewall with || die "cannot load the ruleset"
 	flush_expectations
 	udp_timeout=$(run_in gcems sysctl -n net.netfilter.nf_conntrack_udp_timeout)
-	check "renew: imgsecctl rpc --timeout 6" ctl rpc --timeout 6
-	check "renew: gcems nf_conntrack_udp_timeout=4" \
-		run_in gcems sysctl -q -w net.netfilter.nf_conntrack_udp_timeout=4
+	check "renew: imgsecctl rpc --timeout 10" ctl rpc --timeout 10
+	check "renew: gcems nf_conntrack_udp_timeout=8" \
+		run_in gcems sysctl -q -w net.netfilter.nf_conntrack_udp_timeout=8
 	s0=$(rpc_stats)
 	port=$(lookup img1 "$G4" -P 100005 -V 3 -x tcp)
 	t0=$(now_ms)
 	check "renew: first lookup answered ($port)" test "${port:-0}" -gt 0
 	[ "${port:-0}" -gt 0 ] || return
 	log "renew: first lookup: $(expectations)"
-	sleep_until "$t0" 3000
+	sleep_until "$t0" 5000
 	t1=$(now_ms)
 	port2=$(lookup img1 "$G4" -P 100005 -V 3 -x tcp)
 	left=$(expect_left)
@@ -163,18 +163,18 @@ test_renew() {
 		test "${port2:-0}" = "$port"
 	check "renew: still exactly one expectation" \
 		only_expectation "$(addr4 img1)" "$G4" "$port" 6
-	check "renew: the expectation has a fresh timeout (${left:-?} s left, > 3)" \
-		test "${left:-0}" -gt 3
+	check "renew: the expectation has a fresh timeout (${left:-?} s left, > 6)" \
+		test "${left:-0}" -gt 6
 	check "renew: both lookups count as expected" \
 		counter_is expected "$(delta expected "$s0" "$s1")" -eq 2
-	sleep_until "$t0" 7500
-	log "renew: $(run_in gcems conntrack -L -p udp --dport 111 2>/dev/null | grep -c .) portmap conntrack(s) after 7.5 s: $(expectations)"
+	sleep_until "$t0" 12000
+	log "renew: $(run_in gcems conntrack -L -p udp --dport 111 2>/dev/null | grep -c .) portmap conntrack(s) after 12 s: $(expectations)"
 	check "renew: img1 reaches mountd after the first lookup's timeout" \
 		tcp_open img1 "$G4" "$port"
 	log "renew: connected $((($(now_ms) - t0) / 100)) ds after the first lookup"
 	flush_expectations
 
-	# The first lookup's conntrack expires (2 s) before its hole (6 s) and
+	# The first lookup's conntrack expires (2 s) before its hole (10 s) and
 	# before the second lookup: that hole goes with it, so the second
 	# lookup replaces it with one of its own (main: -EBUSY, the client is
 	# told a port whose hole closes when the old entry is collected).
