@@ -166,4 +166,38 @@ static inline u16 imgsec_nat_exp_find_port(struct nf_conntrack_expect *exp,
 #define nf_nat_exp_find_port imgsec_nat_exp_find_port
 #endif
 
+/*
+ * An expectation's expiry is a jiffies32 stamp, read locklessly, since the
+ * stable kernels that have nf_ct_exp_is_expired() (6.1.y, 6.12; module/Kbuild
+ * looks in the header); a timer before (5.10.y). Push an expectation that
+ * has not expired yet to @timeout jiffies from now; false if it has (it is
+ * being removed: left to die). Under nf_conntrack_expect_lock, which every
+ * unlink takes.
+ */
+#include <net/netfilter/nf_conntrack_expect.h>
+
+static inline bool imgsec_exp_renew(struct nf_conntrack_expect *exp,
+				    unsigned long timeout)
+{
+#ifdef IMGSEC_HAVE_EXP_STAMP
+	if (nf_ct_exp_is_expired(exp))
+		return false;
+	WRITE_ONCE(exp->timeout, nfct_time_stamp + (u32)timeout);
+	return true;
+#else
+	/* A timer that fired already is waiting for the lock to unlink. */
+	return mod_timer_pending(&exp->timeout, jiffies + timeout);
+#endif
+}
+
+/* Unlink @exp now, under nf_conntrack_expect_lock; 5.10: its timer first. */
+static inline void imgsec_exp_remove(struct nf_conntrack_expect *exp)
+{
+#ifdef IMGSEC_HAVE_EXP_STAMP
+	nf_ct_unlink_expect(exp);
+#else
+	nf_ct_remove_expect(exp);
+#endif
+}
+
 #endif /* _IMGSEC_COMPAT_H */

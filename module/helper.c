@@ -488,31 +488,197 @@ imgsec_rpc_exp_new(struct imgsec_rpc_ctx *ctx, const struct rpc_lookup *call,
 }
 
 /*
- * nf_ct_expect_related() said -EBUSY: a hole of another master is in the
- * way. The same hole if it leads where this one would, to the same server
- * and port (the same client asked before, from another port): nothing to
- * do. A clash if it leads elsewhere (another server behind the same
- * public address, or a port moved before).
+ * The hole a reply would open, as nf_ct_expect_init() and
+ * imgsec_rpc_exp_new() would make it, compared with one in the table
+ * before it is reused (imgsec_rpc_hole_ours()).
+ */
+struct imgsec_rpc_hole {
+	struct nf_conntrack_tuple tuple;
+	struct nf_conntrack_tuple_mask mask;
+	void (*expectfn)(struct nf_conn *new, struct nf_conntrack_expect *exp);
+	__be16 saved_port;
+};
+
+/* The hole @exp would be, for imgsec_rpc_same_hole(). */
+static void imgsec_rpc_hole_of(const struct nf_conntrack_expect *exp,
+			       struct imgsec_rpc_hole *hole)
+{
+	memset(hole, 0, sizeof(*hole));
+	hole->tuple = exp->tuple;
+	hole->mask = exp->mask;
+	hole->expectfn = exp->expectfn;
+	if (exp->expectfn)
+		hole->saved_port = exp->saved_proto.all;
+}
+
+/* The hole to @port a reply to @ctx's lookup would open, not allocated. */
+static void imgsec_rpc_hole_init(const struct imgsec_rpc_ctx *ctx,
+				 const struct rpc_lookup *call, u16 port,
+				 struct imgsec_rpc_hole *hole)
+{
+	const struct nf_conntrack_tuple *t =
+		&ctx->ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	u8 l3num = nf_ct_l3num(ctx->ct);
+
+	/* A conntrack tuple's addresses are zero past an IPv4 address. */
+	memset(hole, 0, sizeof(*hole));
+	hole->tuple.src.l3num = l3num;
+	hole->tuple.src.u3 = t->src.u3;
+	hole->tuple.dst.u3 = t->dst.u3;
+	hole->tuple.dst.protonum = call->proto;
+	hole->tuple.dst.u.all = htons(port);
+	memset(&hole->mask.src.u3, 0xff, l3num == NFPROTO_IPV4 ?
+	       sizeof(hole->mask.src.u3.ip) : sizeof(hole->mask.src.u3.ip6));
+	if (ctx->ct->status & IPS_NAT_MASK) {
+		hole->expectfn = nf_nat_follow_master;
+		hole->saved_port = htons(port);
+	}
+}
+
+/* Whether the hole's master asked the same server as @ct (behind DNAT). */
+static bool imgsec_rpc_same_server(const struct nf_conn *ct,
+				   const struct nf_conntrack_expect *i)
+{
+	return nf_inet_addr_cmp(&i->master->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3,
+				&ct->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3);
+}
+
+/*
+ * Whether @i was made by one of our helpers: its master is one of ours
+ * (no other helper makes expectations on our entries; one that root
+ * makes there with ctnetlink is taken for ours, as it would be by
+ * @i->helper on 6.1.y, which ctnetlink sets to the master's).
+ * Not @i->helper: before 6.1.y/6.12 (5.10.y) that is the helper to assign
+ * to the follow-up, NULL for every hole of ours and of most helpers.
+ * Under the expectation lock, @i linked: its master lives.
+ */
+static bool imgsec_rpc_made_by_us(const struct nf_conntrack_expect *i)
+{
+	const struct nf_conn_help *mh = nfct_help(i->master);
+
+	return mh && imgsec_rpc_is_ours(rcu_access_pointer(mh->helper));
+}
+
+/*
+ * Whether @i, found where @hole would go, is exactly that hole of this
+ * helper: __nf_ct_expect_find() matches by the found one's mask, so it may
+ * be a wider hole of another helper (any source address, any port), or one
+ * that gives the follow-up other addresses. Any of our helpers: there is
+ * one per transport of the lookup, and a portmap v2 lookup over UDP opens
+ * the same hole to a TCP port as one over TCP (mount.nfs asks over UDP,
+ * the kernel again over TCP). Under the expectation lock
+ * (imgsec_rpc_same_hole()).
+ */
+static bool imgsec_rpc_hole_ours(const struct nf_conn *ct,
+				 const struct nf_conntrack_expect *i,
+				 const struct imgsec_rpc_hole *hole)
+{
+	if (!imgsec_rpc_made_by_us(i) ||
+	    i->class != NF_CT_EXPECT_CLASS_DEFAULT ||
+	    READ_ONCE(i->flags) != NF_CT_EXPECT_PERMANENT ||
+	    !nf_ct_tuple_equal(&i->tuple, &hole->tuple) ||
+	    !nf_inet_addr_cmp(&i->mask.src.u3, &hole->mask.src.u3) ||
+	    i->mask.src.u.all != hole->mask.src.u.all ||
+	    i->expectfn != hole->expectfn)
+		return false;
+	if (hole->expectfn && (i->saved_proto.all != hole->saved_port ||
+			       i->dir != IP_CT_DIR_ORIGINAL))
+		return false;
+	return imgsec_rpc_same_server(ct, i);
+}
+
+/*
+ * A hole dies with its master (imgsec_rpc_hole_renew()): one whose master
+ * is dying or has expired (not yet collected) is about to go.
+ */
+static bool imgsec_rpc_master_lives(const struct nf_conn *m)
+{
+	return !nf_ct_is_dying(m) && !nf_ct_is_expired(m);
+}
+
+/*
+ * A lookup that finds its hole open gives it a fresh rpc_timeout, as a
+ * new hole would have: a client that looks up again before connecting
+ * must not find the first lookup's time run out. False if the hole has
+ * expired already (left to die; the caller goes the normal way).
+ *
+ * Known limit: a hole stays its first lookup's, its master's, and dies
+ * with it (nf_ct_delete() -> nf_ct_remove_expectations(), permanent or
+ * not). A UDP lookup's entry lives nf_conntrack_udp_timeout (30 s) after
+ * its reply, as long as the default rpc_timeout: a renewed hole would go
+ * with its first master before its new time. So the master is kept as
+ * long as the hole (as ctnetlink's CTA_TIMEOUT does, on a confirmed entry
+ * that is not dying); a packet of its own may still shorten it again.
+ */
+static bool imgsec_rpc_hole_renew(struct nf_conntrack_expect *i)
+{
+	unsigned long timeout = imgsec_rpc_timeout() * HZ;
+	struct nf_conn *m = i->master;
+	u32 until = nfct_time_stamp + (u32)timeout;
+
+	if (!imgsec_exp_renew(i, timeout))
+		return false;
+	if (nf_ct_is_confirmed(m) && (s32)(READ_ONCE(m->timeout) - until) < 0)
+		WRITE_ONCE(m->timeout, until);
+	return true;
+}
+
+/*
+ * Before allocating: if @hole is open already, from an earlier lookup of
+ * the same client (each lookup from a new socket is a new master), and is
+ * exactly ours and to the same server, renew it and use it as it is. If
+ * its master is about to go, it is unlinked, to be replaced by one of
+ * this lookup (else conntrack would refuse that one, -EBUSY, and the
+ * client be told a port whose hole closes with the old master). Anything
+ * else (no hole, a clash) goes the normal way, imgsec_rpc_exp_insert().
  *
  * Under the expectation lock: a hole found under RCU alone may have been
  * unlinked already, its master freed and its memory (SLAB_TYPESAFE_BY_RCU)
  * reused for another entry, whose server would be read. A linked hole's
  * master lives: nf_ct_remove_expectations() takes this lock.
  */
+static bool imgsec_rpc_hole_reuse(struct nf_conn *ct,
+				  const struct imgsec_rpc_hole *hole)
+{
+	struct nf_conntrack_expect *i;
+	bool reused = false;
+
+	spin_lock_bh(&nf_conntrack_expect_lock);
+	i = __nf_ct_expect_find(nf_ct_net(ct), nf_ct_zone(ct), &hole->tuple);
+	if (i && imgsec_rpc_hole_ours(ct, i, hole)) {
+		if (imgsec_rpc_master_lives(i->master))
+			reused = imgsec_rpc_hole_renew(i);
+		else
+			imgsec_exp_remove(i);
+	}
+	spin_unlock_bh(&nf_conntrack_expect_lock);
+	return reused;
+}
+
+/*
+ * nf_ct_expect_related() said -EBUSY: a hole of another master is in the
+ * way. The same hole if it leads where this one would, to the same server
+ * and port (the same client asked before, from another port): nothing to
+ * add; renewed as imgsec_rpc_hole_reuse() would if it is exactly ours. A
+ * clash if it leads elsewhere (another server behind the same public
+ * address, or a port moved before). Under the lock, as there.
+ */
 static bool imgsec_rpc_same_hole(struct nf_conn *ct,
 				 const struct nf_conntrack_expect *exp)
 {
-	const union nf_inet_addr *server =
-		&ct->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3;
 	struct nf_conntrack_expect *i;
+	struct imgsec_rpc_hole hole;
 	bool same = false;
 
+	imgsec_rpc_hole_of(exp, &hole);
 	spin_lock_bh(&nf_conntrack_expect_lock);
 	i = __nf_ct_expect_find(nf_ct_net(ct), nf_ct_zone(ct), &exp->tuple);
 	if (i && i->expectfn == exp->expectfn &&
 	    i->saved_proto.all == exp->saved_proto.all)
-		same = nf_inet_addr_cmp(&i->master->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3,
-					server);
+		same = imgsec_rpc_same_server(ct, i);
+	if (same && imgsec_rpc_hole_ours(ct, i, &hole) &&
+	    imgsec_rpc_master_lives(i->master))
+		imgsec_rpc_hole_renew(i);
 	spin_unlock_bh(&nf_conntrack_expect_lock);
 	return same;
 }
@@ -613,28 +779,62 @@ static int imgsec_rpc_exp_insert(struct imgsec_rpc_ctx *ctx,
 }
 
 /*
+ * Tell the client the hole's @port: the reply rewritten where it must be
+ * (@rewrite, or a moved port), counted and told as an opened hole, new or
+ * reused. False if it could not be rewritten: told the wrong port or
+ * address, the client would connect nowhere.
+ */
+static bool imgsec_rpc_answer(struct imgsec_rpc_ctx *ctx,
+			      const struct rpc_lookup *call,
+			      const struct rpc_answer *ans, size_t rec_len,
+			      bool rewrite, u16 port)
+{
+	const struct nf_conntrack_tuple *t =
+		&ctx->ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	struct imgsec_pkt what = {
+		.family = nf_ct_l3num(ctx->ct) == NFPROTO_IPV6 ? 6 : 4,
+		.proto = call->proto,
+		.saddr = (const u8 *)&t->src.u3,
+		.daddr = (const u8 *)&t->dst.u3,
+		.dport = port,
+	};
+
+	if (port != ans->port)
+		rewrite = true;
+	if (rewrite && !imgsec_rpc_nat_reply(ctx, ans, rec_len, port)) {
+		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_NAT_FAILED);
+		return false;
+	}
+	if (rewrite)
+		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_NAT_REWRITTEN);
+	imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_EXPECTED);
+	imgsec_event_expect(ctx->in, &what, call->prog);
+	return true;
+}
+
+/*
  * Open the hole the reply names, @rewrite: its address must be rewritten
  * (imgsec_rpc_host()). The hole first, then the reply, naming the hole's
- * port; a reply that cannot be rewritten opens nothing.
+ * port; a reply that cannot be rewritten opens nothing. A client's lookup
+ * again while its hole is open (each from a new socket) finds it and
+ * renews it, nothing allocated (imgsec_rpc_hole_reuse()).
  */
 static void imgsec_rpc_expect(struct imgsec_rpc_ctx *ctx,
 			      const struct rpc_lookup *call,
 			      const struct rpc_answer *ans, size_t rec_len,
 			      bool rewrite)
 {
-	const struct nf_conntrack_tuple *t =
-		&ctx->ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
 	bool udp = nf_ct_protonum(ctx->ct) == IPPROTO_UDP;
-	struct imgsec_pkt what = {
-		.family = nf_ct_l3num(ctx->ct) == NFPROTO_IPV6 ? 6 : 4,
-		.proto = call->proto,
-		.saddr = (const u8 *)&t->src.u3,
-		.daddr = (const u8 *)&t->dst.u3,
-	};
 	struct nf_conntrack_expect *exp;
+	struct imgsec_rpc_hole hole;
 	bool added;
 	int ret;
 
+	imgsec_rpc_hole_init(ctx, call, ans->port, &hole);
+	if (imgsec_rpc_hole_reuse(ctx->ct, &hole)) {
+		imgsec_rpc_answer(ctx, call, ans, rec_len, rewrite, ans->port);
+		return;
+	}
 	exp = imgsec_rpc_exp_new(ctx, call, ans->port);
 	if (!exp) {
 		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_EXPECT_FAILED);
@@ -648,22 +848,9 @@ static void imgsec_rpc_expect(struct imgsec_rpc_ctx *ctx,
 				 IMGSEC_RPC_STATS_A_EXPECT_FAILED);
 		return;
 	}
-	what.dport = ret;
-	if (what.dport != ans->port)
-		rewrite = true;
-	if (rewrite && !imgsec_rpc_nat_reply(ctx, ans, rec_len, what.dport)) {
-		/* Told the wrong port or address: the hole would serve nobody. */
-		if (added)
-			nf_ct_unexpect_related(exp);
-		nf_ct_expect_put(exp);
-		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_NAT_FAILED);
-		return;
-	}
+	if (!imgsec_rpc_answer(ctx, call, ans, rec_len, rewrite, ret) && added)
+		nf_ct_unexpect_related(exp);
 	nf_ct_expect_put(exp);
-	if (rewrite)
-		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_NAT_REWRITTEN);
-	imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_EXPECTED);
-	imgsec_event_expect(ctx->in, &what, call->prog);
 }
 
 static void imgsec_rpc_reply(struct imgsec_rpc_ctx *ctx, const u8 *rec,

@@ -19,7 +19,7 @@
 #      port reaches 192.0.2.3:4046, the one to 4046 still 192.0.2.1; the
 #      outsider gets nowhere. Asked again through 111, the same hole: the
 #      port stays; asked again through 1111 (new sockets), the moved
-#      hole is found again: no new hole per lookup
+#      hole is found again and renewed: no new hole per lookup
 #   2. the same clash with the real rpcbind and mountd: a NULL call to
 #      the moved port reaches mountd; a lookup over TCP whose port would
 #      have to move is not rewritten (TCP replies never are): counted as
@@ -113,6 +113,12 @@ gw_translates_to() { # PORT ADDR
 		{ echo "gw's entries to port $1: $(run_in gw conntrack -L -p udp --orig-port-dst "$1" 2>/dev/null | tr '\n' ';')"; return 1; }
 }
 
+# Seconds gw's hole img1 -> $PUB4:PORT/udp has left.
+moved_left() { # PORT
+	gw_expectations | awk -v m="proto=17 src=$IMG4 dst=$PUB4 sport=0 dport=$1 " \
+		'index($0, m) { print $1; exit }'
+}
+
 gcems_expects() { # SRC DST DPORT
 	run_in gcems conntrack -L expect 2>/dev/null |
 		grep -q "proto=17 src=$1 dst=$2 sport=0 dport=$3 " ||
@@ -188,7 +194,7 @@ fake_rpcbind() { # ADDR
 # --- 1: a clash, fake rpcbinds ---------------------------------------------
 
 test_fake_clash() {
-	local port p2 out uaddr r0 r1 e0 e1 n0 n1 ports d1 d2
+	local port p2 out uaddr r0 r1 e0 e1 n0 n1 t0 t1 ports d1 d2
 	fake_rpcbind "$G4"
 	fake_rpcbind $G4B
 	busywait 5000 two_rpcbinds || die "fake rpcbinds did not start"
@@ -237,7 +243,11 @@ test_fake_clash() {
 	# master): the moved hole is found again, not one more opened each
 	# time (before: a new random port per lookup, 12 lookups 12 holes,
 	# up to nf_ct_expect_max, when every other lookup fails).
+	# Each also renews the moved hole (the -EBUSY path, as a hole found
+	# before allocating is): a fresh rpc_timeout, not the first one's.
+	sleep 2
 	n0=$(gw_expectations | grep -c "dst=$PUB4 ")
+	t0=$(moved_left "${p2:-0}")
 	r0=$(gw_counter nat_rewritten)
 	e0=$(gw_counter expected)
 	out=
@@ -247,6 +257,9 @@ test_fake_clash() {
 	r1=$(gw_counter nat_rewritten)
 	e1=$(gw_counter expected)
 	n1=$(gw_expectations | grep -c "dst=$PUB4 ")
+	t1=$(moved_left "${p2:-0}")
+	check "moved again: the moved hole is renewed (${t0:-?} s left before, ${t1:-?} s after)" \
+		test "${t1:-0}" -gt "${t0:-99999}"
 	check "moved again: 12 lookups through 1111 all name ${p2:-?} ($out)" \
 		test "$out" = "$(printf "${p2:-x} %.0s" 1 2 3 4 5 6 7 8 9 10 11 12)"
 	check "moved again: no more holes to $PUB4 ($n0 before, $n1 after)" \

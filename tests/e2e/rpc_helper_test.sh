@@ -13,6 +13,11 @@
 #   3. IPv6 mount (rpcbind GETADDR, universal addresses)
 #   4. one lookup opens exactly one hole: img1 -> gcems:mountd, not for
 #      outsider nor img2, and not after the expectation's timeout
+#   4b. a lookup again from a new socket while the hole is open renews it
+#      (no second expectation, a fresh rpc_timeout, its first lookup's
+#      conntrack kept as long): a connection after the first lookup's
+#      time, before the second's, gets through; a hole whose master has
+#      expired is replaced by the next lookup's
 #   5. programs not on the allow-list open nothing and are counted
 #   6. floods (calls without replies, replies without calls, many source
 #      ports) stay within the bounds (rpc_max_conns=64 for this part, and
@@ -112,6 +117,86 @@ test_narrow() {
 		tcp_open img1 "$G4" "$port"
 	check "imgsecctl rpc --timeout ${timeout:-30} (restored)" \
 		ctl rpc --timeout "${timeout:-30}"
+}
+
+# --- 4b: a lookup again renews the hole -------------------------------------
+
+# Seconds the only expectation has left (conntrack -L expect's first field).
+expect_left() { expectations | awk '{ print $1; exit }'; }
+
+# The source port of the only expectation's master (the lookup's socket).
+expect_master() { expectations | sed -n 's/.* master-src=[^ ]* master-dst=[^ ]* sport=\([0-9]*\) .*/\1/p' | head -n 1; }
+
+# Sleep until T0_MS + MS.
+sleep_until() { # T0_MS MS
+	local left=$(($1 + $2 - $(now_ms)))
+	[ "$left" -le 0 ] || sleep "$((left / 1000)).$(printf %03d $((left % 1000)))"
+}
+
+# A client looks up mountd, again from a new socket (a new conntrack, the
+# hole's master is the first) before its hole expires, then connects after
+# the first lookup's rpc_timeout (10 s) but before the second's. The
+# lookups' UDP conntracks time out after 8 s (nf_conntrack_udp_timeout in
+# gcems): the hole dies with its master unless the master is kept as long
+# as the renewed hole; conntrack -L removes expired entries at once.
+test_renew() {
+	local port port2 t0 t1 left s0 s1 udp_timeout m1 m2
+	firewall with || die "cannot load the ruleset"
+	flush_expectations
+	udp_timeout=$(run_in gcems sysctl -n net.netfilter.nf_conntrack_udp_timeout)
+	check "renew: imgsecctl rpc --timeout 10" ctl rpc --timeout 10
+	check "renew: gcems nf_conntrack_udp_timeout=8" \
+		run_in gcems sysctl -q -w net.netfilter.nf_conntrack_udp_timeout=8
+	s0=$(rpc_stats)
+	port=$(lookup img1 "$G4" -P 100005 -V 3 -x tcp)
+	t0=$(now_ms)
+	check "renew: first lookup answered ($port)" test "${port:-0}" -gt 0
+	[ "${port:-0}" -gt 0 ] || return
+	log "renew: first lookup: $(expectations)"
+	sleep_until "$t0" 5000
+	t1=$(now_ms)
+	port2=$(lookup img1 "$G4" -P 100005 -V 3 -x tcp)
+	left=$(expect_left)
+	s1=$(rpc_stats)
+	log "renew: second lookup $(((t1 - t0) / 1000)).$((((t1 - t0) % 1000) / 100)) s later: $(expectations)"
+	check "renew: second lookup answered the same port ($port2)" \
+		test "${port2:-0}" = "$port"
+	check "renew: still exactly one expectation" \
+		only_expectation "$(addr4 img1)" "$G4" "$port" 6
+	check "renew: the expectation has a fresh timeout (${left:-?} s left, > 6)" \
+		test "${left:-0}" -gt 6
+	check "renew: both lookups count as expected" \
+		counter_is expected "$(delta expected "$s0" "$s1")" -eq 2
+	sleep_until "$t0" 12000
+	log "renew: $(run_in gcems conntrack -L -p udp --dport 111 2>/dev/null | grep -c .) portmap conntrack(s) after 12 s: $(expectations)"
+	check "renew: img1 reaches mountd after the first lookup's timeout" \
+		tcp_open img1 "$G4" "$port"
+	log "renew: connected $((($(now_ms) - t0) / 100)) ds after the first lookup"
+	flush_expectations
+
+	# The first lookup's conntrack expires (2 s) before its hole (10 s) and
+	# before the second lookup: that hole goes with it, so the second
+	# lookup replaces it with one of its own (main: -EBUSY, the client is
+	# told a port whose hole closes when the old entry is collected).
+	check "renew: gcems nf_conntrack_udp_timeout=2" \
+		run_in gcems sysctl -q -w net.netfilter.nf_conntrack_udp_timeout=2
+	port=$(lookup img1 "$G4" -P 100005 -V 3 -x tcp)
+	t0=$(now_ms)
+	m1=$(expect_master)
+	sleep_until "$t0" 3000
+	port2=$(lookup img1 "$G4" -P 100005 -V 3 -x tcp)
+	# At once: the second lookup's own conntrack lives 2 s.
+	check "renew: img1 reaches mountd through it" tcp_open img1 "$G4" "$port"
+	m2=$(expect_master)
+	log "renew: master's source port ${m1:-none}, after its expiry and a lookup again ${m2:-none}: $(expectations)"
+	check "renew: a lookup after the first one's conntrack expired answered ($port2)" \
+		test "${port2:-0}" = "${port:-x}"
+	check "renew: its hole is the second lookup's (master port ${m2:-none}, not ${m1:-none})" \
+		test -n "$m2" -a "$m2" != "$m1"
+	check "renew: nf_conntrack_udp_timeout restored" \
+		run_in gcems sysctl -q -w net.netfilter.nf_conntrack_udp_timeout="${udp_timeout:-30}"
+	check "renew: imgsecctl rpc --timeout 30 (restored)" ctl rpc --timeout 30
+	flush_expectations
 }
 
 # --- 5: the allow-list --------------------------------------------------
@@ -328,6 +413,8 @@ test_mounts
 log "mounts done ($(elapsed))"
 test_narrow
 log "narrow done ($(elapsed))"
+test_renew
+log "renew done ($(elapsed))"
 test_allow_list
 log "allow-list done ($(elapsed))"
 test_flood
