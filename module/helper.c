@@ -657,27 +657,25 @@ static bool imgsec_rpc_hole_reuse(struct nf_conn *ct,
 
 /*
  * nf_ct_expect_related() said -EBUSY: a hole of another master is in the
- * way. The same hole if it leads where this one would, to the same server
- * and port (the same client asked before, from another port): nothing to
- * add; renewed as imgsec_rpc_hole_reuse() would if it is exactly ours. A
- * clash if it leads elsewhere (another server behind the same public
- * address, or a port moved before). Under the lock, as there.
+ * way. The same hole if it is exactly the one @exp would be, ours, to the
+ * same server and port (the same client asked before, from another port):
+ * nothing to add; renewed as imgsec_rpc_hole_reuse() would. A clash
+ * otherwise: another server behind the same public address, a port moved
+ * before, another helper's hole (an FTP data hole on the same port is not
+ * the client's). Under the lock, as there.
  */
 static bool imgsec_rpc_same_hole(struct nf_conn *ct,
 				 const struct nf_conntrack_expect *exp)
 {
 	struct nf_conntrack_expect *i;
 	struct imgsec_rpc_hole hole;
-	bool same = false;
+	bool same;
 
 	imgsec_rpc_hole_of(exp, &hole);
 	spin_lock_bh(&nf_conntrack_expect_lock);
 	i = __nf_ct_expect_find(nf_ct_net(ct), nf_ct_zone(ct), &exp->tuple);
-	if (i && i->expectfn == exp->expectfn &&
-	    i->saved_proto.all == exp->saved_proto.all)
-		same = imgsec_rpc_same_server(ct, i);
-	if (same && imgsec_rpc_hole_ours(ct, i, &hole) &&
-	    imgsec_rpc_master_lives(i->master))
+	same = i && imgsec_rpc_hole_ours(ct, i, &hole);
+	if (same && imgsec_rpc_master_lives(i->master))
 		imgsec_rpc_hole_renew(i);
 	spin_unlock_bh(&nf_conntrack_expect_lock);
 	return same;
