@@ -48,6 +48,7 @@
 
 struct addr_entry {
 	u64 hi, lo;		/* masked address; IPv4 in the top of @hi */
+	u32 dist;		/* slots past the key's home slot */
 	u16 roles;		/* index in masks: roles containing it or a
 				 * shorter prefix
 				 */
@@ -154,21 +155,34 @@ static u32 addr_hash(u64 hi, u64 lo, unsigned int plen)
 	return (u32)(h ^ h >> 32);
 }
 
-/*
- * The slot holding the key, or the empty slot where it belongs: its index.
- * Linear probing, wrapping around at the end of the table.
- */
-static u32 addr_slot(const struct addr_map *m, u64 hi, u64 lo,
+/* A key's home slot: where its probe sequence starts. */
+static u32 addr_home(const struct addr_map *m, u64 hi, u64 lo,
 		     unsigned int plen)
 {
-	u32 i = reciprocal_scale(addr_hash(hi, lo, plen), m->size);
+	return reciprocal_scale(addr_hash(hi, lo, plen), m->size);
+}
+
+/*
+ * The index of the slot holding the key, or m->size when it is absent.
+ * Linear probing, wrapping around at the end of the table, in Robin Hood
+ * order (addr_map_insert): along a probe sequence, every entry passed is
+ * at least as far from its own home as the key would be, so an entry
+ * nearer its home than that, or an empty slot, ends the search. A miss
+ * then costs about as many probes as a hit (2.5 expected at load 0.75),
+ * not the 8.5 of plain linear probing.
+ */
+static u32 addr_find(const struct addr_map *m, u64 hi, u64 lo,
+		     unsigned int plen)
+{
+	u32 i = addr_home(m, hi, lo, plen), d;
 	const struct addr_entry *e;
 
 	/* Never full (one slot at least is empty): the loop meets it. */
-	for (;;) {
+	for (d = 0;; d++) {
 		e = &m->slots[i];
-		if (!e->plen1 ||
-		    (e->plen1 == plen + 1 && e->hi == hi && e->lo == lo))
+		if (!e->plen1 || e->dist < d)
+			return m->size;
+		if (e->plen1 == plen + 1 && e->hi == hi && e->lo == lo)
 			return i;
 		if (++i == m->size)
 			i = 0;
@@ -178,31 +192,29 @@ static u32 addr_slot(const struct addr_map *m, u64 hi, u64 lo,
 static u64 addr_roles(const struct addr_map *m, const u8 *addr, bool v6)
 {
 	u64 hi, lo, mhi, mlo;
-	const struct addr_entry *e;
-	u32 i;
+	u32 i, s;
 
 	load_addr(addr, v6, &hi, &lo);
 	for (i = 0; i < m->nplens; i++) {
 		mhi = hi;
 		mlo = lo;
 		mask_addr(&mhi, &mlo, m->plens[i]);
-		e = &m->slots[addr_slot(m, mhi, mlo, m->plens[i])];
-		if (e->plen1)
-			return m->masks[e->roles];
+		s = addr_find(m, mhi, mlo, m->plens[i]);
+		if (s < m->size)
+			return m->masks[m->slots[s].roles];
 	}
 	return 0;
 }
 
 /*
  * Give each entry the roles of the shorter prefixes that contain it, in
- * @roles (one mask per slot, while building). A length with no such prefix
- * finds an empty slot, whose roles are 0.
+ * @roles (one mask per slot, while building).
  */
 static void addr_map_inherit(const struct addr_map *m, u64 *roles)
 {
 	const struct addr_entry *e;
 	u64 hi, lo;
-	u32 s, i;
+	u32 s, i, outer;
 
 	for (s = 0; s < m->size; s++) {
 		e = &m->slots[s];
@@ -212,7 +224,9 @@ static void addr_map_inherit(const struct addr_map *m, u64 *roles)
 			hi = e->hi;
 			lo = e->lo;
 			mask_addr(&hi, &lo, m->plens[i]);
-			roles[s] |= roles[addr_slot(m, hi, lo, m->plens[i])];
+			outer = addr_find(m, hi, lo, m->plens[i]);
+			if (outer < m->size)
+				roles[s] |= roles[outer];
 		}
 	}
 }
@@ -256,15 +270,42 @@ static int addr_map_intern(struct addr_map *m, u64 *roles, u32 *seen)
 	return 0;
 }
 
-/* Put each prefix of @family in its slot; @roles gets their role bits. */
+/*
+ * Add an absent key @e with role mask @bits (in @roles, by slot). Robin
+ * Hood: walking from its home, the entry carried takes the slot of any
+ * entry nearer its own home, which is carried on in its place, until an
+ * empty slot (there is one) takes the last.
+ */
+static void addr_map_insert(struct addr_map *m, u64 *roles,
+			    struct addr_entry e, u64 bits)
+{
+	u32 i = addr_home(m, e.hi, e.lo, e.plen1 - 1);
+	struct addr_entry *slot;
+
+	for (e.dist = 0;; e.dist++) {
+		slot = &m->slots[i];
+		if (!slot->plen1) {
+			*slot = e;
+			roles[i] = bits;
+			return;
+		}
+		if (slot->dist < e.dist) {
+			swap(*slot, e);
+			swap(roles[i], bits);
+		}
+		if (++i == m->size)
+			i = 0;
+	}
+}
+
+/* Put each prefix of @family in the table; @roles gets their role bits. */
 static void addr_map_fill(struct addr_map *m, u64 *roles,
 			  const struct imgsec_policy_desc *p, u8 family)
 {
 	bool present[129] = { false };
 	const struct imgsec_prefix *pfx;
-	struct addr_entry *e;
+	struct addr_entry e = { 0 };
 	u32 r, i, s;
-	u64 hi, lo;
 	int plen;
 
 	for (r = 0; r < p->nroles; r++) {
@@ -272,14 +313,15 @@ static void addr_map_fill(struct addr_map *m, u64 *roles,
 			pfx = &p->roles[r].prefixes[i];
 			if (pfx->family != family)
 				continue;
-			load_addr(pfx->addr, true, &hi, &lo);
-			s = addr_slot(m, hi, lo, pfx->plen);
-			e = &m->slots[s];
-			e->hi = hi;
-			e->lo = lo;
-			e->plen1 = pfx->plen + 1;
-			roles[s] |= 1ULL << r;
+			load_addr(pfx->addr, true, &e.hi, &e.lo);
+			e.plen1 = pfx->plen + 1;
 			present[pfx->plen] = true;
+			/* The same prefix in several roles: one entry. */
+			s = addr_find(m, e.hi, e.lo, pfx->plen);
+			if (s < m->size)
+				roles[s] |= 1ULL << r;
+			else
+				addr_map_insert(m, roles, e, 1ULL << r);
 		}
 	}
 	for (plen = 128; plen >= 0; plen--)

@@ -61,6 +61,11 @@ typedef __u64 u64;
 		     _a > _b ? _a : _b; })
 #define min_t(t, a, b) ({ __typeof__(t) _x = (a), _y = (b);		\
 			  _x < _y ? _x : _y; })
+#define swap(a, b) do {						\
+	__typeof__(a) *_pa = &(a), *_pb = &(b), _t = *_pa;		\
+	*_pa = *_pb;							\
+	*_pb = _t;							\
+} while (0)
 
 /* As <linux/math.h>: @val (uniform over u32) scaled into 0 .. @ep_ro - 1. */
 static inline u32 reciprocal_scale(u32 val, u32 ep_ro)
