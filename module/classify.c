@@ -55,7 +55,7 @@ struct addr_entry {
 	u8 plen1;		/* prefix length + 1; 0: empty slot */
 };
 
-static_assert(sizeof(struct addr_entry) == 24);
+static_assert(sizeof(struct addr_entry) == 24, "address slot grew");
 
 /*
  * A family's distinct masks are at most its entries (each entry adds one
@@ -63,7 +63,8 @@ static_assert(sizeof(struct addr_entry) == 24);
  * most IMGSEC_MAX_PREFIXES (policy validation): indices 0 .. 65535 fit an
  * entry's 16 bits.
  */
-static_assert(IMGSEC_MAX_PREFIXES <= 1 << 16);
+static_assert(IMGSEC_MAX_PREFIXES <= 1 << 16,
+	      "mask indices must fit an entry's 16 bits");
 
 struct addr_map {
 	struct addr_entry *slots;
