@@ -2,11 +2,12 @@
 /*
  * The policy compiled for per-packet lookups.
  *
- * Addresses: per family, one open-addressing hash table (load <= 0.75) keyed
- * by (prefix length, masked address). Each entry names the bitmask of the
- * roles containing that prefix or any shorter prefix present in the table,
- * so a lookup tries the distinct prefix lengths of the family longest first
- * and stops at the first hit. Its cost depends on how many distinct lengths
+ * Addresses: per family, one open-addressing hash table (load <= 0.75,
+ * linear probing in Robin Hood order) keyed by (prefix length, masked
+ * address). Each entry names the bitmask of the roles containing that
+ * prefix or any shorter prefix present in the table, so a lookup tries the
+ * distinct prefix lengths of the family longest first and stops at the
+ * first hit. Its cost depends on how many distinct lengths
  * the policy uses (typically one to three), not on how many addresses. The
  * bitmasks are interned: an entry holds a 16-bit index into the family's
  * array of its distinct masks (a policy has few: most addresses of a role
