@@ -24,7 +24,8 @@
  *
  * Memory is linear in the policy: with the uapi limits the worst case is
  * 2 MiB of address tables (65536 prefixes, 24 bytes a slot, load 0.75 but
- * for rounding: 87,384 slots at most over both families) and 512 KiB of
+ * for rounding: 87,384 slots at most over both families, 2 MiB + 64 bytes,
+ * then rounded up to pages by vmalloc) and 512 KiB of
  * role masks (one per entry at worst), 128 KiB of group table and 256 KiB of
  * intervals, so no other cap is needed. Building takes about as much again,
  * freed before it returns.
