@@ -72,6 +72,7 @@ struct addr_map {
 	struct addr_entry *slots;
 	u64 *masks;		/* distinct role masks of the entries */
 	u32 size;		/* number of slots; one at least is empty */
+	u64 seed;		/* random, keys the hash (addr_hash) */
 	u32 nplens;
 	u8 plens[129];		/* distinct prefix lengths, longest first */
 };
@@ -148,10 +149,17 @@ static void load_addr(const u8 *a, bool v6, u64 *hi, u64 *lo)
 	}
 }
 
-/* Multiply and xor-shift: every key bit reaches the low bits used. */
-static u32 addr_hash(u64 hi, u64 lo, unsigned int plen)
+/*
+ * Multiply and xor-shift: every key bit reaches the bits used. Keyed by
+ * @seed, drawn anew for each table: unkeyed, keys with one hash are found
+ * by solving hi * C1 ^ lo * C2 = K (C1 is odd, so invertible), and 65,536
+ * of them in a policy (which a user namespace's root may set) make one
+ * cluster: seconds of kernel time to build, microseconds a lookup.
+ */
+static u32 addr_hash(u64 seed, u64 hi, u64 lo, unsigned int plen)
 {
-	u64 h = hi * 0x9e3779b97f4a7c15ULL ^ lo * 0xc2b2ae3d27d4eb4fULL ^ plen;
+	u64 h = (hi ^ seed) * 0x9e3779b97f4a7c15ULL ^
+		(lo ^ (seed >> 32 | seed << 32)) * 0xc2b2ae3d27d4eb4fULL ^ plen;
 
 	h ^= h >> 29;
 	h *= 0xbf58476d1ce4e5b9ULL;
@@ -162,7 +170,7 @@ static u32 addr_hash(u64 hi, u64 lo, unsigned int plen)
 static u32 addr_home(const struct addr_map *m, u64 hi, u64 lo,
 		     unsigned int plen)
 {
-	return reciprocal_scale(addr_hash(hi, lo, plen), m->size);
+	return reciprocal_scale(addr_hash(m->seed, hi, lo, plen), m->size);
 }
 
 /*
@@ -354,6 +362,7 @@ static int addr_map_build(struct addr_map *m,
 	 * slots on a miss at 0.75 (2.5 at 0.5).
 	 */
 	m->size = n + (n + 2) / 3 + 1;
+	m->seed = imgsec_random_u64();
 	m->slots = imgsec_zalloc_table(m->size * sizeof(*m->slots));
 	roles = imgsec_zalloc(m->size * sizeof(*roles));
 	seen = imgsec_zalloc(m->size * sizeof(*seen));

@@ -12,6 +12,7 @@
 #include <linux/errno.h>
 #include <linux/kernel.h>	/* reciprocal_scale() */
 #include <linux/minmax.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/types.h>
@@ -22,6 +23,7 @@
 /* Charged to the caller's memory cgroup, as nf_tables does. */
 #define imgsec_zalloc(size)	kvzalloc(size, GFP_KERNEL_ACCOUNT)
 #define imgsec_free(ptr)	kvfree(ptr)
+#define imgsec_random_u64()	get_random_u64()
 
 /*
  * For a large array kept as long as a policy: past a page, vmalloc, whose
@@ -38,6 +40,7 @@ static inline void *imgsec_zalloc_table(size_t size)
 #else
 #include <assert.h>	/* static_assert(), as <linux/build_bug.h> */
 #include <errno.h>
+#include <sys/random.h>	/* getrandom() */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -53,6 +56,16 @@ typedef __u64 u64;
 #define imgsec_zalloc(size)	calloc(1, size)
 #define imgsec_zalloc_table(size)	calloc(1, size)
 #define imgsec_free(ptr)	free(ptr)
+
+/* As get_random_u64(); a fixed value if getrandom() fails. */
+static inline u64 imgsec_random_u64(void)
+{
+	u64 v = 0x9e3779b97f4a7c15ULL;
+
+	if (getrandom(&v, sizeof(v), 0) != sizeof(v))
+		return 0x9e3779b97f4a7c15ULL;
+	return v;
+}
 
 /* As <linux/minmax.h>, less its type checks (the kernel build has them). */
 #define min(a, b) ({ __typeof__(a) _a = (a); __typeof__(b) _b = (b);	\

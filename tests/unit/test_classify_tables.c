@@ -380,11 +380,61 @@ static void test_memory_bound(void)
 	pol_free(p);
 }
 
+/*
+ * Keys crafted to collide: under the unkeyed hash of before (hi * C1 ^
+ * lo * C2 ^ plen, then a finaliser), hi = C1^-1 * (K ^ lo * C2) gives
+ * every lo the same hash, so 65,536 IPv6 hosts made one cluster (seconds to
+ * build, a probe per entry to miss). Keyed by a random seed, the table
+ * must look like any other: its longest distance from home is short.
+ */
+static void test_crafted_collisions(void)
+{
+	const u64 c1 = 0x9e3779b97f4a7c15ULL, c2 = 0xc2b2ae3d27d4eb4fULL;
+	struct imgsec_policy_desc *p = pol_new(1, 65536);
+	struct imgsec_prefix *pfx;
+	struct imgsec_classifier *c;
+	u64 inv = c1, hi, lo, k = 0x20010db800000000ULL;
+	unsigned int bad = 0;
+	u32 i, s, maxdist = 0;
+	int b;
+
+	for (i = 0; i < 5; i++)
+		inv *= 2 - c1 * inv;	/* Newton: c1 * inv == 1 mod 2^64 */
+	for (i = 0; i < 65536; i++) {
+		lo = i + 1;
+		hi = inv * (k ^ lo * c2);
+		pfx = &p->roles[0].prefixes[i];
+		pfx->family = AF_INET6;
+		pfx->plen = 128;
+		for (b = 0; b < 8; b++) {
+			pfx->addr[b] = hi >> (56 - 8 * b);
+			pfx->addr[8 + b] = lo >> (56 - 8 * b);
+		}
+	}
+	p->roles[0].nprefixes = 65536;
+	c = build(p);
+	REQUIRE(c, "no classifier");
+	for (s = 0; s < c->addrs[1].size; s++)
+		if (c->addrs[1].slots[s].plen1 &&
+		    c->addrs[1].slots[s].dist > maxdist)
+			maxdist = c->addrs[1].slots[s].dist;
+	/* A random table of this size and load: about 30 at most. */
+	CHECK(maxdist < 200, "crafted keys cluster: an entry %u slots from home",
+	      maxdist);
+	for (i = 0; i < 65536; i += 997)
+		bad += addr_roles(&c->addrs[1], p->roles[0].prefixes[i].addr,
+				  true) != 1;
+	CHECK(bad == 0, "%u wrong", bad);
+	imgsec_classifier_free(c);
+	pol_free(p);
+}
+
 int main(void)
 {
 	RUN(test_sizes_modes);
 	RUN(test_every_length);
 	RUN(test_max_masks);
 	RUN(test_memory_bound);
+	RUN(test_crafted_collisions);
 	return test_summary();
 }
