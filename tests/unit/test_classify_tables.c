@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "portable.h"
 #include "test.h"
@@ -429,6 +430,49 @@ static void test_crafted_collisions(void)
 	pol_free(p);
 }
 
+/*
+ * The duplicate check of policy validation (policy_desc.c), its hash
+ * unkeyed: the last step (h ^ w) * C solves for the last word, so 65,536
+ * IPv6 hosts with one hash took seconds (2 s at -O2, a probe per earlier
+ * prefix). Keyed, it takes milliseconds: a generous bound of 1.5 s.
+ */
+static void test_crafted_duplicates(void)
+{
+	const u32 c = 0x9e3779b1u;
+	struct imgsec_policy_desc *p = pol_new(1, 65536);
+	struct imgsec_policy_error err;
+	struct imgsec_prefix *pfx;
+	struct timespec t0, t1;
+	u32 inv = c, i, h, w;
+	double secs;
+	int k;
+
+	for (i = 0; i < 5; i++)
+		inv *= 2 - c * inv;
+	for (i = 0; i < 65536; i++) {
+		pfx = &p->roles[0].prefixes[i];
+		pfx->family = AF_INET6;
+		pfx->plen = 128;
+		pfx->addr[0] = 0x20;
+		pfx->addr[1] = 0x01;
+		memcpy(pfx->addr + 8, &i, 4);
+		h = AF_INET6 << 8 ^ 128;
+		for (k = 0; k < 12; k += 4) {
+			memcpy(&w, pfx->addr + k, 4);
+			h = (h ^ w) * c;
+		}
+		w = h ^ 0x12345678u * inv;
+		memcpy(pfx->addr + 12, &w, 4);
+	}
+	p->roles[0].nprefixes = 65536;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CHECK(imgsec_policy_validate(p, &err) == 0, "refused: %s", err.msg);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	CHECK(secs < 1.5, "validation took %.2f s", secs);
+	pol_free(p);
+}
+
 int main(void)
 {
 	RUN(test_sizes_modes);
@@ -436,5 +480,6 @@ int main(void)
 	RUN(test_max_masks);
 	RUN(test_memory_bound);
 	RUN(test_crafted_collisions);
+	RUN(test_crafted_duplicates);
 	return test_summary();
 }
