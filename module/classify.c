@@ -2,12 +2,16 @@
 /*
  * The policy compiled for per-packet lookups.
  *
- * Addresses: per family, one open-addressing hash table (load <= 0.75) keyed
- * by (prefix length, masked address). Each entry holds the bitmask of the
- * roles containing that prefix or any shorter prefix present in the table,
- * so a lookup tries the distinct prefix lengths of the family longest first
- * and stops at the first hit. Its cost depends on how many distinct lengths
- * the policy uses (typically one to three), not on how many addresses.
+ * Addresses: per family, one open-addressing hash table (load <= 0.75,
+ * linear probing in Robin Hood order) keyed by (prefix length, masked
+ * address). Each entry names the bitmask of the roles containing that
+ * prefix or any shorter prefix present in the table, so a lookup tries the
+ * distinct prefix lengths of the family longest first and stops at the
+ * first hit. Its cost depends on how many distinct lengths
+ * the policy uses (typically one to three), not on how many addresses. The
+ * bitmasks are interned: an entry holds a 16-bit index into the family's
+ * array of its distinct masks (a policy has few: most addresses of a role
+ * share one), so that an entry takes 24 bytes, not 32.
  *
  * Rules: grouped by (protocol, source role, destination role). An ICMP or
  * ICMPv6 rule's "ports" are message types, looked up as ports. A group's
@@ -19,9 +23,12 @@
  * does not depend on the number of rules beyond log2 of a group's intervals.
  *
  * Memory is linear in the policy: with the uapi limits the worst case is
- * 5 MiB of address tables (65536 prefixes, 32 bytes a slot, load 0.375
- * to 0.75), 128 KiB of group table and 256 KiB of intervals, so no other cap is
- * needed.
+ * 2 MiB of address tables (65536 prefixes, 24 bytes a slot, load 0.75 but
+ * for rounding: 87,384 slots at most over both families, 2 MiB + 64 bytes,
+ * then rounded up to pages by vmalloc) and 512 KiB of
+ * role masks (one per entry at worst), 128 KiB of group table and 256 KiB of
+ * intervals, so no other cap is needed. Building takes about as much again,
+ * freed before it returns.
  *
  * Built once, never written after imgsec_classifier_build() returns: any
  * number of readers may use it concurrently (under RCU in the kernel).
@@ -43,13 +50,29 @@
 
 struct addr_entry {
 	u64 hi, lo;		/* masked address; IPv4 in the top of @hi */
-	u64 roles;		/* roles containing it or a shorter prefix */
-	u32 plen1;		/* prefix length + 1; 0: empty slot */
+	u32 dist;		/* slots past the key's home slot */
+	u16 roles;		/* index in masks: roles containing it or a
+				 * shorter prefix
+				 */
+	u8 plen1;		/* prefix length + 1; 0: empty slot */
 };
+
+static_assert(sizeof(struct addr_entry) == 24, "address slot grew");
+
+/*
+ * A family's distinct masks are at most its entries (each entry adds one
+ * mask at most), at most its prefixes (equal prefixes share an entry), at
+ * most IMGSEC_MAX_PREFIXES (policy validation): indices 0 .. 65535 fit an
+ * entry's 16 bits.
+ */
+static_assert(IMGSEC_MAX_PREFIXES <= 1 << 16,
+	      "mask indices must fit an entry's 16 bits");
 
 struct addr_map {
 	struct addr_entry *slots;
-	u32 mask;		/* number of slots - 1 */
+	u64 *masks;		/* distinct role masks of the entries */
+	u32 size;		/* number of slots; one at least is empty */
+	u64 seed;		/* random, keys the hash (addr_hash) */
 	u32 nplens;
 	u8 plens[129];		/* distinct prefix lengths, longest first */
 };
@@ -126,62 +149,85 @@ static void load_addr(const u8 *a, bool v6, u64 *hi, u64 *lo)
 	}
 }
 
-/* Multiply and xor-shift: every key bit reaches the low bits used. */
-static u32 addr_hash(u64 hi, u64 lo, unsigned int plen)
+/*
+ * Multiply and xor-shift: every key bit reaches the bits used. Keyed by
+ * @seed, drawn anew for each table: unkeyed, keys with one hash are found
+ * by solving hi * C1 ^ lo * C2 = K (C1 is odd, so invertible), and 65,536
+ * of them in a policy (which a user namespace's root may set) make one
+ * cluster: seconds of kernel time to build, microseconds a lookup.
+ */
+static u32 addr_hash(u64 seed, u64 hi, u64 lo, unsigned int plen)
 {
-	u64 h = hi * 0x9e3779b97f4a7c15ULL ^ lo * 0xc2b2ae3d27d4eb4fULL ^ plen;
+	u64 h = (hi ^ seed) * 0x9e3779b97f4a7c15ULL ^
+		(lo ^ (seed >> 32 | seed << 32)) * 0xc2b2ae3d27d4eb4fULL ^ plen;
 
 	h ^= h >> 29;
 	h *= 0xbf58476d1ce4e5b9ULL;
 	return (u32)(h ^ h >> 32);
 }
 
-/* The slot holding the key, or the empty slot where it belongs. */
-static struct addr_entry *addr_slot(const struct addr_map *m, u64 hi, u64 lo,
-				    unsigned int plen)
+/* A key's home slot: where its probe sequence starts. */
+static u32 addr_home(const struct addr_map *m, u64 hi, u64 lo,
+		     unsigned int plen)
 {
-	u32 i = addr_hash(hi, lo, plen) & m->mask;
+	return reciprocal_scale(addr_hash(m->seed, hi, lo, plen), m->size);
+}
 
-	/* Never full (load <= 0.75): the loop meets an empty slot. */
-	for (;; i = (i + 1) & m->mask) {
-		struct addr_entry *e = &m->slots[i];
+/*
+ * The index of the slot holding the key, or m->size when it is absent.
+ * Linear probing, wrapping around at the end of the table, in Robin Hood
+ * order (addr_map_insert): along a probe sequence, every entry passed is
+ * at least as far from its own home as the key would be, so an entry
+ * nearer its home than that, or an empty slot, ends the search. A miss
+ * then costs about as many probes as a hit (2.5 expected at load 0.75),
+ * not the 8.5 of plain linear probing.
+ */
+static u32 addr_find(const struct addr_map *m, u64 hi, u64 lo,
+		     unsigned int plen)
+{
+	u32 i = addr_home(m, hi, lo, plen), d;
+	const struct addr_entry *e;
 
-		if (!e->plen1 ||
-		    (e->plen1 == plen + 1 && e->hi == hi && e->lo == lo))
-			return e;
+	/* Never full (one slot at least is empty): the loop meets it. */
+	for (d = 0;; d++) {
+		e = &m->slots[i];
+		if (!e->plen1 || e->dist < d)
+			return m->size;
+		if (e->plen1 == plen + 1 && e->hi == hi && e->lo == lo)
+			return i;
+		if (++i == m->size)
+			i = 0;
 	}
 }
 
 static u64 addr_roles(const struct addr_map *m, const u8 *addr, bool v6)
 {
 	u64 hi, lo, mhi, mlo;
-	const struct addr_entry *e;
-	u32 i;
+	u32 i, s;
 
 	load_addr(addr, v6, &hi, &lo);
 	for (i = 0; i < m->nplens; i++) {
 		mhi = hi;
 		mlo = lo;
 		mask_addr(&mhi, &mlo, m->plens[i]);
-		e = addr_slot(m, mhi, mlo, m->plens[i]);
-		if (e->plen1)
-			return e->roles;
+		s = addr_find(m, mhi, mlo, m->plens[i]);
+		if (s < m->size)
+			return m->masks[m->slots[s].roles];
 	}
 	return 0;
 }
 
 /*
- * Give each entry the roles of the shorter prefixes that contain it. A
- * length with no such prefix finds an empty slot, whose roles are 0.
+ * Give each entry the roles of the shorter prefixes that contain it, in
+ * @roles (one mask per slot, while building).
  */
-static void addr_map_inherit(struct addr_map *m)
+static void addr_map_inherit(const struct addr_map *m, u64 *roles)
 {
-	const struct addr_entry *outer;
-	struct addr_entry *e;
+	const struct addr_entry *e;
 	u64 hi, lo;
-	u32 s, i;
+	u32 s, i, outer;
 
-	for (s = 0; s <= m->mask; s++) {
+	for (s = 0; s < m->size; s++) {
 		e = &m->slots[s];
 		for (i = 0; e->plen1 && i < m->nplens; i++) {
 			if (m->plens[i] >= e->plen1 - 1)
@@ -189,21 +235,118 @@ static void addr_map_inherit(struct addr_map *m)
 			hi = e->hi;
 			lo = e->lo;
 			mask_addr(&hi, &lo, m->plens[i]);
-			outer = addr_slot(m, hi, lo, m->plens[i]);
-			e->roles |= outer->roles;
+			outer = addr_find(m, hi, lo, m->plens[i]);
+			if (outer < m->size)
+				roles[s] |= roles[outer];
 		}
 	}
+}
+
+/* Spread a role mask over u32, for the interning table. */
+static u32 mask_hash(u64 mask)
+{
+	mask *= 0x9e3779b97f4a7c15ULL;
+	return (u32)(mask >> 32);
+}
+
+/*
+ * Replace the entries' masks by indices into an array of the distinct ones.
+ * @roles: the masks, by slot; @seen: m->size zeroed words, for an open-
+ * addressing table of index + 1 (the masks are at most the entries, so it
+ * has an empty slot too); the distinct masks go to the front of @roles,
+ * whose slot @s was read before (they are written in slot order, at most
+ * one per slot).
+ */
+static int addr_map_intern(struct addr_map *m, u64 *roles, u32 *seen)
+{
+	u32 s, i, n = 0;
+
+	for (s = 0; s < m->size; s++) {
+		if (!m->slots[s].plen1)
+			continue;
+		i = reciprocal_scale(mask_hash(roles[s]), m->size);
+		while (seen[i] && roles[seen[i] - 1] != roles[s])
+			if (++i == m->size)
+				i = 0;
+		if (!seen[i]) {
+			roles[n] = roles[s];
+			seen[i] = ++n;
+		}
+		m->slots[s].roles = seen[i] - 1;
+	}
+	m->masks = imgsec_zalloc_table(n * sizeof(*m->masks));
+	if (!m->masks)
+		return -ENOMEM;
+	memcpy(m->masks, roles, n * sizeof(*m->masks));
+	return 0;
+}
+
+/*
+ * Add an absent key @e with role mask @bits (in @roles, by slot). Robin
+ * Hood: walking from its home, the entry carried takes the slot of any
+ * entry nearer its own home, which is carried on in its place, until an
+ * empty slot (there is one) takes the last.
+ */
+static void addr_map_insert(struct addr_map *m, u64 *roles,
+			    struct addr_entry e, u64 bits)
+{
+	u32 i = addr_home(m, e.hi, e.lo, e.plen1 - 1);
+	struct addr_entry *slot;
+
+	for (e.dist = 0;; e.dist++) {
+		slot = &m->slots[i];
+		if (!slot->plen1) {
+			*slot = e;
+			roles[i] = bits;
+			return;
+		}
+		if (slot->dist < e.dist) {
+			swap(*slot, e);
+			swap(roles[i], bits);
+		}
+		if (++i == m->size)
+			i = 0;
+	}
+}
+
+/* Put each prefix of @family in the table; @roles gets their role bits. */
+static void addr_map_fill(struct addr_map *m, u64 *roles,
+			  const struct imgsec_policy_desc *p, u8 family)
+{
+	bool present[129] = { false };
+	const struct imgsec_prefix *pfx;
+	struct addr_entry e = { 0 };
+	u32 r, i, s;
+	int plen;
+
+	for (r = 0; r < p->nroles; r++) {
+		for (i = 0; i < p->roles[r].nprefixes; i++) {
+			pfx = &p->roles[r].prefixes[i];
+			if (pfx->family != family)
+				continue;
+			load_addr(pfx->addr, true, &e.hi, &e.lo);
+			e.plen1 = pfx->plen + 1;
+			present[pfx->plen] = true;
+			/* The same prefix in several roles: one entry. */
+			s = addr_find(m, e.hi, e.lo, pfx->plen);
+			if (s < m->size)
+				roles[s] |= 1ULL << r;
+			else
+				addr_map_insert(m, roles, e, 1ULL << r);
+		}
+	}
+	for (plen = 128; plen >= 0; plen--)
+		if (present[plen])
+			m->plens[m->nplens++] = plen;
 }
 
 static int addr_map_build(struct addr_map *m,
 			  const struct imgsec_policy_desc *p, u8 family)
 {
-	bool present[129] = { false };
-	const struct imgsec_prefix *pfx;
-	struct addr_entry *e;
-	u32 n = 0, size = 2, r, i;
-	u64 hi, lo;
-	int plen;
+	u32 n = 0, r, i;
+	u64 *roles;
+	u32 *seen;
+	int ret = -ENOMEM;
 
 	for (r = 0; r < p->nroles; r++)
 		for (i = 0; i < p->roles[r].nprefixes; i++)
@@ -211,36 +354,26 @@ static int addr_map_build(struct addr_map *m,
 	if (!n)
 		return 0;
 	/*
-	 * Load at most 0.75, not 0.5: up to half the memory per address
-	 * (nft's hash set takes 80 to 90 bytes an element), for a few more
-	 * probes of adjacent slots on a miss (linear probing expects 8.5 at
-	 * 0.75, 2.5 at 0.5).
+	 * Exactly enough slots for a load of at most 0.75, and one empty slot
+	 * at least: 4n/3 rounded up, plus one. Not a power of two (a lookup
+	 * scales the hash by multiplying), so a policy does not pay for up to
+	 * twice the slots it needs; not 0.5: nft's hash set takes 58 to 95
+	 * bytes an element, and linear probing expects 8.5 probes of adjacent
+	 * slots on a miss at 0.75 (2.5 at 0.5).
 	 */
-	while (4 * n > 3 * size)
-		size *= 2;
-	m->slots = imgsec_zalloc(size * sizeof(*m->slots));
-	if (!m->slots)
-		return -ENOMEM;
-	m->mask = size - 1;
-	for (r = 0; r < p->nroles; r++) {
-		for (i = 0; i < p->roles[r].nprefixes; i++) {
-			pfx = &p->roles[r].prefixes[i];
-			if (pfx->family != family)
-				continue;
-			load_addr(pfx->addr, true, &hi, &lo);
-			e = addr_slot(m, hi, lo, pfx->plen);
-			e->hi = hi;
-			e->lo = lo;
-			e->plen1 = pfx->plen + 1;
-			e->roles |= 1ULL << r;
-			present[pfx->plen] = true;
-		}
+	m->size = n + (n + 2) / 3 + 1;
+	m->seed = imgsec_random_u64();
+	m->slots = imgsec_zalloc_table(m->size * sizeof(*m->slots));
+	roles = imgsec_zalloc(m->size * sizeof(*roles));
+	seen = imgsec_zalloc(m->size * sizeof(*seen));
+	if (m->slots && roles && seen) {
+		addr_map_fill(m, roles, p, family);
+		addr_map_inherit(m, roles);
+		ret = addr_map_intern(m, roles, seen);
 	}
-	for (plen = 128; plen >= 0; plen--)
-		if (present[plen])
-			m->plens[m->nplens++] = plen;
-	addr_map_inherit(m);
-	return 0;
+	imgsec_free(roles);
+	imgsec_free(seen);
+	return ret;
 }
 
 /* Index of the last interval starting at or before @port, or -1. */
@@ -437,7 +570,9 @@ void imgsec_classifier_free(struct imgsec_classifier *c)
 	if (!c)
 		return;
 	imgsec_free(c->addrs[0].slots);
+	imgsec_free(c->addrs[0].masks);
 	imgsec_free(c->addrs[1].slots);
+	imgsec_free(c->addrs[1].masks);
 	imgsec_free(c->groups);
 	imgsec_free(c->intervals);
 	imgsec_free(c);

@@ -81,9 +81,15 @@ static const char *check_prefix(const struct imgsec_prefix *pfx)
 	return NULL;
 }
 
-static u32 prefix_hash(const struct imgsec_prefix *pfx, unsigned int role)
+/*
+ * Keyed by @seed, random for each check: unkeyed, (h ^ w) * C of the last
+ * word is solved for any h, so 65,536 prefixes with one hash were found
+ * with no search, and the check took seconds of kernel time.
+ */
+static u32 prefix_hash(const struct imgsec_prefix *pfx, unsigned int role,
+		       u32 seed)
 {
-	u32 h = role * 0x9e3779b9u ^ pfx->family << 8 ^ pfx->plen, w;
+	u32 h = seed ^ role * 0x9e3779b9u ^ pfx->family << 8 ^ pfx->plen, w;
 	unsigned int i;
 
 	/* A word at a time, then murmur3's finaliser mixes every bit down. */
@@ -110,11 +116,11 @@ static bool prefix_equal(const struct imgsec_prefix *a,
  * holds (role << 16 | index) + 1, 0 marks it empty. Returns true for a
  * duplicate.
  */
-static bool prefix_seen(u32 *slots, u32 mask,
+static bool prefix_seen(u32 *slots, u32 mask, u32 seed,
 			const struct imgsec_role_desc *role, u32 r, u32 i)
 {
 	const struct imgsec_prefix *pfx = role->prefixes;
-	u32 h = prefix_hash(&pfx[i], r) & mask;
+	u32 h = prefix_hash(&pfx[i], r, seed) & mask;
 
 	for (; slots[h]; h = (h + 1) & mask) {
 		u32 s = slots[h] - 1;
@@ -135,10 +141,11 @@ static bool prefix_seen(u32 *slots, u32 mask,
 static int check_duplicates(const struct imgsec_policy_desc *p, u32 total,
 			    struct imgsec_policy_error *err)
 {
-	u32 size = 2, r, i, *slots;
+	u32 size = 2, r, i, *slots, seed;
 
 	if (!total)
 		return 0;
+	seed = (u32)imgsec_random_u64();
 	while (size < 2 * total)
 		size *= 2;
 	slots = imgsec_zalloc(size * sizeof(*slots));
@@ -148,7 +155,8 @@ static int check_duplicates(const struct imgsec_policy_desc *p, u32 total,
 	}
 	for (r = 0; r < p->nroles; r++) {
 		for (i = 0; i < p->roles[r].nprefixes; i++) {
-			if (prefix_seen(slots, size - 1, &p->roles[r], r, i)) {
+			if (prefix_seen(slots, size - 1, seed, &p->roles[r],
+					r, i)) {
 				err->msg = "duplicate prefix in role";
 				err->role = r;
 				err->prefix = i;

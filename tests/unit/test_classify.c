@@ -656,13 +656,20 @@ static void crosscheck_one(struct imgsec_policy_desc *p, uint64_t seed,
 	imgsec_classifier_free(c);
 }
 
+/*
+ * IMGSEC_TEST_CLASSIFY_POLICIES: how many random policies (3000), for a
+ * longer run by hand after a change to the classifier.
+ */
 static void test_random_crosscheck(void)
 {
+	const char *env = getenv("IMGSEC_TEST_CLASSIFY_POLICIES");
 	struct imgsec_policy_desc *p = pol_new();
-	unsigned int i, matched = 0, packets = 0;
+	unsigned int i, n = 3000, matched = 0, packets = 0;
 	uint64_t seed;
 
-	for (i = 0; i < 3000; i++) {
+	if (env && *env)
+		n = strtoul(env, NULL, 10);
+	for (i = 0; i < n; i++) {
 		seed = 0x1badb002ULL + i;
 		rng_state = seed * 0x9e3779b97f4a7c15ULL | 1;
 		random_policy(p);
@@ -675,6 +682,304 @@ static void test_random_crosscheck(void)
 	CHECK(matched > packets / 10 && matched < packets * 9 / 10,
 	      "%u of %u packets matched", matched, packets);
 	p->nroles = 0;
+	pol_free(p);
+}
+
+/* ---- address tables: sizes, masks, inheritance ------------------------ */
+
+/*
+ * Rule i (of nroles): from role i to role i, TCP port i + 1, so that
+ * classifying (addr, addr, port i + 1) says whether addr is in role i: the
+ * whole role mask of an address is observable, bit by bit.
+ */
+static void role_probe_rules(struct imgsec_policy_desc *p)
+{
+	struct imgsec_rule_desc *r;
+	u32 i;
+
+	p->nrules = p->nroles;
+	for (i = 0; i < p->nroles; i++) {
+		r = &p->rules[i];
+		memset(r, 0, sizeof(*r));
+		r->from = i;
+		r->to = i;
+		r->proto = TCP;
+		r->nports = 1;
+		r->ports[0].lo = i + 1;
+		r->ports[0].hi = i + 1;
+	}
+}
+
+/* Every role bit of @addr in @c against the naive scan of @p; failures. */
+static unsigned int check_roles(const struct imgsec_classifier *c,
+				const struct imgsec_policy_desc *p, int family,
+				const u8 *addr)
+{
+	u64 want = naive_roles(p, family, addr);
+	unsigned int bad = 0;
+	u32 i;
+	int got;
+
+	for (i = 0; i < p->nroles; i++) {
+		got = imgsec_classify(c, family, addr, addr, TCP, i + 1);
+		bad += got != (want >> i & 1 ? (int)i : -1);
+	}
+	return bad;
+}
+
+/* Role @r gets its own prefixes array of room @n. */
+static void role_init(struct imgsec_policy_desc *p, u32 r, u32 n)
+{
+	snprintf(p->roles[r].name, IMGSEC_NAME_LEN, "r%u", r);
+	p->roles[r].prefixes = calloc(n ? n : 1, sizeof(struct imgsec_prefix));
+	p->roles[r].nprefixes = 0;
+}
+
+static void role_push(struct imgsec_policy_desc *p, u32 r, int family,
+		      u8 plen, const u8 *addr)
+{
+	struct imgsec_prefix *pfx =
+		&p->roles[r].prefixes[p->roles[r].nprefixes++];
+
+	memset(pfx, 0, sizeof(*pfx));
+	pfx->family = family == 4 ? AF_INET : AF_INET6;
+	pfx->plen = plen;
+	memcpy(pfx->addr, addr, family == 4 ? 4 : 16);
+}
+
+/* Host @i of a test table: 10.x.y.z or 2001:db8::x:y:z, @i spread out. */
+static void host_addr(u8 *addr, int family, u32 i)
+{
+	u32 v = i * 2654435761u;	/* distinct for distinct i */
+
+	memset(addr, 0, 16);
+	if (family == 4) {
+		addr[0] = 10;
+		addr[1] = v >> 16;
+		addr[2] = v >> 8;
+		addr[3] = v;
+		return;
+	}
+	addr[0] = 0x20;
+	addr[1] = 0x01;
+	addr[2] = 0x0d;
+	addr[3] = 0xb8;
+	addr[12] = v >> 24;
+	addr[13] = v >> 16;
+	addr[14] = v >> 8;
+	addr[15] = v;
+}
+
+/*
+ * Tables of every size from 1 to 200 entries (around each rounding of
+ * 4n/3 + 1) in either family: every member found with its roles, and
+ * absent addresses (which probe until an empty slot, wrapping around the
+ * end of the table) in none.
+ */
+static void test_table_sizes(void)
+{
+	struct imgsec_policy_desc *p = pol_new();
+	struct imgsec_classifier *c;
+	unsigned int bad = 0, n, i, family;
+	u8 addr[16];
+
+	for (family = 4; family <= 6; family += 2) {
+		for (n = 1; n <= 200; n++) {
+			p->nroles = 2;
+			role_init(p, 0, n);
+			role_init(p, 1, n);
+			for (i = 0; i < n; i++) {
+				host_addr(addr, family, i);
+				role_push(p, i % 3 == 0, family,
+					  family == 4 ? 32 : 128, addr);
+			}
+			role_probe_rules(p);
+			c = build(p);
+			REQUIRE(c, "no classifier at %u entries", n);
+			/* Members, then as many non-members again and more. */
+			for (i = 0; i < 2 * n + 64; i++) {
+				host_addr(addr, family, i);
+				bad += check_roles(c, p, family, addr);
+			}
+			/* The other family: no table at all. */
+			host_addr(addr, 10 - family, 0);
+			bad += check_roles(c, p, 10 - family, addr);
+			imgsec_classifier_free(c);
+			free(p->roles[0].prefixes);
+			free(p->roles[1].prefixes);
+		}
+	}
+	CHECK(bad == 0, "%u wrong role bits", bad);
+	p->nroles = 0;
+	pol_free(p);
+}
+
+/* One entry: the smallest table (3 slots); /0 matches every address. */
+static void test_table_of_one(void)
+{
+	struct imgsec_policy_desc *p = pol_new();
+	struct imgsec_classifier *c;
+	unsigned int bad = 0, i;
+	u8 addr[16] = { 0 };
+
+	p->nroles = 1;
+	role_init(p, 0, 1);
+	host_addr(addr, 6, 7);
+	role_push(p, 0, 6, 128, addr);
+	role_probe_rules(p);
+	c = build(p);
+	REQUIRE(c, "no classifier");
+	for (i = 0; i < 1000; i++) {
+		host_addr(addr, 6, i);
+		bad += check_roles(c, p, 6, addr);
+		host_addr(addr, 4, i);
+		bad += check_roles(c, p, 4, addr);
+	}
+	CHECK(imgsec_classify(c, 6, addr, addr, TCP, 1) == -1,
+	      "a non-member matched");
+	imgsec_classifier_free(c);
+	memset(addr, 0, sizeof(addr));
+	p->roles[0].nprefixes = 0;
+	role_push(p, 0, 4, 0, addr);
+	c = build(p);
+	REQUIRE(c, "no classifier");
+	for (i = 0; i < 1000; i++) {
+		host_addr(addr, 4, i);
+		bad += check_roles(c, p, 4, addr);
+		bad += imgsec_classify(c, 4, addr, addr, TCP, 1) != 0;
+	}
+	CHECK(bad == 0, "%u wrong answers", bad);
+	imgsec_classifier_free(c);
+	pol_free(p);
+}
+
+/*
+ * All 64 roles: one address in every role (bit 63 included), one in each
+ * single role, and a /16 in every role that each host inherits from.
+ */
+static void test_all_roles(void)
+{
+	struct imgsec_policy_desc *p = pol_new();
+	struct imgsec_classifier *c;
+	unsigned int bad = 0, i, r;
+	u8 all[16] = { 192, 0, 2, 1 }, net[16] = { 10, 0 };
+	u8 addr[16];
+
+	p->nroles = IMGSEC_MAX_ROLES;
+	for (r = 0; r < p->nroles; r++) {
+		role_init(p, r, 3);
+		role_push(p, r, 4, 32, all);
+		host_addr(addr, 4, r);
+		addr[1] = 0;	/* inside 10.0.0.0/16 */
+		role_push(p, r, 4, 32, addr);
+		if (r % 2)
+			role_push(p, r, 4, 16, net);
+	}
+	role_probe_rules(p);
+	c = build(p);
+	REQUIRE(c, "no classifier");
+	bad += check_roles(c, p, 4, all);
+	CHECK(naive_roles(p, 4, all) == ~0ULL, "the test lost a role");
+	for (i = 0; i < 200; i++) {
+		host_addr(addr, 4, i);
+		addr[1] = 0;
+		bad += check_roles(c, p, 4, addr);
+		addr[1] = 1;	/* outside the /16 */
+		bad += check_roles(c, p, 4, addr);
+	}
+	CHECK(imgsec_classify(c, 4, all, all, TCP, 64) == 63,
+	      "role 63 lost");
+	CHECK(bad == 0, "%u wrong role bits", bad);
+	imgsec_classifier_free(c);
+	pol_free(p);
+}
+
+/*
+ * Many distinct masks: 3000 hosts (either family), each in a random
+ * subset of 64 roles (16 on average: 48,000 prefixes, under the limit), so
+ * that nearly every entry has a mask of its own; then 500 non-members.
+ */
+static void test_many_masks(void)
+{
+	struct imgsec_policy_desc *p = pol_new();
+	struct imgsec_classifier *c;
+	unsigned int bad = 0, i, r, n = 3000;
+	u8 addr[16];
+	u64 m;
+
+	rng_state = 0xa5a5a5a5;
+	p->nroles = IMGSEC_MAX_ROLES;
+	for (r = 0; r < p->nroles; r++)
+		role_init(p, r, n);
+	for (i = 0; i < n; i++) {
+		host_addr(addr, i % 2 ? 6 : 4, i);
+		m = (rnd() & rnd()) | 1ULL << (i % 64);
+		for (r = 0; r < p->nroles; r++)
+			if (m >> r & 1)
+				role_push(p, r, i % 2 ? 6 : 4,
+					  i % 2 ? 128 : 32, addr);
+	}
+	role_probe_rules(p);
+	c = build(p);
+	REQUIRE(c, "no classifier");
+	for (i = 0; i < n + 500; i++) {
+		host_addr(addr, i % 2 ? 6 : 4, i);
+		bad += check_roles(c, p, i % 2 ? 6 : 4, addr);
+	}
+	CHECK(bad == 0, "%u wrong role bits", bad);
+	imgsec_classifier_free(c);
+	pol_free(p);
+}
+
+/*
+ * Nested prefixes in both families, each level in its own role and some
+ * levels shared: an address gets the roles of every level containing it,
+ * including levels with no entry on its own path (the /0 and the /96).
+ */
+static void test_nested_inherit(void)
+{
+	static const u8 v4_lens[] = { 0, 8, 12, 16, 24, 31, 32 };
+	static const u8 v6_lens[] = { 0, 16, 32, 64, 96, 120, 127, 128 };
+	struct imgsec_policy_desc *p = pol_new();
+	struct imgsec_classifier *c;
+	unsigned int bad = 0, i, k, family;
+	const u8 *lens;
+	u8 addr[16];
+	u32 nlens, r;
+
+	p->nroles = 8;
+	for (r = 0; r < p->nroles; r++)
+		role_init(p, r, 40);
+	for (family = 4; family <= 6; family += 2) {
+		lens = family == 4 ? v4_lens : v6_lens;
+		nlens = family == 4 ? sizeof(v4_lens) : sizeof(v6_lens);
+		for (k = 0; k < nlens; k++) {
+			host_addr(addr, family, 1);
+			for (i = lens[k]; i < 128; i++)
+				addr[i / 8] &= ~(0x80 >> (i % 8));
+			/* Level k in role k % 8, and every third in role 7. */
+			role_push(p, k % 8, family, lens[k], addr);
+			if (k % 3 == 0)
+				role_push(p, 7, family, lens[k], addr);
+		}
+	}
+	role_probe_rules(p);
+	c = build(p);
+	REQUIRE(c, "no classifier");
+	for (family = 4; family <= 6; family += 2) {
+		for (i = 0; i < 2000; i++) {
+			host_addr(addr, family, 1);
+			/* Flip one bit: leaves the levels above it. */
+			addr[i % (family == 4 ? 4 : 16)] ^= 1 << (i / 16 % 8);
+			bad += check_roles(c, p, family, addr);
+		}
+		host_addr(addr, family, 1);
+		bad += check_roles(c, p, family, addr);
+		CHECK(naive_roles(p, family, addr) == 0xff ||
+		      family == 4, "the v6 host is not in every role");
+	}
+	CHECK(bad == 0, "%u wrong role bits", bad);
+	imgsec_classifier_free(c);
 	pol_free(p);
 }
 
@@ -773,6 +1078,11 @@ int main(void)
 	RUN(test_icmp_types);
 	RUN(test_empty_policies);
 	RUN(test_random_crosscheck);
+	RUN(test_table_sizes);
+	RUN(test_table_of_one);
+	RUN(test_all_roles);
+	RUN(test_many_masks);
+	RUN(test_nested_inherit);
 	RUN(test_limits);
 	return test_summary();
 }
