@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "classify.h"
+#include "naive_roles.h"
 #include "test.h"
 
 #define TCP IPPROTO_TCP
@@ -459,31 +460,6 @@ static uint64_t rnd(void)
 static unsigned int rnd_below(unsigned int n)
 {
 	return rnd() % n;
-}
-
-static bool prefix_contains(const struct imgsec_prefix *pfx, int family,
-			    const u8 *addr)
-{
-	unsigned int full = pfx->plen / 8, rest = pfx->plen % 8;
-
-	if ((pfx->family == AF_INET) != (family == 4) ||
-	    memcmp(pfx->addr, addr, full))
-		return false;
-	return !rest || !((pfx->addr[full] ^ addr[full]) & (0xff00 >> rest));
-}
-
-static u64 naive_roles(const struct imgsec_policy_desc *p, int family,
-		      const u8 *addr)
-{
-	u64 roles = 0;
-	u32 r, i;
-
-	for (r = 0; r < p->nroles; r++)
-		for (i = 0; i < p->roles[r].nprefixes; i++)
-			if (prefix_contains(&p->roles[r].prefixes[i], family,
-					    addr))
-				roles |= 1ULL << r;
-	return roles;
 }
 
 /* The specification, literally: the first rule that matches. */

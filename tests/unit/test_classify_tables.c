@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "portable.h"
+#include "naive_roles.h"
 #include "test.h"
 
 enum { HOOK_REAL, HOOK_LAST, HOOK_FIRST, HOOK_MIDDLE, HOOK_MODES };
@@ -47,31 +48,6 @@ static uint64_t rnd(void)
 	rng_state ^= rng_state << 25;
 	rng_state ^= rng_state >> 27;
 	return rng_state * 0x2545f4914f6cdd1dULL;
-}
-
-static bool prefix_contains(const struct imgsec_prefix *pfx, int family,
-			    const u8 *addr)
-{
-	unsigned int full = pfx->plen / 8, rest = pfx->plen % 8;
-
-	if ((pfx->family == AF_INET) != (family == 4) ||
-	    memcmp(pfx->addr, addr, full))
-		return false;
-	return !rest || !((pfx->addr[full] ^ addr[full]) & (0xff00 >> rest));
-}
-
-static u64 naive_roles(const struct imgsec_policy_desc *p, int family,
-		       const u8 *addr)
-{
-	u64 roles = 0;
-	u32 r, i;
-
-	for (r = 0; r < p->nroles; r++)
-		for (i = 0; i < p->roles[r].nprefixes; i++)
-			if (prefix_contains(&p->roles[r].prefixes[i], family,
-					    addr))
-				roles |= 1ULL << r;
-	return roles;
 }
 
 static struct imgsec_policy_desc *pol_new(u32 nroles, u32 room)
