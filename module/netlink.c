@@ -8,7 +8,6 @@
 
 #include <linux/overflow.h>
 #include <linux/slab.h>
-#include <linux/vmalloc.h>
 #include <net/genetlink.h>
 #include <net/netlink.h>
 
@@ -356,20 +355,6 @@ static int imgsec_nl_read_slices(struct imgsec_nl_reader *r,
 	return 0;
 }
 
-/*
- * A role's prefixes, which only the build and dumps read: past a page, in
- * vmalloc pages rather than a kmalloc block rounded up to a power of two
- * (2 MiB for the 1.3 MB of 65,536 prefixes). kvfree() frees either.
- */
-static struct imgsec_prefix *imgsec_nl_alloc_prefixes(u32 n)
-{
-	size_t bytes = array_size(n, sizeof(struct imgsec_prefix));
-
-	if (bytes <= PAGE_SIZE)
-		return kzalloc(bytes, GFP_KERNEL_ACCOUNT);
-	return __vmalloc(bytes, GFP_KERNEL_ACCOUNT | __GFP_ZERO);
-}
-
 /* Between the passes: arrays of the sizes the first pass counted. */
 static int imgsec_nl_alloc(struct imgsec_policy_desc *desc, u32 nrules)
 {
@@ -378,7 +363,13 @@ static int imgsec_nl_alloc(struct imgsec_policy_desc *desc, u32 nrules)
 
 	for (i = 0; i < desc->nroles; i++) {
 		role = &desc->roles[i];
-		role->prefixes = imgsec_nl_alloc_prefixes(role->nprefixes);
+		/*
+		 * Only the build and dumps read them: pages, not a kmalloc
+		 * block rounded up to a power of two (2 MiB for the 1.3 MB of
+		 * 65,536 prefixes).
+		 */
+		role->prefixes = imgsec_zalloc_table(array_size(role->nprefixes,
+								sizeof(*role->prefixes)));
 		if (role->nprefixes && !role->prefixes)
 			return -ENOMEM;
 		role->nprefixes = 0;
