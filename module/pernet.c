@@ -133,13 +133,23 @@ int imgsec_confirm_policy(struct imgsec_net *in)
 	return ret;
 }
 
+/*
+ * A revert past its deadline is pending until its work has run and
+ * restored the previous policy: it is then due, never reported as done.
+ * Under the lock: the flag and its deadline are set together.
+ */
 unsigned int imgsec_pending_secs(struct imgsec_net *in)
 {
-	unsigned long at = READ_ONCE(in->revert_at);
+	unsigned int secs = 0;
+	unsigned long now;
 
-	if (!READ_ONCE(in->revert_pending) || time_after_eq(jiffies, at))
-		return 0;
-	return DIV_ROUND_UP(at - jiffies, HZ);
+	mutex_lock(&in->lock);
+	now = jiffies;
+	if (in->revert_pending)
+		secs = time_after_eq(now, in->revert_at) ? 1 :
+		       DIV_ROUND_UP(in->revert_at - now, HZ);
+	mutex_unlock(&in->lock);
+	return secs;
 }
 
 /*

@@ -130,6 +130,31 @@ static void imgsec_unconfirmed_policy_reverts(struct kunit *test)
 	imgsec_flush_policy(in);
 }
 
+/*
+ * Past its deadline, until its work has run (a busy system queues it
+ * late), the revert is still pending: status must not say it is done
+ * while the unconfirmed policy is in force.
+ */
+static void imgsec_overdue_revert_still_pending(struct kunit *test)
+{
+	struct imgsec_net *in = imgsec_net(&init_net);
+	struct imgsec_policy *p1 = make_policy(test, IMGSEC_MODE_ENFORCE);
+	struct imgsec_policy *p2 = make_policy(test, IMGSEC_MODE_MONITOR);
+
+	KUNIT_ASSERT_EQ(test, imgsec_set_policy(in, p1, 0), 0);
+	KUNIT_ASSERT_EQ(test, imgsec_set_policy(in, p2, 60), 0);
+	mutex_lock(&in->lock);
+	in->revert_at = jiffies - HZ;
+	mutex_unlock(&in->lock);
+	KUNIT_EXPECT_EQ(test, imgsec_pending_secs(in), 1U);
+	KUNIT_EXPECT_PTR_EQ(test, active(in), p2);
+
+	run_revert(in, false);
+	KUNIT_EXPECT_PTR_EQ(test, active(in), p1);
+	KUNIT_EXPECT_EQ(test, imgsec_pending_secs(in), 0U);
+	imgsec_flush_policy(in);
+}
+
 static void imgsec_revert_to_nothing_unhooks(struct kunit *test)
 {
 	struct imgsec_net *in = imgsec_net(&init_net);
@@ -424,6 +449,7 @@ static struct kunit_case imgsec_pernet_cases[] = {
 	KUNIT_CASE(imgsec_swap_replaces_and_flushes),
 	KUNIT_CASE(imgsec_confirm_keeps_new_policy),
 	KUNIT_CASE(imgsec_unconfirmed_policy_reverts),
+	KUNIT_CASE(imgsec_overdue_revert_still_pending),
 	KUNIT_CASE(imgsec_revert_to_nothing_unhooks),
 	KUNIT_CASE(imgsec_plain_set_cancels_revert),
 	KUNIT_CASE(imgsec_rearmed_revert_waits),
