@@ -190,6 +190,16 @@ static inline bool imgsec_exp_renew(struct nf_conntrack_expect *exp,
 #endif
 }
 
+/* When @exp expires, a jiffies32 stamp as a conntrack entry's timeout. */
+static inline u32 imgsec_exp_expires(const struct nf_conntrack_expect *exp)
+{
+#ifdef IMGSEC_HAVE_EXP_STAMP
+	return READ_ONCE(exp->timeout);
+#else
+	return (u32)READ_ONCE(exp->timeout.expires);
+#endif
+}
+
 /* Unlink @exp now, under nf_conntrack_expect_lock; 5.10: its timer first. */
 static inline void imgsec_exp_remove(struct nf_conntrack_expect *exp)
 {

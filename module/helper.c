@@ -597,29 +597,38 @@ static bool imgsec_rpc_master_lives(const struct nf_conn *m)
 }
 
 /*
+ * A hole dies with its master, the lookup's entry (nf_ct_delete() ->
+ * nf_ct_remove_expectations(), permanent or not). A replied UDP lookup's
+ * entry lives nf_conntrack_udp_timeout (30 s) after its reply: with a
+ * longer rpc_timeout its hole would go before its time. So the master is
+ * kept until its hole @i expires (as ctnetlink's CTA_TIMEOUT would: a
+ * confirmed entry, not dying, its timeout not fixed), never shortened; a
+ * packet of its own may still shorten it (the client's next call on the
+ * socket). Holes are bounded (nf_ct_expect_max), so are the entries kept.
+ */
+static void imgsec_rpc_master_keep(const struct nf_conntrack_expect *i)
+{
+	struct nf_conn *m = i->master;
+	u32 until = imgsec_exp_expires(i);
+
+	if (nf_ct_is_confirmed(m) && !nf_ct_is_dying(m) &&
+	    !test_bit(IPS_FIXED_TIMEOUT_BIT, &m->status) &&
+	    (s32)(READ_ONCE(m->timeout) - until) < 0)
+		WRITE_ONCE(m->timeout, until);
+}
+
+/*
  * A lookup that finds its hole open gives it a fresh rpc_timeout, as a
  * new hole would have: a client that looks up again before connecting
  * must not find the first lookup's time run out. False if the hole has
- * expired already (left to die; the caller goes the normal way).
- *
- * Known limit: a hole stays its first lookup's, its master's, and dies
- * with it (nf_ct_delete() -> nf_ct_remove_expectations(), permanent or
- * not). A UDP lookup's entry lives nf_conntrack_udp_timeout (30 s) after
- * its reply, as long as the default rpc_timeout: a renewed hole would go
- * with its first master before its new time. So the master is kept as
- * long as the hole (as ctnetlink's CTA_TIMEOUT does, on a confirmed entry
- * that is not dying); a packet of its own may still shorten it again.
+ * expired already (left to die; the caller goes the normal way). The
+ * hole stays its first lookup's: that master is kept as long.
  */
 static bool imgsec_rpc_hole_renew(struct nf_conntrack_expect *i)
 {
-	unsigned long timeout = imgsec_rpc_timeout() * HZ;
-	struct nf_conn *m = i->master;
-	u32 until = nfct_time_stamp + (u32)timeout;
-
-	if (!imgsec_exp_renew(i, timeout))
+	if (!imgsec_exp_renew(i, imgsec_rpc_timeout() * HZ))
 		return false;
-	if (nf_ct_is_confirmed(m) && (s32)(READ_ONCE(m->timeout) - until) < 0)
-		WRITE_ONCE(m->timeout, until);
+	imgsec_rpc_master_keep(i);
 	return true;
 }
 
@@ -846,8 +855,12 @@ static void imgsec_rpc_expect(struct imgsec_rpc_ctx *ctx,
 				 IMGSEC_RPC_STATS_A_EXPECT_FAILED);
 		return;
 	}
-	if (!imgsec_rpc_answer(ctx, call, ans, rec_len, rewrite, ret) && added)
-		nf_ct_unexpect_related(exp);
+	if (!imgsec_rpc_answer(ctx, call, ans, rec_len, rewrite, ret)) {
+		if (added)
+			nf_ct_unexpect_related(exp);
+	} else if (added) {
+		imgsec_rpc_master_keep(exp);
+	}
 	nf_ct_expect_put(exp);
 }
 

@@ -17,7 +17,8 @@
 #      per transport), so it was not "ours": -EBUSY, the port told,
 #      nothing renewed
 #   3. the same across transports when the first lookup's conntrack has
-#      expired (not yet collected): the hole is replaced by the TCP
+#      expired (its timeout cut by ctnetlink: the helper keeps it as long as
+#      its hole; not yet collected): the hole is replaced by the TCP
 #      lookup's, and a connection after the old entry is collected gets
 #      through. Before: -EBUSY, the client told a port whose hole closes
 #      with the expired entry
@@ -146,11 +147,16 @@ cross_expired() {
 	check "cross expired: gcems nf_conntrack_udp_timeout=2" \
 		run_in gcems sysctl -q -w net.netfilter.nf_conntrack_udp_timeout=2
 	port=$(lookup img1 "$G4" -P 100005 -V 3 -x tcp)
-	t0=$(now_ms)
 	m1=$(expectations | hole_master "$i1" "$port")
-	# 3 s whatever T: not collected yet (by gc_worker) that soon, and
+	# The helper keeps a hole's master as long as the hole: expired by
+	# hand (as a packet of its own could shorten it), 1 s.
+	check "cross expired: the first lookup's conntrack timeout set to 1 s" \
+		run_in gcems conntrack -U -p udp --orig-src "$i1" --dport 111 \
+		--timeout 1
+	t0=$(now_ms)
+	# 2 s whatever T: not collected yet (by gc_worker) that soon, and
 	# expectations() dumps expectations only.
-	sleep_until "$t0" 3000
+	sleep_until "$t0" 2000
 	port2=$(lookup img1 "$G4" -t tcp -P 100005 -V 3 -x tcp)
 	m2=$(expectations | hole_master "$i1" "$port")
 	log "cross expired: after the lookup over tcp: $(expectations | tr '\n' ';')"

@@ -13,7 +13,8 @@
 #   3. IPv6 mount (rpcbind GETADDR, universal addresses)
 #   4. one lookup opens exactly one hole: img1 -> gcems:mountd, not for
 #      outsider nor img2, and not after the expectation's timeout
-#   4b. a lookup again from a new socket while the hole is open renews it
+#   4b. a hole outlives its lookup's conntrack timeout; a lookup again
+#       from a new socket while the hole is open renews it
 #      (no second expectation, a fresh rpc_timeout, its first lookup's
 #      conntrack kept as long): a connection after the first lookup's
 #      time, before the second's, gets through; a hole whose master has
@@ -174,18 +175,39 @@ test_renew() {
 	log "renew: connected $((($(now_ms) - t0) / 100)) ds after the first lookup"
 	flush_expectations
 
-	# The first lookup's conntrack expires (2 s) before its hole (10 s) and
-	# before the second lookup: that hole goes with it, so the second
-	# lookup replaces it with one of its own (main: -EBUSY, the client is
-	# told a port whose hole closes when the old entry is collected).
+	# A fresh hole outlives its lookup's UDP conntrack timeout (4 s): the
+	# lookup's entry is kept as long as its hole (10 s), else the hole
+	# would die with it once the entry is collected (a conntrack dump
+	# collects expired entries at once).
+	check "keep: gcems nf_conntrack_udp_timeout=4" \
+		run_in gcems sysctl -q -w net.netfilter.nf_conntrack_udp_timeout=4
+	port=$(lookup img1 "$G4" -P 100005 -V 3 -x tcp)
+	t0=$(now_ms)
+	check "keep: lookup answered ($port)" test "${port:-0}" -gt 0
+	sleep_until "$t0" 5000
+	run_in gcems conntrack -L >/dev/null 2>&1
+	check "keep: 5 s after the lookup, past its conntrack timeout, its hole is open" \
+		only_expectation "$(addr4 img1)" "$G4" "$port" 6
+	check "keep: img1 reaches mountd through it" tcp_open img1 "$G4" "$port"
+	flush_expectations
+
+	# The first lookup's conntrack expires (its timeout set to 1 s by
+	# ctnetlink; a packet of its own would set it to the UDP timeout, 2 s)
+	# before its hole (10 s) and before the second lookup: that hole goes
+	# with it, so the second lookup replaces it with one of its own (else
+	# -EBUSY, the client told a port whose hole closes when the old entry
+	# is collected).
 	check "renew: gcems nf_conntrack_udp_timeout=2" \
 		run_in gcems sysctl -q -w net.netfilter.nf_conntrack_udp_timeout=2
 	port=$(lookup img1 "$G4" -P 100005 -V 3 -x tcp)
-	t0=$(now_ms)
 	m1=$(expect_master)
-	sleep_until "$t0" 3000
+	check "renew: the first lookup's conntrack timeout set to 1 s" \
+		run_in gcems conntrack -U -p udp --orig-src "$(addr4 img1)" \
+		--dport 111 --timeout 1
+	t0=$(now_ms)
+	sleep_until "$t0" 2000
 	port2=$(lookup img1 "$G4" -P 100005 -V 3 -x tcp)
-	# At once: the second lookup's own conntrack lives 2 s.
+	# At once, as a client does.
 	check "renew: img1 reaches mountd through it" tcp_open img1 "$G4" "$port"
 	m2=$(expect_master)
 	log "renew: master's source port ${m1:-none}, after its expiry and a lookup again ${m2:-none}: $(expectations)"
