@@ -17,6 +17,7 @@
 #include <linux/percpu.h>
 #include <linux/seqlock.h>
 #include <linux/siphash.h>
+#include <linux/sizes.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
 #include <net/netfilter/nf_conntrack.h>
@@ -83,6 +84,7 @@ struct imgsec_rpc_ctx {
 	u32 seg_len;
 	int rec_off;
 	int delta;
+	bool refuse;	/* a reply that would misdirect the client: drop */
 };
 
 /* The flow's "untrusted" flag (rpc.h): its connection's, or its socket's. */
@@ -366,6 +368,8 @@ static bool imgsec_rpc_nat_again(struct imgsec_rpc_ctx *ctx,
 	if (!nat->valid || !before(ctx->seq, nat->seq + nat->len) ||
 	    !after(ctx->seq + ctx->seg_len, nat->seq))
 		return true;
+	if (nat->refused)
+		return false;
 	if (ctx->seq != nat->seq || ctx->seg_len < nat->len ||
 	    skb_checksum(ctx->skb, ctx->dataoff, nat->len, 0) != nat->csum)
 		return false;
@@ -418,7 +422,10 @@ static bool imgsec_rpc_nat_uaddr(struct imgsec_rpc_ctx *ctx,
 					sizeof(xdr.len) + round_up(n, 4));
 }
 
-/* A portmap v2 GETPORT result is the port alone, 4 bytes: same length. */
+/*
+ * A portmap v2 GETPORT result is the port alone, 4 bytes: same length
+ * (over TCP, imgsec_rpc_nat_tcp() rewrites the mark to the same too).
+ */
 static bool imgsec_rpc_nat_port(struct imgsec_rpc_ctx *ctx,
 				const struct rpc_answer *ans, size_t rec_len,
 				u16 port)
@@ -428,6 +435,9 @@ static bool imgsec_rpc_nat_port(struct imgsec_rpc_ctx *ctx,
 	if (ans->result_off > rec_len ||
 	    rec_len - ans->result_off != sizeof(xdr))
 		return false;
+	if (nf_ct_protonum(ctx->ct) == IPPROTO_TCP)
+		return imgsec_rpc_nat_tcp(ctx, ans, rec_len, (const char *)&xdr,
+					  sizeof(xdr));
 	return nf_nat_mangle_udp_packet(ctx->skb, ctx->ct, ctx->ctinfo,
 					ctx->protoff, ans->result_off,
 					sizeof(xdr), (const char *)&xdr,
@@ -436,8 +446,7 @@ static bool imgsec_rpc_nat_port(struct imgsec_rpc_ctx *ctx,
 
 /*
  * Make the reply name the address the client asked and port @port: a
- * uaddr over UDP or TCP (imgsec_rpc_nat_uaddr()), a GETPORT port over UDP
- * only, the one transport on which a port is moved (imgsec_rpc_expect()).
+ * uaddr (imgsec_rpc_nat_uaddr()) or a GETPORT port, over UDP or TCP.
  */
 static bool imgsec_rpc_nat_reply(struct imgsec_rpc_ctx *ctx,
 				 const struct rpc_answer *ans, size_t rec_len,
@@ -445,8 +454,6 @@ static bool imgsec_rpc_nat_reply(struct imgsec_rpc_ctx *ctx,
 {
 	if (ans->has_addr)
 		return imgsec_rpc_nat_uaddr(ctx, ans, rec_len, port);
-	if (nf_ct_protonum(ctx->ct) != IPPROTO_UDP)
-		return false;
 	return imgsec_rpc_nat_port(ctx, ans, rec_len, port);
 }
 
@@ -702,8 +709,9 @@ static u16 imgsec_rpc_lookup_port(const struct nf_conn *ct)
 }
 
 /*
- * The outside port a hole to the server's @port is moved to first: the
- * same for the same client, server, port and protocol, so that a client
+ * The outside port a hole to the server's @port (@proto: the hole's, not
+ * the lookup's) is moved to first: the same for the same client, server,
+ * port and protocol, over either transport, so that a client
  * asking again (each lookup from a new socket, a new master) finds its
  * moved hole there (imgsec_rpc_same_hole()) instead of opening one more
  * each time, up to the expectation table's limit (nf_ct_expect_max, per
@@ -711,7 +719,8 @@ static u16 imgsec_rpc_lookup_port(const struct nf_conn *ct)
  * chooses it. Never below 1024, never the lookup's own port (the hole
  * would take the client's next lookups to the server's @port).
  */
-static u16 imgsec_rpc_moved_port(const struct nf_conn *ct, u16 port)
+static u16 imgsec_rpc_moved_port(const struct nf_conn *ct, u8 proto,
+				 u16 port)
 {
 	u16 lookup = imgsec_rpc_lookup_port(ct);
 	u16 moved;
@@ -727,7 +736,7 @@ static u16 imgsec_rpc_moved_port(const struct nf_conn *ct, u16 port)
 	memset(&in, 0, sizeof(in));
 	in.client = ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple.src.u3;
 	in.server = ct->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3;
-	in.port = port | (u32)nf_ct_protonum(ct) << 16;
+	in.port = port | (u32)proto << 16;
 	hash = (u32)siphash(&in, sizeof(in), &imgsec_rpc_moved_key);
 	/* One of [1024, 65535] less the lookup's port. */
 	moved = IMGSEC_RPC_NAT_MIN_PORT +
@@ -739,16 +748,17 @@ static u16 imgsec_rpc_moved_port(const struct nf_conn *ct, u16 port)
 
 /*
  * Put @exp, for @port, in the table. Through DNAT, a port that another
- * hole holds for this client is replaced by another one (@may_move, as
- * nf_nat_ftp does), which the reply must then name: the client's own
+ * hole holds for this client is replaced by another one (as nf_nat_ftp
+ * does), which the reply must then name: the client's own
  * (imgsec_rpc_moved_port()) if free or already its hole, else any.
- * Returns the port the reply must name, -EADDRINUSE when the port would
- * have to move and may not, or another error; *@added: whether @exp was
- * put in the table (not when the same hole was there already).
+ * Returns the port the reply must name, -EADDRINUSE when it must move and
+ * cannot (no port free, the table full: any error), or another error;
+ * *@added: whether @exp was put in the table (not when the same hole was
+ * there already).
  */
 static int imgsec_rpc_exp_insert(struct imgsec_rpc_ctx *ctx,
 				 struct nf_conntrack_expect *exp, u16 port,
-				 bool may_move, bool *added)
+				 bool *added)
 {
 	int ret = nf_ct_expect_related(exp, 0);
 	u16 moved;
@@ -760,14 +770,13 @@ static int imgsec_rpc_exp_insert(struct imgsec_rpc_ctx *ctx,
 	if (!(ctx->ct->status & IPS_DST_NAT) ||
 	    imgsec_rpc_same_hole(ctx->ct, exp))
 		return port;
-	if (!may_move)
-		return -EADDRINUSE;
-	moved = imgsec_rpc_moved_port(ctx->ct, port);
+	moved = imgsec_rpc_moved_port(ctx->ct, exp->tuple.dst.protonum, port);
 	exp->tuple.dst.u.all = htons(moved);
+	/* From here the asked port is another server's: never told as it is. */
 	ret = nf_ct_expect_related(exp, 0);
 	*added = !ret;
 	if (ret != -EBUSY)
-		return ret ? ret : moved;
+		return ret ? -EADDRINUSE : moved;
 	if (imgsec_rpc_same_hole(ctx->ct, exp))
 		return moved;
 	/*
@@ -831,7 +840,6 @@ static void imgsec_rpc_expect(struct imgsec_rpc_ctx *ctx,
 			      const struct rpc_answer *ans, size_t rec_len,
 			      bool rewrite)
 {
-	bool udp = nf_ct_protonum(ctx->ct) == IPPROTO_UDP;
 	struct nf_conntrack_expect *exp;
 	struct imgsec_rpc_hole hole;
 	bool added;
@@ -847,10 +855,12 @@ static void imgsec_rpc_expect(struct imgsec_rpc_ctx *ctx,
 		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_EXPECT_FAILED);
 		return;
 	}
-	ret = imgsec_rpc_exp_insert(ctx, exp, ans->port, udp, &added);
+	ret = imgsec_rpc_exp_insert(ctx, exp, ans->port, &added);
 	if (ret < 0) {
 		nf_ct_expect_put(exp);
-		imgsec_rpc_count(ctx->in, ret == -EADDRINUSE ?
+		/* Its port is another server's hole for this client. */
+		ctx->refuse = ret == -EADDRINUSE;
+		imgsec_rpc_count(ctx->in, ctx->refuse ?
 				 IMGSEC_RPC_STATS_A_NAT_FAILED :
 				 IMGSEC_RPC_STATS_A_EXPECT_FAILED);
 		return;
@@ -858,6 +868,8 @@ static void imgsec_rpc_expect(struct imgsec_rpc_ctx *ctx,
 	if (!imgsec_rpc_answer(ctx, call, ans, rec_len, rewrite, ret)) {
 		if (added)
 			nf_ct_unexpect_related(exp);
+		/* Not rewritten to the moved port: it names the other hole. */
+		ctx->refuse = ret != ans->port;
 	} else if (added) {
 		imgsec_rpc_master_keep(exp);
 	}
@@ -1149,7 +1161,33 @@ static bool imgsec_rpc_nat_gone(const struct imgsec_rpc_ctx *ctx,
 	       after(seq + seg_len, start->nat_seq);
 }
 
-/* NF_DROP only for a segment overlapping a rewritten one (see there). */
+/*
+ * A reply segment that must not reach the client as it is (ctx->refuse):
+ * it names a port moved for this client, unrewritten, which would take it
+ * to the port's other hole, another server. It is dropped, and so is every
+ * copy of it, from the last rewritten segment on (the slot that kept that
+ * one for its retransmission is this one's now; the client lacks this
+ * one's bytes, so it cannot have acknowledged any after them, and nothing
+ * after them is rewritten: they end the same way). The connection stalls
+ * and the client's call times out: it is not lied to.
+ */
+static void imgsec_rpc_nat_refuse(struct imgsec_rpc_ctx *ctx)
+{
+	struct imgsec_rpc_nat_seg *nat = &ctx->help->conn->nat;
+	u32 from = ctx->seq;
+
+	/* Farther back than any window (2^30): acknowledged, not sent again. */
+	if (nat->valid && before(nat->seq, from) && from - nat->seq < SZ_1G)
+		from = nat->seq;
+	*nat = (struct imgsec_rpc_nat_seg) {
+		.seq = from,
+		.len = ctx->seq + ctx->seg_len - from,
+		.valid = true,
+		.refused = true,
+	};
+}
+
+/* NF_DROP for a segment overlapping a rewritten or refused one (see there). */
 static int imgsec_rpc_tcp(struct imgsec_rpc_ctx *ctx,
 			  struct sk_buff *skb, unsigned int protoff,
 			  enum ip_conntrack_info ctinfo)
@@ -1199,6 +1237,10 @@ static int imgsec_rpc_tcp(struct imgsec_rpc_ctx *ctx,
 	if (ctx->dir == IP_CT_DIR_REPLY && !imgsec_rpc_nat_again(ctx, &from))
 		return NF_DROP;
 	imgsec_rpc_tcp_feed(ctx, from, &st);
+	if (ctx->refuse) {
+		imgsec_rpc_nat_refuse(ctx);
+		return NF_DROP;
+	}
 	if (st.oversized || st.desyncs)
 		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_PARSE_ERRORS);
 	/*
@@ -1284,6 +1326,8 @@ static int imgsec_rpc_help(struct sk_buff *skb, unsigned int protoff,
 		}
 	}
 	imgsec_rpc_udp(&ctx, skb, protoff);
+	if (ctx.refuse)
+		verdict = NF_DROP;
 	if (first) {
 		mine = ctx.help->udp;
 		imgsec_rpc_clash_share(ctx.in, ct, &mine, twins, n);

@@ -26,10 +26,11 @@ struct imgsec_rpc_nat_seg {
 	u32 len;			/* its payload's length */
 	__wsum csum;			/* its payload's checksum */
 	u16 mark_off;			/* the record mark */
-	u16 match_off;			/* the uaddr (XDR length on) */
+	u16 match_off;			/* the result: uaddr (XDR length on), port */
 	u16 match_len;
 	u8 rep_len;
 	bool valid;
+	bool refused;			/* dropped, every copy (helper.c) */
 	__be32 mark;			/* the mark rewritten */
 	u8 rep[4 + IMGSEC_RPC_UADDR_TEXT];	/* the uaddr rewritten */
 };

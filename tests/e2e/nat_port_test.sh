@@ -21,9 +21,17 @@
 #      port stays; asked again through 1111 (new sockets), the moved
 #      hole is found again and renewed: no new hole per lookup
 #   2. the same clash with the real rpcbind and mountd: a NULL call to
-#      the moved port reaches mountd; a lookup over TCP whose port would
-#      have to move is not rewritten (TCP replies never are): counted as
-#      nat_failed, nothing opened
+#      the moved port reaches mountd; over TCP too: a GETPORT through 1111
+#      over TCP finds the hole the UDP lookup moved (the same port, by the
+#      hole's protocol; its 4 bytes rewritten in the segment), a lookup
+#      over TCP of the TCP port moves it to a port of its own, a reply
+#      that cannot be rewritten (calls written together) is dropped, never
+#      sent naming the other server's hole; the other way round (the hole
+#      the other server's first), a GETADDR over TCP names the moved port
+#      and the public address in its uaddr (the record grows); cut into
+#      36-byte segments, that reply cannot be rewritten and is dropped;
+#      over UDP with the expectation table full (no moved hole can be
+#      added), the reply is dropped too
 #   3. imgsec on gw, which masquerades img1 towards gcems (img1 asks
 #      gcems's own address): the follow-up passes for the port looked up,
 #      not for another port nor over the other transport, and not from the
@@ -104,6 +112,13 @@ gw_translates() { # PORT SERVER SPORT
 	run_in gw conntrack -L -p udp --orig-src $IMG4 --orig-port-dst "$1" 2>/dev/null |
 		grep -q "src=$2 dst=[0-9.]* sport=$3 " ||
 		{ echo "gw's entries to port $1: $(run_in gw conntrack -L -p udp --orig-port-dst "$1" 2>/dev/null | tr '\n' ';')"; return 1; }
+}
+
+# gw's connection img1 -> public:PORT/tcp is translated to SERVER:SPORT.
+gw_translates_tcp() { # PORT SERVER SPORT
+	run_in gw conntrack -L -p tcp --orig-src $IMG4 --orig-port-dst "$1" 2>/dev/null |
+		grep -q "src=$2 dst=[0-9.]* sport=$3 " ||
+		{ echo "gw's entries to port $1: $(run_in gw conntrack -L -p tcp --orig-port-dst "$1" 2>/dev/null | tr '\n' ';')"; return 1; }
 }
 
 # gw's entry for img1 -> ...:PORT/udp gets its replies at ADDR (masquerade).
@@ -304,7 +319,7 @@ test_fake_clash() {
 # --- 2: a clash, the real rpcbind ------------------------------------------
 
 test_real_clash() {
-	local port p2 f0 f1 n0 n1
+	local port p2 p3 f0 f1 r0 r1 n0 n1 out t1 t2 u1 emax
 	gw_flush
 	port=$(lookup img1 $PUB4 -P 100005 -V 3 -x udp)
 	check "real clash: GETPORT mountd through $PUB4:111 (${port:-none})" \
@@ -320,18 +335,127 @@ test_real_clash() {
 		rpc_null_from img1 $IMG4 udp $PUB4 "${port:-0}"
 	check_not "real clash: not to the outsider at $PUB4:${p2:-?}" \
 		rpc_null_from img1 $OUT4 udp $PUB4 "${p2:-0}"
-	# Over TCP the port would have to move: nat_failed, nothing opened.
+	# Over TCP, asking the UDP port: the hole the UDP lookup moved.
 	n0=$(gw_expectations | wc -l)
 	f0=$(gw_counter nat_failed)
-	p2=$(lookup img1 $PUB4 -p 1111 -t tcp -P 100005 -V 3 -x udp)
+	r0=$(gw_counter nat_rewritten)
+	p3=$(lookup img1 $PUB4 -p 1111 -t tcp -P 100005 -V 3 -x udp)
+	f1=$(gw_counter nat_failed)
+	r1=$(gw_counter nat_rewritten)
+	n1=$(gw_expectations | wc -l)
+	check "real clash tcp: GETPORT over tcp names the moved port ${p2:-?} (${p3:-none})" \
+		test "${p3:-0}" = "${p2:-x}"
+	check "real clash tcp: counted as nat_rewritten, not nat_failed" \
+		test "$((${r1:-0} - ${r0:-0})) $((${f1:-0} - ${f0:-0}))" = "1 0"
+	check "real clash tcp: the same hole, nothing more expected ($n0 before, $n1 after)" \
+		test "$n0" = "$n1"
+	check "real clash tcp: mountd answers at $PUB4:${p2:-?}" \
+		rpc_null_from img1 $IMG4 udp $PUB4 "${p2:-0}"
+	# Over TCP, asking the TCP port, through both: a clash, a move.
+	t1=$(lookup img1 $PUB4 -t tcp -P 100005 -V 3 -x tcp)
+	n0=$(gw_expectations | wc -l)
+	r0=$(gw_counter nat_rewritten)
+	f0=$(gw_counter nat_failed)
+	t2=$(lookup img1 $PUB4 -p 1111 -t tcp -P 100005 -V 3 -x tcp)
+	r1=$(gw_counter nat_rewritten)
 	f1=$(gw_counter nat_failed)
 	n1=$(gw_expectations | wc -l)
-	check "real clash tcp: the reply is not rewritten (${p2:-none})" \
-		test "${p2:-0}" = "${port:-0}"
-	check "real clash tcp: counted as nat_failed" \
-		counter_is nat_failed "$((${f1:-0} - ${f0:-0}))" -eq 1
-	check "real clash tcp: nothing more expected ($n0 before, $n1 after)" \
-		test "$n0" = "$n1"
+	check "real clash tcp/tcp: through 1111 another port (${t1:-none}, ${t2:-none})" \
+		test "${t2:-0}" -ge 1024 -a "${t2:-0}" != "${t1:-0}" -a "${t1:-0}" -gt 0
+	check "real clash tcp/tcp: nat_rewritten +1, nat_failed +0, one hole more ($n0, $n1)" \
+		test "$((${r1:-0} - ${r0:-0})) $((${f1:-0} - ${f0:-0})) $((n1 - n0))" = "1 0 1"
+	check "real clash tcp/tcp: mountd answers at $PUB4:${t2:-?} over tcp" \
+		rpc_null_from img1 $IMG4 tcp $PUB4 "${t2:-0}"
+	check "real clash tcp/tcp: ... translated to $G4B:${t1:-?} on gw" \
+		gw_translates_tcp "${t2:-0}" $G4B "${t1:-0}"
+	check_not "real clash tcp/tcp: not to the outsider at $PUB4:${t2:-?}" \
+		rpc_null_from img1 $OUT4 tcp $PUB4 "${t2:-0}"
+	# Four calls in one write: every reply that reaches img1 names the
+	# moved port; one that could not be rewritten (sent before the client
+	# acknowledged the one before it; rpcbind here mostly waits for
+	# that, so this need not happen: "straddle" below makes it happen)
+	# would name ${t1}, the other server's hole: dropped, never sent so.
+	r0=$(gw_counter nat_rewritten)
+	f0=$(gw_counter nat_failed)
+	out=$(lookup img1 $PUB4 -p 1111 -t tcp -P 100005 -V 3 -x tcp -r 4)
+	r1=$(gw_counter nat_rewritten)
+	f1=$(gw_counter nat_failed)
+	r1=$((${r1:-0} - ${r0:-0}))
+	f1=$((${f1:-0} - ${f0:-0}))
+	log "real clash pipelined: '$(tr '\n' ';' <<<"$out")', nat_rewritten +$r1, nat_failed +$f1"
+	check_not "real clash pipelined: no reply names ${t1:-?}" \
+		grep -qx "${t1:-x}" <<<"$out"
+	check "real clash pipelined: each reply names ${t2:-?}, at most one per rewrite" \
+		test "$(grep -cx "${t2:-x}" <<<"$out")" = "$(grep -c . <<<"$out")" -a \
+		"$(grep -c . <<<"$out")" -le "$r1"
+	check "real clash pipelined: 4 replies, each rewritten or nat_failed ($r1 + $f1)" \
+		test "$((r1 + f1))" = 4
+	# GETADDR over TCP through 111 once img1's hole to public:${t1} is
+	# $G4B's (asked through 1111 first): rpcbind names gcems's own
+	# address, the uaddr is rewritten (it grows) to the public address
+	# and a moved port.
+	gw_flush
+	u1=$(lookup img1 $PUB4 -p 1111 -t tcp -P 100005 -V 3 -x tcp)
+	n0=$(gw_expectations | wc -l)
+	r0=$(gw_counter nat_rewritten)
+	out=$(lookup img1 $PUB4 -t tcp -U -v 4 -P 100005 -V 3 -x tcp)
+	r1=$(gw_counter nat_rewritten)
+	n1=$(gw_expectations | wc -l)
+	port=${out%% *}
+	check "real clash tcp getaddr: through 1111 first, the real port (${u1:-none})" \
+		test "${u1:-0}" = "${t1:-x}"
+	check "real clash tcp getaddr: through 111 the uaddr names $PUB4 and a moved port ($out)" \
+		test "${port:-0}" -ge 1024 -a "${port:-0}" != "${t1:-0}" -a \
+		"${out#* }" = "$PUB4.$((${port:-0} >> 8)).$((${port:-0} & 255))"
+	check "real clash tcp getaddr: nat_rewritten +1, one hole more ($n0, $n1)" \
+		test "$((${r1:-0} - ${r0:-0})) $((n1 - n0))" = "1 1"
+	check "real clash tcp getaddr: mountd answers at $PUB4:${port:-?} over tcp" \
+		rpc_null_from img1 $IMG4 tcp $PUB4 "${port:-0}"
+	check "real clash tcp getaddr: ... translated to $G4:${t1:-?} on gw" \
+		gw_translates_tcp "${port:-0}" "$G4" "${t1:-0}"
+	# The same, the reply cut into 36-byte segments (as nat_test.sh's
+	# straddle): its uaddr straddles two, it cannot be rewritten, and as
+	# it came it would name port ${t1}, $G4B's hole: dropped, every copy.
+	gw_flush
+	u1=$(lookup img1 $PUB4 -p 1111 -t tcp -P 100005 -V 3 -x tcp)
+	must "$IP" -n img1 route add $PUB4/32 dev eth0 advmss 48
+	must "$IP" -n gcems route add $IMG4/32 via $GW4 mtu lock 88
+	must run_in gcems "$ETHFEAT" eth0 tso off
+	n0=$(gw_expectations | wc -l)
+	f0=$(gw_counter nat_failed)
+	out=$(lookup img1 $PUB4 -t tcp -U -v 4 -P 100005 -V 3 -x tcp)
+	f1=$(gw_counter nat_failed)
+	n1=$(gw_expectations | wc -l)
+	must run_in gcems "$ETHFEAT" eth0 tso on
+	must "$IP" -n gcems route del $IMG4/32
+	must "$IP" -n img1 route del $PUB4/32 dev eth0
+	check "real clash straddle: through 1111 first, the real port (${u1:-none})" \
+		test "${u1:-0}" = "${t1:-x}"
+	check "real clash straddle: no reply reaches img1 ('$out')" test -z "$out"
+	check "real clash straddle: nat_failed +1, no hole more ($n0, $n1)" \
+		test "$((${f1:-0} - ${f0:-0})) $((n1 - n0))" = "1 0"
+	# Over UDP, the expectation table full (nf_conntrack_expect_max, set
+	# in the VM's own namespace, counted per namespace): the port must
+	# move and no hole can be added. The reply, which names $G4B's port,
+	# is dropped (before: passed as it came, counted expect_failed).
+	gw_flush
+	u1=$(lookup img1 $PUB4 -p 1111 -P 100005 -V 3 -x udp)
+	n0=$(gw_expectations | wc -l)
+	emax=$(sysctl -n net.netfilter.nf_conntrack_expect_max)
+	must sysctl -q -w net.netfilter.nf_conntrack_expect_max="$n0"
+	f0=$(gw_counter nat_failed)
+	out=$(lookup img1 $PUB4 -P 100005 -V 3 -x udp)
+	f1=$(gw_counter nat_failed)
+	n1=$(gw_expectations | wc -l)
+	must sysctl -q -w net.netfilter.nf_conntrack_expect_max="$emax"
+	check "real clash full: through 1111 first, a hole to $G4B (${u1:-none}, $n0 in all)" \
+		test "${u1:-0}" -gt 0 -a "$n0" -ge 1
+	check "real clash full: no reply reaches img1 ('$out')" test -z "$out"
+	check "real clash full: counted as nat_failed, no hole more ($n0, $n1)" \
+		test "$((${f1:-0} - ${f0:-0})) $((n1 - n0))" = "1 0"
+	port=$(lookup img1 $PUB4 -P 100005 -V 3 -x udp)
+	check "real clash full: the table's limit back, a moved port (${port:-none})" \
+		test "${port:-0}" -ge 1024 -a "${port:-0}" != "${u1:-0}"
 }
 
 # --- 3: imgsec on the gateway, which masquerades img1 ------------------------
