@@ -114,6 +114,19 @@ gw_translates() { # PORT SERVER SPORT
 		{ echo "gw's entries to port $1: $(run_in gw conntrack -L -p udp --orig-port-dst "$1" 2>/dev/null | tr '\n' ';')"; return 1; }
 }
 
+# A lookup from img1 (LOOKUP-OPTIONS): its output in OUT, and what it
+# changed on gw: DR nat_rewritten, DF nat_failed, DN expectations.
+gw_lookup() { # ADDR LOOKUP-OPTIONS...
+	local r f n
+	r=$(gw_counter nat_rewritten)
+	f=$(gw_counter nat_failed)
+	n=$(gw_expectations | wc -l)
+	OUT=$(lookup img1 "$@")
+	DR=$(($(gw_counter nat_rewritten) - ${r:-0}))
+	DF=$(($(gw_counter nat_failed) - ${f:-0}))
+	DN=$(($(gw_expectations | wc -l) - n))
+}
+
 # gw's connection img1 -> public:PORT/tcp is translated to SERVER:SPORT.
 gw_translates_tcp() { # PORT SERVER SPORT
 	run_in gw conntrack -L -p tcp --orig-src $IMG4 --orig-port-dst "$1" 2>/dev/null |
@@ -319,7 +332,7 @@ test_fake_clash() {
 # --- 2: a clash, the real rpcbind ------------------------------------------
 
 test_real_clash() {
-	local port p2 p3 f0 f1 r0 r1 n0 n1 out t1 t2 u1 emax
+	local port p2
 	gw_flush
 	port=$(lookup img1 $PUB4 -P 100005 -V 3 -x udp)
 	check "real clash: GETPORT mountd through $PUB4:111 (${port:-none})" \
@@ -336,126 +349,109 @@ test_real_clash() {
 	check_not "real clash: not to the outsider at $PUB4:${p2:-?}" \
 		rpc_null_from img1 $OUT4 udp $PUB4 "${p2:-0}"
 	# Over TCP, asking the UDP port: the hole the UDP lookup moved.
-	n0=$(gw_expectations | wc -l)
-	f0=$(gw_counter nat_failed)
-	r0=$(gw_counter nat_rewritten)
-	p3=$(lookup img1 $PUB4 -p 1111 -t tcp -P 100005 -V 3 -x udp)
-	f1=$(gw_counter nat_failed)
-	r1=$(gw_counter nat_rewritten)
-	n1=$(gw_expectations | wc -l)
-	check "real clash tcp: GETPORT over tcp names the moved port ${p2:-?} (${p3:-none})" \
-		test "${p3:-0}" = "${p2:-x}"
-	check "real clash tcp: counted as nat_rewritten, not nat_failed" \
-		test "$((${r1:-0} - ${r0:-0})) $((${f1:-0} - ${f0:-0}))" = "1 0"
-	check "real clash tcp: the same hole, nothing more expected ($n0 before, $n1 after)" \
-		test "$n0" = "$n1"
+	gw_lookup $PUB4 -p 1111 -t tcp -P 100005 -V 3 -x udp
+	check "real clash tcp: GETPORT over tcp names the moved port ${p2:-?} ($OUT)" \
+		test "${OUT:-0}" = "${p2:-x}"
+	check "real clash tcp: nat_rewritten +1, nat_failed +0, the same hole ($DR $DF $DN)" \
+		test "$DR $DF $DN" = "1 0 0"
 	check "real clash tcp: mountd answers at $PUB4:${p2:-?}" \
 		rpc_null_from img1 $IMG4 udp $PUB4 "${p2:-0}"
-	# Over TCP, asking the TCP port, through both: a clash, a move.
+}
+
+# The real rpcbind over TCP, asking mountd's TCP port: through 111 (to
+# gcems) then 1111 (to the second server), a clash, a move; then four
+# calls in one write.
+test_real_clash_tcp() {
+	local t1 t2 n
 	t1=$(lookup img1 $PUB4 -t tcp -P 100005 -V 3 -x tcp)
-	n0=$(gw_expectations | wc -l)
-	r0=$(gw_counter nat_rewritten)
-	f0=$(gw_counter nat_failed)
-	t2=$(lookup img1 $PUB4 -p 1111 -t tcp -P 100005 -V 3 -x tcp)
-	r1=$(gw_counter nat_rewritten)
-	f1=$(gw_counter nat_failed)
-	n1=$(gw_expectations | wc -l)
+	gw_lookup $PUB4 -p 1111 -t tcp -P 100005 -V 3 -x tcp
+	t2=$OUT
 	check "real clash tcp/tcp: through 1111 another port (${t1:-none}, ${t2:-none})" \
 		test "${t2:-0}" -ge 1024 -a "${t2:-0}" != "${t1:-0}" -a "${t1:-0}" -gt 0
-	check "real clash tcp/tcp: nat_rewritten +1, nat_failed +0, one hole more ($n0, $n1)" \
-		test "$((${r1:-0} - ${r0:-0})) $((${f1:-0} - ${f0:-0})) $((n1 - n0))" = "1 0 1"
+	check "real clash tcp/tcp: nat_rewritten +1, nat_failed +0, one hole more ($DR $DF $DN)" \
+		test "$DR $DF $DN" = "1 0 1"
 	check "real clash tcp/tcp: mountd answers at $PUB4:${t2:-?} over tcp" \
 		rpc_null_from img1 $IMG4 tcp $PUB4 "${t2:-0}"
 	check "real clash tcp/tcp: ... translated to $G4B:${t1:-?} on gw" \
 		gw_translates_tcp "${t2:-0}" $G4B "${t1:-0}"
 	check_not "real clash tcp/tcp: not to the outsider at $PUB4:${t2:-?}" \
 		rpc_null_from img1 $OUT4 tcp $PUB4 "${t2:-0}"
-	# Four calls in one write: every reply that reaches img1 names the
-	# moved port; one that could not be rewritten (sent before the client
-	# acknowledged the one before it; rpcbind here mostly waits for
-	# that, so this need not happen: "straddle" below makes it happen)
-	# would name ${t1}, the other server's hole: dropped, never sent so.
-	r0=$(gw_counter nat_rewritten)
-	f0=$(gw_counter nat_failed)
-	out=$(lookup img1 $PUB4 -p 1111 -t tcp -P 100005 -V 3 -x tcp -r 4)
-	r1=$(gw_counter nat_rewritten)
-	f1=$(gw_counter nat_failed)
-	r1=$((${r1:-0} - ${r0:-0}))
-	f1=$((${f1:-0} - ${f0:-0}))
-	log "real clash pipelined: '$(tr '\n' ';' <<<"$out")', nat_rewritten +$r1, nat_failed +$f1"
+	# Every reply that reaches img1 names the moved port; one that could
+	# not be rewritten (sent before the client acknowledged the one
+	# before it; rpcbind here mostly waits for that, so this need not
+	# happen: test_refused makes it happen) would name ${t1}, the other
+	# server's hole: dropped, never sent so.
+	gw_lookup $PUB4 -p 1111 -t tcp -P 100005 -V 3 -x tcp -r 4
+	n=$(grep -c . <<<"$OUT")
+	log "real clash pipelined: '$(tr '\n' ';' <<<"$OUT")', nat_rewritten +$DR, nat_failed +$DF"
 	check_not "real clash pipelined: no reply names ${t1:-?}" \
-		grep -qx "${t1:-x}" <<<"$out"
+		grep -qx "${t1:-x}" <<<"$OUT"
 	check "real clash pipelined: each reply names ${t2:-?}, at most one per rewrite" \
-		test "$(grep -cx "${t2:-x}" <<<"$out")" = "$(grep -c . <<<"$out")" -a \
-		"$(grep -c . <<<"$out")" -le "$r1"
-	check "real clash pipelined: 4 replies, each rewritten or nat_failed ($r1 + $f1)" \
-		test "$((r1 + f1))" = 4
-	# GETADDR over TCP through 111 once img1's hole to public:${t1} is
-	# $G4B's (asked through 1111 first): rpcbind names gcems's own
-	# address, the uaddr is rewritten (it grows) to the public address
-	# and a moved port.
+		test "$(grep -cx "${t2:-x}" <<<"$OUT")" = "$n" -a "$n" -le "$DR"
+	check "real clash pipelined: 4 replies, each rewritten or nat_failed ($DR + $DF)" \
+		test "$((DR + DF))" = 4
+}
+
+# img1's hole to public:P (mountd's port over PROTO) is made the second
+# server's: asked through 1111 first. Prints P.
+second_server_first() { # udp|tcp
 	gw_flush
-	u1=$(lookup img1 $PUB4 -p 1111 -t tcp -P 100005 -V 3 -x tcp)
-	n0=$(gw_expectations | wc -l)
-	r0=$(gw_counter nat_rewritten)
-	out=$(lookup img1 $PUB4 -t tcp -U -v 4 -P 100005 -V 3 -x tcp)
-	r1=$(gw_counter nat_rewritten)
-	n1=$(gw_expectations | wc -l)
-	port=${out%% *}
-	check "real clash tcp getaddr: through 1111 first, the real port (${u1:-none})" \
-		test "${u1:-0}" = "${t1:-x}"
-	check "real clash tcp getaddr: through 111 the uaddr names $PUB4 and a moved port ($out)" \
-		test "${port:-0}" -ge 1024 -a "${port:-0}" != "${t1:-0}" -a \
-		"${out#* }" = "$PUB4.$((${port:-0} >> 8)).$((${port:-0} & 255))"
-	check "real clash tcp getaddr: nat_rewritten +1, one hole more ($n0, $n1)" \
-		test "$((${r1:-0} - ${r0:-0})) $((n1 - n0))" = "1 1"
-	check "real clash tcp getaddr: mountd answers at $PUB4:${port:-?} over tcp" \
+	lookup img1 $PUB4 -p 1111 -t "$1" -P 100005 -V 3 -x "$1"
+}
+
+# Asked through 111 then, gcems's real port P must move. A GETADDR over
+# TCP: rpcbind names gcems's own address, the uaddr is rewritten (it
+# grows) to the public address and a moved port. Cut into 36-byte
+# segments (as nat_test.sh's straddle) the uaddr straddles two and
+# cannot be rewritten: as it came it would name P, the second server's
+# hole, so it is dropped, every copy. Over UDP with the expectation table
+# full (nf_conntrack_expect_max, set in the VM's own namespace, counted
+# per namespace) no moved hole can be added: the reply is dropped (before:
+# passed as it came, naming P).
+test_refused() {
+	local p port emax
+	p=$(second_server_first tcp)
+	gw_lookup $PUB4 -t tcp -U -v 4 -P 100005 -V 3 -x tcp
+	port=${OUT%% *}
+	check "tcp getaddr: through 1111 first, a hole to $G4B (${p:-none})" \
+		test "${p:-0}" -gt 0
+	check "tcp getaddr: through 111 the uaddr names $PUB4 and a moved port ($OUT)" \
+		test "${port:-0}" -ge 1024 -a "${port:-0}" != "${p:-0}" -a \
+		"${OUT#* }" = "$PUB4.$((${port:-0} >> 8)).$((${port:-0} & 255))"
+	check "tcp getaddr: nat_rewritten +1, one hole more ($DR $DN)" \
+		test "$DR $DN" = "1 1"
+	check "tcp getaddr: mountd answers at $PUB4:${port:-?} over tcp" \
 		rpc_null_from img1 $IMG4 tcp $PUB4 "${port:-0}"
-	check "real clash tcp getaddr: ... translated to $G4:${t1:-?} on gw" \
-		gw_translates_tcp "${port:-0}" "$G4" "${t1:-0}"
-	# The same, the reply cut into 36-byte segments (as nat_test.sh's
-	# straddle): its uaddr straddles two, it cannot be rewritten, and as
-	# it came it would name port ${t1}, $G4B's hole: dropped, every copy.
-	gw_flush
-	u1=$(lookup img1 $PUB4 -p 1111 -t tcp -P 100005 -V 3 -x tcp)
+	check "tcp getaddr: ... translated to $G4:${p:-?} on gw" \
+		gw_translates_tcp "${port:-0}" "$G4" "${p:-0}"
+
+	p=$(second_server_first tcp)
 	must "$IP" -n img1 route add $PUB4/32 dev eth0 advmss 48
 	must "$IP" -n gcems route add $IMG4/32 via $GW4 mtu lock 88
 	must run_in gcems "$ETHFEAT" eth0 tso off
-	n0=$(gw_expectations | wc -l)
-	f0=$(gw_counter nat_failed)
-	out=$(lookup img1 $PUB4 -t tcp -U -v 4 -P 100005 -V 3 -x tcp)
-	f1=$(gw_counter nat_failed)
-	n1=$(gw_expectations | wc -l)
+	gw_lookup $PUB4 -t tcp -U -v 4 -P 100005 -V 3 -x tcp
 	must run_in gcems "$ETHFEAT" eth0 tso on
 	must "$IP" -n gcems route del $IMG4/32
 	must "$IP" -n img1 route del $PUB4/32 dev eth0
-	check "real clash straddle: through 1111 first, the real port (${u1:-none})" \
-		test "${u1:-0}" = "${t1:-x}"
-	check "real clash straddle: no reply reaches img1 ('$out')" test -z "$out"
-	check "real clash straddle: nat_failed +1, no hole more ($n0, $n1)" \
-		test "$((${f1:-0} - ${f0:-0})) $((n1 - n0))" = "1 0"
-	# Over UDP, the expectation table full (nf_conntrack_expect_max, set
-	# in the VM's own namespace, counted per namespace): the port must
-	# move and no hole can be added. The reply, which names $G4B's port,
-	# is dropped (before: passed as it came, counted expect_failed).
-	gw_flush
-	u1=$(lookup img1 $PUB4 -p 1111 -P 100005 -V 3 -x udp)
-	n0=$(gw_expectations | wc -l)
+	check "straddle: through 1111 first, a hole to $G4B (${p:-none})" \
+		test "${p:-0}" -gt 0
+	check "straddle: no reply reaches img1 ('$OUT')" test -z "$OUT"
+	check "straddle: nat_failed +1, no hole more ($DF $DN)" \
+		test "$DF $DN" = "1 0"
+
+	p=$(second_server_first udp)
 	emax=$(sysctl -n net.netfilter.nf_conntrack_expect_max)
-	must sysctl -q -w net.netfilter.nf_conntrack_expect_max="$n0"
-	f0=$(gw_counter nat_failed)
-	out=$(lookup img1 $PUB4 -P 100005 -V 3 -x udp)
-	f1=$(gw_counter nat_failed)
-	n1=$(gw_expectations | wc -l)
+	must sysctl -q -w net.netfilter.nf_conntrack_expect_max="$(gw_expectations | wc -l)"
+	gw_lookup $PUB4 -P 100005 -V 3 -x udp
 	must sysctl -q -w net.netfilter.nf_conntrack_expect_max="$emax"
-	check "real clash full: through 1111 first, a hole to $G4B (${u1:-none}, $n0 in all)" \
-		test "${u1:-0}" -gt 0 -a "$n0" -ge 1
-	check "real clash full: no reply reaches img1 ('$out')" test -z "$out"
-	check "real clash full: counted as nat_failed, no hole more ($n0, $n1)" \
-		test "$((${f1:-0} - ${f0:-0})) $((n1 - n0))" = "1 0"
+	check "table full: through 1111 first, a hole to $G4B (${p:-none})" \
+		test "${p:-0}" -gt 0
+	check "table full: no reply reaches img1 ('$OUT')" test -z "$OUT"
+	check "table full: counted as nat_failed, no hole more ($DF $DN)" \
+		test "$DF $DN" = "1 0"
 	port=$(lookup img1 $PUB4 -P 100005 -V 3 -x udp)
-	check "real clash full: the table's limit back, a moved port (${port:-none})" \
-		test "${port:-0}" -ge 1024 -a "${port:-0}" != "${u1:-0}"
+	check "table full: the limit back, a moved port (${port:-none})" \
+		test "${port:-0}" -ge 1024 -a "${port:-0}" != "${p:-0}"
 }
 
 # --- 3: imgsec on the gateway, which masquerades img1 ------------------------
@@ -543,6 +539,8 @@ test_fake_clash
 log "fake clash done ($(elapsed))"
 start_nfs_server
 test_real_clash
+test_real_clash_tcp
+test_refused
 log "real clash done ($(elapsed))"
 test_gw_masquerade
 log "gw masquerade done ($(elapsed))"
