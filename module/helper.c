@@ -1162,6 +1162,29 @@ static bool imgsec_rpc_nat_gone(const struct imgsec_rpc_ctx *ctx,
 }
 
 /*
+ * A reply segment past bytes the helper has not seen (lost or reordered on
+ * the way from the server): fed, it would stop the stream for good, and
+ * every later reply would reach the client unrewritten. Behind DNAT, while
+ * the client lacks those bytes too (the server must send them again), it
+ * is dropped instead: the server sends it again after them. Bytes the
+ * client has and the helper never saw cannot come again: then the stream
+ * stops, as it must.
+ */
+static bool imgsec_rpc_tcp_ahead(const struct imgsec_rpc_ctx *ctx)
+{
+	const struct imgsec_rpc_conn *conn = ctx->help->conn;
+	const struct rpc_stream *s = &conn->streams[IP_CT_DIR_REPLY];
+	u32 next;
+
+	if (!(ctx->ct->status & IPS_DST_NAT) || !s->started || s->desynced ||
+	    !after(ctx->seq, s->next_seq) || !conn->acked_known)
+		return false;
+	/* Where the server's next byte lies as the client numbers it. */
+	next = s->next_seq + nf_ct_seq_offset(ctx->ct, ctx->dir, s->next_seq);
+	return !after(conn->acked, next);
+}
+
+/*
  * A reply segment that must not reach the client as it is (ctx->refuse):
  * it names a port moved for this client, unrewritten, which would take it
  * to the port's other hole, another server. It is dropped, and so is every
@@ -1187,7 +1210,10 @@ static void imgsec_rpc_nat_refuse(struct imgsec_rpc_ctx *ctx)
 	};
 }
 
-/* NF_DROP for a segment overlapping a rewritten or refused one (see there). */
+/*
+ * NF_DROP for a reply segment past a gap behind DNAT, or overlapping a
+ * rewritten or refused one (see there).
+ */
 static int imgsec_rpc_tcp(struct imgsec_rpc_ctx *ctx,
 			  struct sk_buff *skb, unsigned int protoff,
 			  enum ip_conntrack_info ctinfo)
@@ -1234,7 +1260,8 @@ static int imgsec_rpc_tcp(struct imgsec_rpc_ctx *ctx,
 	}
 	ctx->seq = ntohl(th->seq);
 	ctx->seg_len = skb->len - ctx->dataoff;
-	if (ctx->dir == IP_CT_DIR_REPLY && !imgsec_rpc_nat_again(ctx, &from))
+	if (ctx->dir == IP_CT_DIR_REPLY &&
+	    (imgsec_rpc_tcp_ahead(ctx) || !imgsec_rpc_nat_again(ctx, &from)))
 		return NF_DROP;
 	imgsec_rpc_tcp_feed(ctx, from, &st);
 	if (ctx->refuse) {

@@ -35,6 +35,10 @@
 #      connection is untrusted (counted once as untrusted) and the helper
 #      reads none of its replies: none is counted as nat_failed either
 #      (nat_failed counts the replies the helper read, doc/imgsecctl.8)
+#  10. 2 and 8 calls in one write, gcems's first reply lost before gw: gw
+#      drops the replies that come past the gap until the first comes
+#      again, and the helper keeps reading: the first names the public
+#      address (fed past the gap, the helper stopped reading for good)
 #
 # With the retransmission not rewritten again (imgsec_rpc_nat_again()
 # made to return at once) 32 of these 99 checks fail on 6.1, every part
@@ -201,6 +205,46 @@ pipelined() { # N
 		counter_is nat_failed "$((${f1:-0} - ${f0:-0}))" -eq "$g"
 }
 
+# N calls in one write, gcems's first reply segment lost before gw (gw
+# drops it as it comes in, before conntrack sees it): the next comes to gw
+# past a gap. Fed to the helper it would
+# stop the stream for good and the first reply, sent again, would reach
+# img1 unrewritten (gcems's uaddr). gw drops what comes past the gap until
+# gcems sends the first again: the first names the public address.
+gap_lost() { # N
+	local n=$1 out r0 r1 f0 f1 p g l
+	gw_flush
+	must run_in gw nft -f - <<-EOT
+	table inet losesrv {
+		chain pre {
+			type filter hook prerouting priority raw - 10;
+			iifname srvnet meta nfproto ipv4 tcp sport 111 meta length > 60 numgen inc mod 1000000 < 1 counter drop
+		}
+	}
+	EOT
+	r0=$(gw_counter nat_rewritten)
+	f0=$(gw_counter nat_failed)
+	out=$(lookup img1 $PUB4 -U -P 100005 -V 3 -t tcp -x tcp -v 4 -r "$n")
+	r1=$(gw_counter nat_rewritten)
+	f1=$(gw_counter nat_failed)
+	l=$(run_in gw nft list table inet losesrv |
+		sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
+	run_in gw nft delete table inet losesrv
+	p=$(grep -cF " $PUB4." <<<"$out")
+	g=$(grep -cF " $G4." <<<"$out")
+	log "$n in one write, gap: '$(tr '\n' ';' <<<"$out")', gw dropped ${l:-0} coming in, nat_rewritten +$((${r1:-0} - ${r0:-0})), nat_failed +$((${f1:-0} - ${f0:-0}))"
+	check "$n in one write, gap: gw lost gcems's first reply (${l:-0})" \
+		test "${l:-0}" = 1
+	check "$n in one write, gap: $n replies, each names $PUB4 or $G4 ($p, $g)" \
+		test "$(grep -c . <<<"$out")" = "$n" -a "$((p + g))" = "$n"
+	check "$n in one write, gap: the first, sent again, names $PUB4" \
+		grep -qF " $PUB4." <<<"$(head -n 1 <<<"$out")"
+	check "$n in one write, gap: nat_rewritten +$p" \
+		counter_is nat_rewritten "$((${r1:-0} - ${r0:-0}))" -eq "$p"
+	check "$n in one write, gap: nat_failed +$g" \
+		counter_is nat_failed "$((${f1:-0} - ${f0:-0}))" -eq "$g"
+}
+
 # More calls pending than the helper keeps: the connection is untrusted,
 # no reply is read, so none is rewritten nor counted as nat_failed.
 over_pending() {
@@ -240,6 +284,8 @@ getaddr_tcp "ipv6 reply lost, retransmitted" 1 1 $PUB6 "$G6"
 getaddr_tcp "ipv6 2 calls, first reply lost" 2 1 $PUB6 "$G6"
 pipelined 2
 pipelined 8
+gap_lost 2
+gap_lost 8
 over_pending
 
 echo "# imgsecctl stats in gw:"
