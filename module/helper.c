@@ -305,6 +305,28 @@ static bool imgsec_rpc_nat_seg_mangle(struct imgsec_rpc_ctx *ctx,
 }
 
 /*
+ * A rewrite that lengthens the server's stream moves seqadj's correction
+ * point to the segment's first byte. An ACK of the client's below it may
+ * carry a SACK block past it (a reply after a lost rewritten one):
+ * conntrack's window check takes every block back by the offset at the
+ * ACK's own number, compared as it came (tcp_in_window()), finds it past
+ * what the server sent and marks the ACK invalid: undelivered, and the
+ * gateway itself resets the connection. seqadj numbers each block right
+ * (nf_ct_sack_adjust()). So the client's side of the check is liberal
+ * while the kernel numbers it so, until the client's ACK passes the
+ * correction point (imgsec_rpc_tcp_acked()); a rewrite that shortens the
+ * stream moves the point too, and makes no block look too far.
+ */
+static void imgsec_rpc_nat_liberal(struct imgsec_rpc_ctx *ctx)
+{
+	struct imgsec_rpc_conn *conn = ctx->help->conn;
+
+	/* tcp_in_window() takes the offset after it from ACK - 1 past it. */
+	conn->liberal_until = ctx->seq + 2;
+	imgsec_rpc_conn_liberal(conn, ctx->delta > 0);
+}
+
+/*
  * TCP: the reply's record is one fragment whose mark ends 4 bytes before
  * the record, whole in the segment (imgsec_rpc_tcp_locate()). Its result
  * is rewritten to @rep, then the mark to the new length, and what was done
@@ -343,6 +365,8 @@ static bool imgsec_rpc_nat_tcp(struct imgsec_rpc_ctx *ctx,
 	ok = imgsec_rpc_nat_seg_mangle(ctx, &nat);
 	/* Were the uaddr rewritten and not the mark, it still moved. */
 	ctx->delta = (int)(ctx->skb->len - ctx->dataoff) - (int)ctx->seg_len;
+	if (ctx->delta)
+		imgsec_rpc_nat_liberal(ctx);
 	if (ok || ctx->delta)
 		ctx->help->conn->nat = nat;
 	return ok;
@@ -1101,6 +1125,14 @@ static bool imgsec_rpc_tcp_follow(struct imgsec_rpc_ctx *ctx, u32 seq)
 	return true;
 }
 
+/* The end of what the server sent (its FIN too), as the client numbers it. */
+static u32 imgsec_rpc_server_sent(const struct nf_conn *ct)
+{
+	u32 end = READ_ONCE(ct->proto.tcp.seen[IP_CT_DIR_REPLY].td_end);
+
+	return end + nf_ct_seq_offset(ct, IP_CT_DIR_REPLY, end - 1);
+}
+
 /* The client's highest ACK: what it has of the server's stream. */
 static void imgsec_rpc_tcp_acked(struct imgsec_rpc_ctx *ctx,
 				 const struct tcphdr *th)
@@ -1110,10 +1142,15 @@ static void imgsec_rpc_tcp_acked(struct imgsec_rpc_ctx *ctx,
 
 	if (ctx->dir != IP_CT_DIR_ORIGINAL || !th->ack)
 		return;
+	/* Liberal, conntrack lets pass an ACK of bytes never sent: not taken. */
+	if (after(ack, imgsec_rpc_server_sent(ctx->ct)))
+		return;
 	if (!conn->acked_known || after(ack, conn->acked)) {
 		conn->acked = ack;
 		conn->acked_known = true;
 	}
+	if (!before(ack, conn->liberal_until))
+		imgsec_rpc_conn_liberal(conn, false);
 }
 
 /*
@@ -1142,26 +1179,6 @@ static void imgsec_rpc_tcp_feed(struct imgsec_rpc_ctx *ctx,
 }
 
 /*
- * The connection's state went (evicted, rpc_conn.c) with its last
- * rewritten reply segment, which a retransmission could still overlap:
- * unrewritten, it would tell the client the server's own address, its
- * record mark and seqadj's numbering the length rewritten. Dropped, as
- * imgsec_rpc_nat_again() drops what it cannot rewrite: the connection
- * stalls and the client's call times out, it is not lied to.
- */
-static bool imgsec_rpc_nat_gone(const struct imgsec_rpc_ctx *ctx,
-				const struct tcphdr *th, u32 seg_len)
-{
-	const struct imgsec_rpc_tcp_start *start = &ctx->help->tcp;
-	u32 seq = ntohl(th->seq);
-
-	return !ctx->help->conn && start->nat_gone &&
-	       ctx->dir == IP_CT_DIR_REPLY &&
-	       before(seq, start->nat_seq + start->nat_len) &&
-	       after(seq + seg_len, start->nat_seq);
-}
-
-/*
  * A reply segment past bytes the helper has not seen (lost or reordered on
  * the way from the server): fed, it would stop the stream for good, and
  * every later reply would reach the client unrewritten. Behind DNAT, while
@@ -1182,6 +1199,26 @@ static bool imgsec_rpc_tcp_ahead(const struct imgsec_rpc_ctx *ctx)
 	/* Where the server's next byte lies as the client numbers it. */
 	next = s->next_seq + nf_ct_seq_offset(ctx->ct, ctx->dir, s->next_seq);
 	return !after(conn->acked, next);
+}
+
+/*
+ * The connection's state went (evicted, rpc_conn.c) with its last
+ * rewritten reply segment, which a retransmission could still overlap:
+ * unrewritten, it would tell the client the server's own address, its
+ * record mark and seqadj's numbering the length rewritten. Dropped, as
+ * imgsec_rpc_nat_again() drops what it cannot rewrite: the connection
+ * stalls and the client's call times out, it is not lied to.
+ */
+static bool imgsec_rpc_nat_gone(const struct imgsec_rpc_ctx *ctx,
+				const struct tcphdr *th, u32 seg_len)
+{
+	const struct imgsec_rpc_tcp_start *start = &ctx->help->tcp;
+	u32 seq = ntohl(th->seq);
+
+	return !ctx->help->conn && start->nat_gone &&
+	       ctx->dir == IP_CT_DIR_REPLY &&
+	       before(seq, start->nat_seq + start->nat_len) &&
+	       after(seq + seg_len, start->nat_seq);
 }
 
 /*

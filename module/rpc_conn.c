@@ -96,6 +96,23 @@ static unsigned int imgsec_rpc_client_conns(const struct hlist_head *bucket,
 	return n;
 }
 
+void imgsec_rpc_conn_liberal(struct imgsec_rpc_conn *conn, bool on)
+{
+	u8 *flags = &conn->ct->proto.tcp.seen[IP_CT_DIR_ORIGINAL].flags;
+
+	if (!on && !conn->liberal)
+		return;
+	spin_lock_bh(&conn->ct->lock);
+	if (!on) {
+		*flags &= ~IP_CT_TCP_FLAG_BE_LIBERAL;
+		conn->liberal = false;
+	} else if (!(*flags & IP_CT_TCP_FLAG_BE_LIBERAL)) {
+		*flags |= IP_CT_TCP_FLAG_BE_LIBERAL;
+		conn->liberal = true;
+	}
+	spin_unlock_bh(&conn->ct->lock);
+}
+
 /*
  * Free @conn, taking it off its entry and the lists. Safe under the lock:
  * an entry that keeps this helper is in the table or being deleted, each
@@ -115,6 +132,7 @@ static void imgsec_rpc_free(struct imgsec_rpc_net *rn,
 		help->tcp.nat_seq = conn->nat.seq;
 		help->tcp.nat_len = conn->nat.len;
 	}
+	imgsec_rpc_conn_liberal(conn, false);
 	hlist_del(&conn->node);
 	list_del(&conn->lru);
 	rn->nconns--;

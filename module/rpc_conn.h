@@ -44,6 +44,8 @@ struct imgsec_rpc_conn {
 	struct imgsec_rpc_nat_seg nat;
 	u32 acked;			/* the client's highest ACK, as it sent it */
 	bool acked_known;
+	bool liberal;			/* made the client's side so (helper.c) */
+	u32 liberal_until;		/* till its ACK reaches this, as it came */
 	struct rpc_stream streams[2];	/* by direction */
 };
 
@@ -80,13 +82,19 @@ struct imgsec_rpc_help {
 bool imgsec_rpc_is_ours(const struct nf_conntrack_helper *helper);
 int imgsec_rpc_conn_init(void);
 void imgsec_rpc_conn_exit(void);
-/* All three with rn->lock held. */
+/* All four with rn->lock held. */
 int imgsec_rpc_conn_attach(struct imgsec_rpc_net *rn, struct nf_conn *ct,
 			   struct imgsec_rpc_help *help);
 void imgsec_rpc_conn_used(struct imgsec_rpc_net *rn,
 			  struct imgsec_rpc_help *help);
 void imgsec_rpc_conn_detach(struct imgsec_rpc_net *rn,
 			    struct imgsec_rpc_help *help);
+/*
+ * The client's side of @conn's entry liberal to conntrack's TCP window
+ * check (@on, helper.c says why), or strict again if @conn made it so: a
+ * flag another set (ctnetlink) is left as it is. Also on freeing @conn.
+ */
+void imgsec_rpc_conn_liberal(struct imgsec_rpc_conn *conn, bool on);
 
 /*
  * rpc_clash.c, for @ct, a UDP entry not yet confirmed, at its first packet.

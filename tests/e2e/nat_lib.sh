@@ -2,7 +2,7 @@
 # shellcheck shell=bash
 #
 # The gateway topology of nat_test.sh, nat_attack_test.sh and
-# nat_evict_test.sh (and nat_port_test.sh, nat_sack_repro.sh), sourced after
+# nat_evict_test.sh (and nat_port_test.sh), sourced after
 # lib.sh and rpc_lib.sh: img1 -- gw (DNAT of a public address to gcems,
 # imgsec on it) -- gcems, and the helpers they use.
 
