@@ -1297,8 +1297,11 @@ static int imgsec_rpc_tcp(struct imgsec_rpc_ctx *ctx,
 	}
 	ctx->seq = ntohl(th->seq);
 	ctx->seg_len = skb->len - ctx->dataoff;
-	if (ctx->dir == IP_CT_DIR_REPLY &&
-	    (imgsec_rpc_tcp_ahead(ctx) || !imgsec_rpc_nat_again(ctx, &from)))
+	if (ctx->dir == IP_CT_DIR_REPLY && imgsec_rpc_tcp_ahead(ctx)) {
+		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_NAT_GAPS);
+		return NF_DROP;
+	}
+	if (ctx->dir == IP_CT_DIR_REPLY && !imgsec_rpc_nat_again(ctx, &from))
 		return NF_DROP;
 	imgsec_rpc_tcp_feed(ctx, from, &st);
 	if (ctx->refuse) {

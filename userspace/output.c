@@ -498,6 +498,8 @@ static const struct counter_name rpc_counters[] = {
 	  "replies whose address or port was rewritten for NAT" },
 	{ IMGSEC_RPC_STATS_A_NAT_FAILED, "nat_failed",
 	  "replies NAT needed rewritten that could not be: nothing opened" },
+	{ IMGSEC_RPC_STATS_A_NAT_GAPS, "nat_gaps",
+	  "TCP reply segments behind DNAT dropped past a gap, for the server to send again" },
 };
 
 static void text_counters(FILE *f, const char *title,

@@ -216,7 +216,7 @@ pipelined() { # N
 # img1 unrewritten (gcems's uaddr). gw drops what comes past the gap until
 # gcems sends the first again: the first names the public address.
 gap_lost() { # N
-	local n=$1 out r0 r1 f0 f1 p g l
+	local n=$1 out r0 r1 f0 f1 h0 h1 p g l
 	gw_flush
 	must run_in gw nft -f - <<-EOT
 	table inet losesrv {
@@ -228,17 +228,21 @@ gap_lost() { # N
 	EOT
 	r0=$(gw_counter nat_rewritten)
 	f0=$(gw_counter nat_failed)
+	h0=$(gw_counter nat_gaps)
 	out=$(lookup img1 $PUB4 -U -P 100005 -V 3 -t tcp -x tcp -v 4 -r "$n")
 	r1=$(gw_counter nat_rewritten)
 	f1=$(gw_counter nat_failed)
+	h1=$(gw_counter nat_gaps)
 	l=$(run_in gw nft list table inet losesrv |
 		sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
 	run_in gw nft delete table inet losesrv
 	p=$(grep -cF " $PUB4." <<<"$out")
 	g=$(grep -cF " $G4." <<<"$out")
-	log "$n in one write, gap: '$(tr '\n' ';' <<<"$out")', gw dropped ${l:-0} coming in, nat_rewritten +$((${r1:-0} - ${r0:-0})), nat_failed +$((${f1:-0} - ${f0:-0}))"
+	log "$n in one write, gap: '$(tr '\n' ';' <<<"$out")', gw dropped ${l:-0} coming in, nat_rewritten +$((${r1:-0} - ${r0:-0})), nat_failed +$((${f1:-0} - ${f0:-0})), nat_gaps +$((${h1:-0} - ${h0:-0}))"
 	check "$n in one write, gap: gw lost gcems's first reply (${l:-0})" \
 		test "${l:-0}" = 1
+	check "$n in one write, gap: gw dropped what came past it (nat_gaps)" \
+		counter_is nat_gaps "$((${h1:-0} - ${h0:-0}))" -ge 1
 	check "$n in one write, gap: $n replies, each names $PUB4 or $G4 ($p, $g)" \
 		test "$(grep -c . <<<"$out")" = "$n" -a "$((p + g))" = "$n"
 	check "$n in one write, gap: the first, sent again, names $PUB4" \

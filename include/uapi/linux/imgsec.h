@@ -283,6 +283,7 @@ enum imgsec_rpc_stats_attr {
 	IMGSEC_RPC_STATS_A_FIRST_DROPPED,	/* UDP first packets untracked */
 	IMGSEC_RPC_STATS_A_NAT_REWRITTEN,	/* replies rewritten for NAT */
 	IMGSEC_RPC_STATS_A_NAT_FAILED,		/* replies NAT needed rewritten, not */
+	IMGSEC_RPC_STATS_A_NAT_GAPS,		/* reply segments past a gap dropped */
 	__IMGSEC_RPC_STATS_A_MAX
 };
 
