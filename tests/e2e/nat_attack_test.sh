@@ -186,10 +186,10 @@ ack_lost() {
 		counter_is nat_rewritten "$((${r1:-0} - ${r0:-0}))" -eq 1
 }
 
-# N calls in one write: all replies arrive, the first names the public
-# address; each names it or gcems (never anything else), as counted.
-pipelined() { # N
-	local n=$1 out r0 r1 f0 f1 p g
+# N calls in one write (part NAME): all replies arrive, the first names the
+# public address; each names it or gcems (never anything else), as counted.
+pipelined() { # N [NAME]
+	local n=$1 name=${2:-$1 in one write} out r0 r1 f0 f1 p g
 	gw_flush
 	r0=$(gw_counter nat_rewritten)
 	f0=$(gw_counter nat_failed)
@@ -198,26 +198,24 @@ pipelined() { # N
 	f1=$(gw_counter nat_failed)
 	p=$(grep -cF " $PUB4." <<<"$out")
 	g=$(grep -cF " $G4." <<<"$out")
-	log "$n in one write: '$(tr '\n' ';' <<<"$out")', nat_rewritten +$((${r1:-0} - ${r0:-0})), nat_failed +$((${f1:-0} - ${f0:-0}))"
-	check "$n in one write: $n replies, each names $PUB4 or $G4 ($p, $g)" \
+	log "$name: '$(tr '\n' ';' <<<"$out")', nat_rewritten +$((${r1:-0} - ${r0:-0})), nat_failed +$((${f1:-0} - ${f0:-0}))"
+	check "$name: $n replies, each names $PUB4 or $G4 ($p, $g)" \
 		test "$(grep -c . <<<"$out")" = "$n" -a "$((p + g))" = "$n"
-	check "$n in one write: the first names $PUB4" \
+	check "$name: the first names $PUB4" \
 		grep -qF " $PUB4." <<<"$(head -n 1 <<<"$out")"
-	check "$n in one write: nat_rewritten +$p" \
+	check "$name: nat_rewritten +$p" \
 		counter_is nat_rewritten "$((${r1:-0} - ${r0:-0}))" -eq "$p"
-	check "$n in one write: nat_failed +$g" \
+	check "$name: nat_failed +$g" \
 		counter_is nat_failed "$((${f1:-0} - ${f0:-0}))" -eq "$g"
 }
 
-# N calls in one write, gcems's first reply segment lost before gw (gw
-# drops it as it comes in, before conntrack sees it): the next comes to gw
-# past a gap. Fed to the helper it would
-# stop the stream for good and the first reply, sent again, would reach
-# img1 unrewritten (gcems's uaddr). gw drops what comes past the gap until
-# gcems sends the first again: the first names the public address.
+# pipelined N with gcems's first reply segment lost before gw (gw drops it
+# as it comes in, before conntrack sees it): the next comes to gw past a
+# gap. Fed to the helper it would stop the stream for good and the first
+# reply, sent again, would reach img1 unrewritten (gcems's uaddr). gw drops
+# what comes past the gap until gcems sends the first again (nat_gaps).
 gap_lost() { # N
-	local n=$1 out r0 r1 f0 f1 h0 h1 p g l
-	gw_flush
+	local n=$1 name="$1 in one write, gap" h0 h1 l
 	must run_in gw nft -f - <<-EOT
 	table inet losesrv {
 		chain pre {
@@ -226,67 +224,38 @@ gap_lost() { # N
 		}
 	}
 	EOT
-	r0=$(gw_counter nat_rewritten)
-	f0=$(gw_counter nat_failed)
 	h0=$(gw_counter nat_gaps)
-	out=$(lookup img1 $PUB4 -U -P 100005 -V 3 -t tcp -x tcp -v 4 -r "$n")
-	r1=$(gw_counter nat_rewritten)
-	f1=$(gw_counter nat_failed)
+	pipelined "$n" "$name"
 	h1=$(gw_counter nat_gaps)
 	l=$(run_in gw nft list table inet losesrv |
 		sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
 	run_in gw nft delete table inet losesrv
-	p=$(grep -cF " $PUB4." <<<"$out")
-	g=$(grep -cF " $G4." <<<"$out")
-	log "$n in one write, gap: '$(tr '\n' ';' <<<"$out")', gw dropped ${l:-0} coming in, nat_rewritten +$((${r1:-0} - ${r0:-0})), nat_failed +$((${f1:-0} - ${f0:-0})), nat_gaps +$((${h1:-0} - ${h0:-0}))"
-	check "$n in one write, gap: gw lost gcems's first reply (${l:-0})" \
+	log "$name: gw dropped ${l:-0} coming in, nat_gaps +$((${h1:-0} - ${h0:-0}))"
+	check "$name: gw lost gcems's first reply (${l:-0})" \
 		test "${l:-0}" = 1
-	check "$n in one write, gap: gw dropped what came past it (nat_gaps)" \
+	check "$name: gw dropped what came past it (nat_gaps)" \
 		counter_is nat_gaps "$((${h1:-0} - ${h0:-0}))" -ge 1
-	check "$n in one write, gap: $n replies, each names $PUB4 or $G4 ($p, $g)" \
-		test "$(grep -c . <<<"$out")" = "$n" -a "$((p + g))" = "$n"
-	check "$n in one write, gap: the first, sent again, names $PUB4" \
-		grep -qF " $PUB4." <<<"$(head -n 1 <<<"$out")"
-	check "$n in one write, gap: nat_rewritten +$p" \
-		counter_is nat_rewritten "$((${r1:-0} - ${r0:-0}))" -eq "$p"
-	check "$n in one write, gap: nat_failed +$g" \
-		counter_is nat_failed "$((${f1:-0} - ${f0:-0}))" -eq "$g"
 }
 
-# 2 calls in one write, img1 loses the first reply (rewritten, 4 bytes
-# longer) and gets the second: its duplicate ACK carries a SACK block past
-# the correction point. conntrack took that ACK for invalid (it takes every
+# pipelined 2 with img1 losing the first reply (rewritten, 4 bytes longer)
+# and getting the second: its duplicate ACK carries a SACK block past the
+# correction point. conntrack took that ACK for invalid (it takes every
 # block back by the ACK's own offset), and gw's own stack reset the
 # connection: img1 got no reply at all. With the client's side of the
 # window check liberal until img1 acknowledges the rewritten segment, both
 # replies arrive, the first rewritten when gcems sends it again.
 sack_lost() {
-	local out r0 r1 f0 f1 l p g
-	gw_flush
+	local l
 	must lose_replies 1
 	capture sack
-	r0=$(gw_counter nat_rewritten)
-	f0=$(gw_counter nat_failed)
-	out=$(lookup img1 $PUB4 -U -P 100005 -V 3 -t tcp -x tcp -v 4 -r 2)
-	r1=$(gw_counter nat_rewritten)
-	f1=$(gw_counter nat_failed)
+	pipelined 2 sack
 	l=$(lost_count 2>/dev/null)
 	unlose
 	wait
-	p=$(grep -cF " $PUB4." <<<"$out")
-	g=$(grep -cF " $G4." <<<"$out")
-	log "sack: '$(tr '\n' ';' <<<"$out")', img1 lost ${l:-0}, nat_rewritten +$((${r1:-0} - ${r0:-0})), nat_failed +$((${f1:-0} - ${f0:-0})); imgnet: $(grep 'IP ' "$E2E_STATE/sack-imgnet.txt" | cut -c1-110 | tr '\n' ';')"
+	log "sack: img1 lost ${l:-0}; imgnet: $(grep 'IP ' "$E2E_STATE/sack-imgnet.txt" | cut -c1-110 | tr '\n' ';')"
 	check "sack: img1 lost the first reply (${l:-0})" test "${l:-0}" = 1
 	check "sack: img1 sent a SACK block (imgnet)" \
 		grep -q "$IMG4\.[0-9]* > .*sack 1" "$E2E_STATE/sack-imgnet.txt"
-	check "sack: 2 replies, each names $PUB4 or $G4 ($p, $g)" \
-		test "$(grep -c . <<<"$out")" = 2 -a "$((p + g))" = 2
-	check "sack: the first, sent again, names $PUB4" \
-		grep -qF " $PUB4." <<<"$(head -n 1 <<<"$out")"
-	check "sack: nat_rewritten +$p" \
-		counter_is nat_rewritten "$((${r1:-0} - ${r0:-0}))" -eq "$p"
-	check "sack: nat_failed +$g" \
-		counter_is nat_failed "$((${f1:-0} - ${f0:-0}))" -eq "$g"
 	check_not "sack: imgnet: no reset either way" \
 		grep -q "Flags \[R" "$E2E_STATE/sack-imgnet.txt"
 }
