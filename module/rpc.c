@@ -227,25 +227,49 @@ static enum rpc_result rpc_parse_addr(struct rpc_cursor *c, u8 family,
 	return RPC_OK;
 }
 
+/* A reply up to its result, which @c is left at, if accepted and a success. */
+static enum rpc_result rpc_reply_accepted(struct rpc_cursor *c, u32 *xid)
+{
+	u32 msg_type, stat;
+
+	if (!rpc_get_u32(c, xid) || !rpc_get_u32(c, &msg_type) ||
+	    msg_type != RPC_MSG_REPLY || !rpc_get_u32(c, &stat))
+		return RPC_MALFORMED;
+	if (stat == RPC_MSG_DENIED)
+		return RPC_NOT_LOOKUP;
+	if (stat != RPC_MSG_ACCEPTED || !rpc_skip_auth(c) ||
+	    !rpc_get_u32(c, &stat))
+		return RPC_MALFORMED;
+	/* PROG_UNAVAIL, PROG_MISMATCH, PROC_UNAVAIL, GARBAGE_ARGS... */
+	if (stat != RPC_ACCEPT_SUCCESS)
+		return RPC_NOT_LOOKUP;
+	return RPC_OK;
+}
+
+enum rpc_result rpc_reply_head(const u8 *buf, size_t len, u32 *xid,
+			       u32 *result_off)
+{
+	struct rpc_cursor c = { .p = buf, .left = len };
+	enum rpc_result ret = rpc_reply_accepted(&c, xid);
+
+	if (ret == RPC_OK)
+		*result_off = c.p - buf;
+	return ret;
+}
+
 enum rpc_result rpc_parse_reply(const u8 *buf, size_t len,
 				const struct rpc_lookup *call,
 				struct rpc_answer *ans)
 {
 	struct rpc_cursor c = { .p = buf, .left = len };
 	struct rpc_answer a = {};
-	u32 xid, msg_type, stat;
 	enum rpc_result ret;
+	u32 xid;
 
-	if (!rpc_get_u32(&c, &xid) || !rpc_get_u32(&c, &msg_type) ||
-	    msg_type != RPC_MSG_REPLY || !rpc_get_u32(&c, &stat))
-		return RPC_MALFORMED;
-	if (xid != call->xid || stat == RPC_MSG_DENIED)
-		return RPC_NOT_LOOKUP;
-	if (stat != RPC_MSG_ACCEPTED || !rpc_skip_auth(&c) ||
-	    !rpc_get_u32(&c, &stat))
-		return RPC_MALFORMED;
-	/* PROG_UNAVAIL, PROG_MISMATCH, PROC_UNAVAIL, GARBAGE_ARGS... */
-	if (stat != RPC_ACCEPT_SUCCESS)
+	ret = rpc_reply_accepted(&c, &xid);
+	if (ret != RPC_OK)
+		return ret;
+	if (xid != call->xid)
 		return RPC_NOT_LOOKUP;
 	a.result_off = c.p - buf;
 	if (call->vers == PMAP_VERS)
@@ -467,6 +491,22 @@ enum rpc_verdict rpc_pending_reply(struct rpc_pending *p, u32 xid,
 		return RPC_OPEN;
 	}
 	return RPC_UNMATCHED;
+}
+
+bool rpc_pending_peek(const struct rpc_pending *p, u32 xid,
+		      struct rpc_lookup *call)
+{
+	unsigned int i;
+
+	for (i = 0; i < RPC_MAX_PENDING; i++) {
+		if (!(p->used & (1u << i)) || p->calls[i].xid != xid)
+			continue;
+		if (p->untrusted || (p->refused & (1u << i)))
+			return false;
+		*call = p->calls[i];
+		return true;
+	}
+	return false;
 }
 
 static_assert(RPC_MAX_PENDING <= 8 * sizeof(((struct rpc_pending *)0)->used),

@@ -56,6 +56,14 @@ enum rpc_result rpc_parse_call(const u8 *buf, size_t len,
 /* Read the xid of a reply record (RPC_OK) before looking up its call. */
 enum rpc_result rpc_reply_xid(const u8 *buf, size_t len, u32 *xid);
 
+/*
+ * The start of a reply record, maybe not whole yet: RPC_OK if it is an
+ * accepted, successful reply up to its result, which starts at
+ * *@result_off (rpc_answer).
+ */
+enum rpc_result rpc_reply_head(const u8 *buf, size_t len, u32 *xid,
+			       u32 *result_off);
+
 /* Parse a reply record to @call (same xid, already matched). */
 enum rpc_result rpc_parse_reply(const u8 *buf, size_t len,
 				const struct rpc_lookup *call,
@@ -100,6 +108,10 @@ struct rpc_pending {
  */
 bool rpc_pending_call(struct rpc_pending *p, u32 xid,
 		      const struct rpc_lookup *call, bool allowed);
+
+/* Whether the reply to @xid would be RPC_OPEN (filling @call); no change. */
+bool rpc_pending_peek(const struct rpc_pending *p, u32 xid,
+		      struct rpc_lookup *call);
 
 /* The reply to @xid takes its call out; RPC_OPEN fills @call. */
 enum rpc_verdict rpc_pending_reply(struct rpc_pending *p, u32 xid,

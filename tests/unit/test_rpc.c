@@ -423,6 +423,28 @@ out:
 	free(r);
 }
 
+/*
+ * rpc_reply_head() reads every prefix of a successful reply that holds its
+ * result's start the same as the whole, and none shorter.
+ */
+static void check_reply_head(const u8 *r, size_t rlen, u32 xid, u32 result_off)
+{
+	u32 x, off;
+	size_t len;
+
+	for (len = 0; len <= rlen; len++) {
+		x = off = 0;
+		if (len < result_off) {
+			CHECK_RES(rpc_reply_head(r, len, &x, &off),
+				  RPC_MALFORMED);
+			continue;
+		}
+		CHECK_RES(rpc_reply_head(r, len, &x, &off), RPC_OK);
+		CHECK(x == xid && off == result_off,
+		      "head of %zu bytes: xid %08x at %u", len, x, off);
+	}
+}
+
 static void check_sample(const struct sample *t)
 {
 	struct rpc_lookup call, fake;
@@ -475,6 +497,7 @@ static void check_sample(const struct sample *t)
 	}
 	check_reply_truncations(r, rlen, &call);
 	check_reply_trailing(r, rlen, &call);
+	check_reply_head(r, rlen, xid, ans.result_off);
 	fake = call;
 	fake.xid++;
 	CHECK_RES(rpc_parse_reply(r, rlen, &fake, &ans), RPC_NOT_LOOKUP);
@@ -876,6 +899,7 @@ static void test_reply_denied(void)
 {
 	struct rpc_answer ans;
 	struct xdr x;
+	u32 xid, off;
 
 	/* RPC_MISMATCH: reject_stat 0, low, high. */
 	x.len = 0;
@@ -892,13 +916,14 @@ static void test_reply_denied(void)
 	put32(&x, 5);
 	CHECK_RES(rpc_parse_reply(x.d, x.len, &v4_call6, &ans),
 		  RPC_NOT_LOOKUP);
+	CHECK_RES(rpc_reply_head(x.d, x.len, &xid, &off), RPC_NOT_LOOKUP);
 }
 
 static void test_reply_accept_stat(void)
 {
 	struct rpc_answer ans;
 	struct xdr x;
-	u32 stat;
+	u32 stat, xid, off;
 
 	for (stat = 1; stat <= 6; stat++) {
 		build_port_reply(&x, 0xabcd, 892);
@@ -910,6 +935,8 @@ static void test_reply_accept_stat(void)
 		}
 		CHECK(rpc_parse_reply(x.d, x.len, &v2_call, &ans) ==
 		      RPC_NOT_LOOKUP, "accept_stat %u", stat);
+		CHECK(rpc_reply_head(x.d, x.len, &xid, &off) ==
+		      RPC_NOT_LOOKUP, "head, accept_stat %u", stat);
 		CHECK(rpc_parse_reply(x.d, x.len, &v4_call6, &ans) ==
 		      RPC_NOT_LOOKUP, "accept_stat %u", stat);
 	}
@@ -1142,6 +1169,27 @@ static void test_pending_basic(void)
 	/* Answered, an xid may be asked again (one reply per call). */
 	CHECK(rpc_pending_call(&p, 1, &c1, true), "call 1 again");
 	CHECK_EQ(rpc_pending_reply(&p, 1, &out), RPC_OPEN);
+}
+
+/* A peek says what the reply would do and takes nothing out. */
+static void test_pending_peek(void)
+{
+	struct rpc_pending p = { .used = 0 };
+	struct rpc_lookup c1 = lookup(1, 100005), out = {};
+
+	CHECK(!rpc_pending_peek(&p, 1, &out), "nothing outstanding");
+	CHECK(rpc_pending_call(&p, 1, &c1, true), "call 1");
+	CHECK(rpc_pending_call(&p, 2, NULL, false), "call 2, not a lookup");
+	CHECK(rpc_pending_peek(&p, 1, &out) && out.prog == 100005, "peek 1");
+	CHECK(rpc_pending_peek(&p, 1, &out), "peek 1 again");
+	CHECK(!rpc_pending_peek(&p, 2, &out), "peek 2: refused");
+	CHECK(!rpc_pending_peek(&p, 3, &out), "peek 3: unmatched");
+	CHECK_EQ(p.used, 3);
+	CHECK_EQ(rpc_pending_reply(&p, 1, &out), RPC_OPEN);
+	CHECK(!rpc_pending_peek(&p, 1, &out), "answered");
+	CHECK(rpc_pending_call(&p, 1, &c1, true), "call 1 again");
+	p.untrusted = true;
+	CHECK(!rpc_pending_peek(&p, 1, &out), "untrusted");
 }
 
 /* A call not allowed, or not a lookup, is remembered: its reply opens nothing. */
@@ -1763,6 +1811,7 @@ int main(void)
 	RUN(test_uaddr_replies);
 	RUN(test_uaddrs);
 	RUN(test_pending_basic);
+	RUN(test_pending_peek);
 	RUN(test_pending_refused);
 	RUN(test_pending_xid_reused);
 	RUN(test_pending_full);
