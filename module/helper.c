@@ -284,21 +284,26 @@ static bool imgsec_rpc_nat_tcp_may(struct imgsec_rpc_ctx *ctx)
 	return !before(conn->acked, start);
 }
 
-/* Rewrite the segment's uaddr and mark as @nat says (lengths checked). */
+/*
+ * Rewrite the uaddr and mark of the segment @nat kept, found @base bytes
+ * into this one's payload, as @nat says (lengths checked).
+ */
 static bool imgsec_rpc_nat_seg_mangle(struct imgsec_rpc_ctx *ctx,
-				      const struct imgsec_rpc_nat_seg *nat)
+				      const struct imgsec_rpc_nat_seg *nat,
+				      unsigned int base)
 {
 	/*
 	 * The first rewrite makes the whole packet writable
-	 * (skb_ensure_writable()): the mark's, of the same length, cannot
-	 * fail after it, and adjusts no sequence number.
+	 * (skb_ensure_writable()): the mark's, of the same length, before
+	 * it, cannot fail after it, and adjusts no sequence number.
 	 */
 	if (!nf_nat_mangle_tcp_packet(ctx->skb, ctx->ct, ctx->ctinfo,
-				      ctx->protoff, nat->match_off,
+				      ctx->protoff, base + nat->match_off,
 				      nat->match_len, nat->rep, nat->rep_len))
 		return false;
-	return nf_nat_mangle_tcp_packet(ctx->skb, ctx->ct, ctx->ctinfo,
-					ctx->protoff, nat->mark_off,
+	return !nat->marked ||
+	       nf_nat_mangle_tcp_packet(ctx->skb, ctx->ct, ctx->ctinfo,
+					ctx->protoff, base + nat->mark_off,
 					sizeof(nat->mark),
 					(const char *)&nat->mark,
 					sizeof(nat->mark));
@@ -327,6 +332,69 @@ static void imgsec_rpc_nat_liberal(struct imgsec_rpc_ctx *ctx)
 }
 
 /*
+ * After a rewrite of the segment as @nat says (@ok), or part of one (the
+ * uaddr rewritten and not the mark: it still moved): kept for its
+ * retransmission, and the head before it (imgsec_rpc_nat_plan()) with it
+ * if it is the rest of its record.
+ */
+static void imgsec_rpc_nat_done(struct imgsec_rpc_ctx *ctx,
+				const struct imgsec_rpc_nat_seg *nat, bool ok)
+{
+	struct imgsec_rpc_conn *conn = ctx->help->conn;
+
+	ctx->delta = (int)(ctx->skb->len - ctx->dataoff) - (int)ctx->seg_len;
+	if (ctx->delta)
+		imgsec_rpc_nat_liberal(ctx);
+	if (!ok && !ctx->delta)
+		return;
+	conn->nat = *nat;
+	if (nat->marked)
+		conn->head.valid = false;
+}
+
+/*
+ * The rest of a record whose head was rewritten (imgsec_rpc_nat_plan()),
+ * to @rep (XDR length on): this segment follows the head's and ends the
+ * record, and @rep has the length the head told, whose characters it
+ * begins with. What the segment holds of the uaddr takes the rest, and
+ * the whole change of length: the head kept its own. So it is rewritten
+ * whatever the client acknowledged: nothing before it moved since the
+ * head was (imgsec_rpc_nat_tcp_may()). Otherwise the head lied: the
+ * segment is refused.
+ */
+static bool imgsec_rpc_nat_rest(struct imgsec_rpc_ctx *ctx, const char *rep,
+				unsigned int rep_len)
+{
+	struct imgsec_rpc_conn *conn = ctx->help->conn;
+	const struct imgsec_rpc_nat_seg *head = &conn->head;
+	struct imgsec_rpc_nat_plan *plan = &conn->plan;
+	unsigned int told = sizeof(__be32) + plan->done;
+	struct imgsec_rpc_nat_seg nat = {
+		.seq = ctx->seq,
+		.len = ctx->seg_len,
+		.valid = true,
+	};
+	bool ok = false;
+
+	plan->pending = false;
+	if (ctx->seq == head->seq + head->len && !ctx->delta &&
+	    plan->rec_end - ctx->seq <= ctx->seg_len && ctx->seg_len <= U16_MAX &&
+	    rep_len >= told && rep_len - told <= sizeof(nat.rep) &&
+	    imgsec_get_be32((const u8 *)rep) == plan->new_len &&
+	    !memcmp(rep, head->rep, told)) {
+		nat.match_len = plan->rec_end - ctx->seq;
+		nat.rep_len = rep_len - told;
+		memcpy(nat.rep, rep + told, nat.rep_len);
+		nat.csum = skb_checksum(ctx->skb, ctx->dataoff, ctx->seg_len,
+					0);
+		ok = imgsec_rpc_nat_seg_mangle(ctx, &nat, 0);
+		imgsec_rpc_nat_done(ctx, &nat, ok);
+	}
+	ctx->refuse = !ok;
+	return ok;
+}
+
+/*
  * TCP: the reply's record is one fragment whose mark ends 4 bytes before
  * the record, whole in the segment (imgsec_rpc_tcp_locate()). Its result
  * is rewritten to @rep, then the mark to the new length, and what was done
@@ -341,12 +409,15 @@ static bool imgsec_rpc_nat_tcp(struct imgsec_rpc_ctx *ctx,
 		.len = ctx->seg_len,
 		.rep_len = rep_len,
 		.valid = true,
+		.marked = true,
 	};
 	unsigned int match_len = rec_len - ans->result_off;
 	const __be32 *mark;
 	__be32 _mark;
 	bool ok;
 
+	if (ctx->rec_off < 0 && ctx->help->conn->plan.pending)
+		return imgsec_rpc_nat_rest(ctx, rep, rep_len);
 	if (ctx->rec_off < 0 || ctx->delta || !imgsec_rpc_nat_tcp_may(ctx))
 		return false;
 	/* The segment, its mark and its uaddr fit the kept offsets. */
@@ -362,46 +433,74 @@ static bool imgsec_rpc_nat_tcp(struct imgsec_rpc_ctx *ctx,
 	nat.mark = htonl(RPC_RECORD_LAST | (rec_len - match_len + rep_len));
 	memcpy(nat.rep, rep, rep_len);
 	nat.csum = skb_checksum(ctx->skb, ctx->dataoff, ctx->seg_len, 0);
-	ok = imgsec_rpc_nat_seg_mangle(ctx, &nat);
-	/* Were the uaddr rewritten and not the mark, it still moved. */
-	ctx->delta = (int)(ctx->skb->len - ctx->dataoff) - (int)ctx->seg_len;
-	if (ctx->delta)
-		imgsec_rpc_nat_liberal(ctx);
-	if (ok || ctx->delta)
-		ctx->help->conn->nat = nat;
+	ok = imgsec_rpc_nat_seg_mangle(ctx, &nat, 0);
+	imgsec_rpc_nat_done(ctx, &nat, ok);
 	return ok;
 }
 
+static bool imgsec_rpc_nat_overlaps(const struct imgsec_rpc_ctx *ctx,
+				    const struct imgsec_rpc_nat_seg *nat)
+{
+	return nat->valid && before(ctx->seq, nat->seq + nat->len) &&
+	       after(ctx->seq + ctx->seg_len, nat->seq);
+}
+
+/* The segment @nat keeps, again @base bytes into this one, as it came. */
+static bool imgsec_rpc_nat_redo(struct imgsec_rpc_ctx *ctx,
+				const struct imgsec_rpc_nat_seg *nat,
+				unsigned int base)
+{
+	if (ctx->seq + base != nat->seq || ctx->seg_len - base < nat->len ||
+	    skb_checksum(ctx->skb, ctx->dataoff + base, nat->len, 0) !=
+	    nat->csum)
+		return false;
+	return imgsec_rpc_nat_seg_mangle(ctx, nat, base);
+}
+
 /*
- * A reply segment that overlaps the last rewritten one: the same segment
+ * A reply segment that overlaps the last rewritten one, or the head of a
+ * record rewritten across two (imgsec_rpc_nat_plan()): the same segment
  * sent again (same first byte, the same bytes as it came, by length and
  * checksum) is rewritten again the same way, seqadj keeping its offsets
- * (imgsec_rpc_nat_tcp_may()); more bytes after them (a retransmission
- * joined to the next segment) follow the rewrite, read from *@from on.
- * Any other overlap is dropped: seqadj would number it wrong, or its copy
- * of the uaddr is unrewritten. The client lacks none of it but the
- * rewritten segment's bytes, which the server sends again from where the
- * client's ACK says, that segment's first byte. Returns false to drop.
+ * (imgsec_rpc_nat_tcp_may()); a head joined to its rest is both; more
+ * bytes after them (a retransmission joined to the next segment) follow
+ * the rewrite, read from *@from on. Any other overlap is dropped: seqadj
+ * would number it wrong, or its copy of the uaddr is unrewritten. The
+ * client lacks none of it but the rewritten segment's bytes, which the
+ * server sends again from where the client's ACK says, that segment's
+ * first byte. Returns false to drop.
  */
 static bool imgsec_rpc_nat_again(struct imgsec_rpc_ctx *ctx,
 				 unsigned int *from)
 {
-	const struct imgsec_rpc_nat_seg *nat = &ctx->help->conn->nat;
+	const struct imgsec_rpc_conn *conn = ctx->help->conn;
+	const struct imgsec_rpc_nat_seg *nat = &conn->nat;
 
 	*from = 0;
-	if (!nat->valid || !before(ctx->seq, nat->seq + nat->len) ||
-	    !after(ctx->seq + ctx->seg_len, nat->seq))
+	if (imgsec_rpc_nat_overlaps(ctx, nat) && nat->refused)
+		return false;
+	/* A head (same length) first, maybe joined to its rest after it. */
+	if (imgsec_rpc_nat_overlaps(ctx, &conn->head)) {
+		if (!imgsec_rpc_nat_redo(ctx, &conn->head, 0))
+			return false;
+		*from = conn->head.len;
+	}
+	if (!imgsec_rpc_nat_overlaps(ctx, nat))
 		return true;
-	if (nat->refused)
+	if (!imgsec_rpc_nat_redo(ctx, nat, *from))
 		return false;
-	if (ctx->seq != nat->seq || ctx->seg_len < nat->len ||
-	    skb_checksum(ctx->skb, ctx->dataoff, nat->len, 0) != nat->csum)
-		return false;
-	if (!imgsec_rpc_nat_seg_mangle(ctx, nat))
-		return false;
-	*from = nat->len;
+	*from += nat->len;
 	ctx->delta = (int)(ctx->skb->len - ctx->dataoff) - (int)ctx->seg_len;
 	return true;
+}
+
+/* @addr's text in a uaddr (RFC 5665), as rpcbind writes it; its length. */
+static int imgsec_rpc_addr_text(u8 family, const union nf_inet_addr *addr,
+				char text[IMGSEC_RPC_UADDR_TEXT])
+{
+	if (family == 4)
+		return snprintf(text, IMGSEC_RPC_UADDR_TEXT, "%pI4", &addr->ip);
+	return snprintf(text, IMGSEC_RPC_UADDR_TEXT, "%pI6c", addr->ip6);
 }
 
 /*
@@ -426,14 +525,11 @@ static bool imgsec_rpc_nat_uaddr(struct imgsec_rpc_ctx *ctx,
 
 	if (ans->result_off > rec_len)
 		return false;
-	if (ans->family == 4)
-		n = snprintf(xdr.text, sizeof(xdr.text), "%pI4.%u.%u",
-			     &asked->ip, port >> 8, port & 0xff);
-	else
-		n = snprintf(xdr.text, sizeof(xdr.text), "%pI6c.%u.%u",
-			     asked->ip6, port >> 8, port & 0xff);
+	n = imgsec_rpc_addr_text(ans->family, asked, xdr.text);
+	n += snprintf(xdr.text + n, sizeof(xdr.text) - n, ".%u.%u",
+		      port >> 8, port & 0xff);
 	/* Zero padding: the rest of the text is still zero. */
-	if (n <= 0 || n > sizeof(xdr.text) - 3)
+	if (n > sizeof(xdr.text) - 3)
 		return false;
 	xdr.len = htonl(n);
 	if (nf_ct_protonum(ctx->ct) == IPPROTO_TCP)
@@ -883,8 +979,8 @@ static void imgsec_rpc_expect(struct imgsec_rpc_ctx *ctx,
 	if (ret < 0) {
 		nf_ct_expect_put(exp);
 		/* Its port is another server's hole for this client. */
-		ctx->refuse = ret == -EADDRINUSE;
-		imgsec_rpc_count(ctx->in, ctx->refuse ?
+		ctx->refuse |= ret == -EADDRINUSE;
+		imgsec_rpc_count(ctx->in, ret == -EADDRINUSE ?
 				 IMGSEC_RPC_STATS_A_NAT_FAILED :
 				 IMGSEC_RPC_STATS_A_EXPECT_FAILED);
 		return;
@@ -893,7 +989,7 @@ static void imgsec_rpc_expect(struct imgsec_rpc_ctx *ctx,
 		if (added)
 			nf_ct_unexpect_related(exp);
 		/* Not rewritten to the moved port: it names the other hole. */
-		ctx->refuse = ret != ans->port;
+		ctx->refuse |= ret != ans->port;
 	} else if (added) {
 		imgsec_rpc_master_keep(exp);
 	}
@@ -1233,18 +1329,138 @@ static bool imgsec_rpc_nat_gone(const struct imgsec_rpc_ctx *ctx,
  */
 static void imgsec_rpc_nat_refuse(struct imgsec_rpc_ctx *ctx)
 {
-	struct imgsec_rpc_nat_seg *nat = &ctx->help->conn->nat;
+	struct imgsec_rpc_conn *conn = ctx->help->conn;
+	struct imgsec_rpc_nat_seg *nat = &conn->nat;
 	u32 from = ctx->seq;
 
 	/* Farther back than any window (2^30): acknowledged, not sent again. */
 	if (nat->valid && before(nat->seq, from) && from - nat->seq < SZ_1G)
 		from = nat->seq;
+	if (conn->head.valid && before(conn->head.seq, from) &&
+	    from - conn->head.seq < SZ_1G)
+		from = conn->head.seq;
+	conn->head.valid = false;
+	conn->plan.pending = false;
 	*nat = (struct imgsec_rpc_nat_seg) {
 		.seq = from,
 		.len = ctx->seq + ctx->seg_len - from,
 		.valid = true,
 		.refused = true,
 	};
+}
+
+/*
+ * Whether the reply segment just fed ends cut inside a record's uaddr, as
+ * imgsec_rpc_nat_plan() takes it: a record of one fragment (its mark in
+ * this segment, not in a fragment before), read (not too long), whose
+ * rest fits in a segment as long as this one.
+ */
+static bool imgsec_rpc_nat_cut(const struct imgsec_rpc_ctx *ctx,
+			       const struct rpc_stream *s)
+{
+	return (ctx->ct->status & IPS_DST_NAT) && !ctx->delta &&
+	       !ctx->refuse && !s->desynced && !s->skipping &&
+	       s->hdr_len == sizeof(s->hdr) && s->last_frag &&
+	       s->frag_left && s->frag_left <= ctx->seg_len &&
+	       s->next_seq == ctx->seq + ctx->seg_len &&
+	       s->next_seq - s->rec_seq == sizeof(__be32) + s->rec_len &&
+	       s->rec_seq - ctx->seq < ctx->seg_len &&
+	       ctx->seg_len <= U16_MAX;
+}
+
+/*
+ * A reply record cut inside its uaddr, after the uaddr's XDR length: held
+ * back until whole, the client would wait on the server's retransmission
+ * timer, so the record is rewritten across two segments. This one, the
+ * head, keeps its length: its mark and XDR length take what the record
+ * rewritten will have, its characters of the uaddr the client's address's
+ * (imgsec_rpc_nat_uaddr()). That is foretold from the evidence here: the
+ * characters begin the server's own address, and the length fits that
+ * address and a port. The rest must come in the next segment, which takes
+ * the whole change (imgsec_rpc_nat_rest()); if it does not, or the record
+ * proves another (another address, a moved port of another length, a
+ * reply that opens nothing), that segment is dropped, every copy: the
+ * client was told the head, and stalls. Behind DNAT only, for a reply that
+ * would open (rpc_pending_peek()), under every rewrite's rule
+ * (imgsec_rpc_nat_tcp_may()).
+ */
+static void imgsec_rpc_nat_plan(struct imgsec_rpc_ctx *ctx)
+{
+	const struct nf_conntrack_tuple_hash *tuples = ctx->ct->tuplehash;
+	char old[IMGSEC_RPC_UADDR_TEXT], new[IMGSEC_RPC_UADDR_TEXT];
+	u8 family = nf_ct_l3num(ctx->ct) == NFPROTO_IPV6 ? 6 : 4;
+	struct imgsec_rpc_conn *conn = ctx->help->conn;
+	const struct rpc_stream *s = &conn->streams[IP_CT_DIR_REPLY];
+	struct imgsec_rpc_nat_seg head = {
+		.seq = ctx->seq,
+		.len = ctx->seg_len,
+		.valid = true,
+		.marked = true,
+	};
+	u32 xid, result_off, len, new_len, done;
+	struct rpc_lookup call;
+	const u8 *uaddr;
+	__be32 xdr_len;
+	int lo, ln;
+
+	if (conn->plan.pending || !imgsec_rpc_nat_cut(ctx, s) ||
+	    rpc_reply_head(s->buf, s->rec_len, &xid, &result_off) != RPC_OK ||
+	    s->rec_len < result_off + sizeof(__be32) ||
+	    !rpc_pending_peek(&conn->pending, xid, &call) ||
+	    call.vers == 2 || call.family != family)
+		return;
+	len = imgsec_get_be32(s->buf + result_off);
+	uaddr = s->buf + result_off + sizeof(__be32);
+	done = s->rec_len - result_off - sizeof(__be32);
+	lo = imgsec_rpc_addr_text(family, &tuples[IP_CT_DIR_REPLY].tuple.src.u3,
+				  old);
+	ln = imgsec_rpc_addr_text(family,
+				  &tuples[IP_CT_DIR_ORIGINAL].tuple.dst.u3, new);
+	/* A port is ".0.0" to ".255.255". */
+	if (len < lo + 4 || len > lo + 8 || done > min(lo, ln) ||
+	    s->rec_len + s->frag_left !=
+	    result_off + sizeof(__be32) + round_up(len, 4) ||
+	    memcmp(uaddr, old, done) || !imgsec_rpc_nat_tcp_may(ctx))
+		return;
+	new_len = len - lo + ln;
+	head.mark_off = s->rec_seq - ctx->seq;
+	head.match_off = head.mark_off + sizeof(__be32) + result_off;
+	head.match_len = sizeof(__be32) + done;
+	head.rep_len = head.match_len;
+	xdr_len = htonl(new_len);
+	memcpy(head.rep, &xdr_len, sizeof(xdr_len));
+	memcpy(head.rep + sizeof(xdr_len), new, done);
+	head.mark = htonl(RPC_RECORD_LAST |
+			  (result_off + sizeof(__be32) + round_up(new_len, 4)));
+	head.csum = skb_checksum(ctx->skb, ctx->dataoff, ctx->seg_len, 0);
+	if (!imgsec_rpc_nat_seg_mangle(ctx, &head, 0))
+		return;
+	conn->head = head;
+	conn->plan = (struct imgsec_rpc_nat_plan) {
+		.rec_seq = s->rec_seq,
+		.rec_end = s->next_seq + s->frag_left,
+		.new_len = new_len,
+		.done = done,
+		.pending = true,
+	};
+}
+
+/*
+ * A planned record gone by without its rest rewritten (the reply opened
+ * nothing after all), or past a gap, never to be read: the head lied, and
+ * the segment is refused.
+ */
+static void imgsec_rpc_nat_unplanned(struct imgsec_rpc_ctx *ctx)
+{
+	struct imgsec_rpc_conn *conn = ctx->help->conn;
+	const struct rpc_stream *s = &conn->streams[IP_CT_DIR_REPLY];
+
+	if (!conn->plan.pending ||
+	    (!s->desynced && before(s->next_seq, conn->plan.rec_end)))
+		return;
+	conn->plan.pending = false;
+	ctx->refuse = true;
+	imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_NAT_FAILED);
 }
 
 /*
@@ -1304,6 +1520,10 @@ static int imgsec_rpc_tcp(struct imgsec_rpc_ctx *ctx,
 	if (ctx->dir == IP_CT_DIR_REPLY && !imgsec_rpc_nat_again(ctx, &from))
 		return NF_DROP;
 	imgsec_rpc_tcp_feed(ctx, from, &st);
+	if (ctx->dir == IP_CT_DIR_REPLY) {
+		imgsec_rpc_nat_unplanned(ctx);
+		imgsec_rpc_nat_plan(ctx);
+	}
 	if (ctx->refuse) {
 		imgsec_rpc_nat_refuse(ctx);
 		return NF_DROP;

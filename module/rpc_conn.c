@@ -29,6 +29,7 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <net/netfilter/nf_conntrack_helper.h>
+#include <net/tcp.h>
 
 #include "compat.h"
 #include "rpc_conn.h"
@@ -113,6 +114,42 @@ void imgsec_rpc_conn_liberal(struct imgsec_rpc_conn *conn, bool on)
 	spin_unlock_bh(&conn->ct->lock);
 }
 
+/* Widen [*@from, *@to) to take in [@seq, @end), in sequence space. */
+static void imgsec_rpc_span_add(u32 *from, u32 *to, u32 seq, u32 end)
+{
+	if (before(seq, *from))
+		*from = seq;
+	if (after(end, *to))
+		*to = end;
+}
+
+/*
+ * What a retransmission must not bring through unrewritten once the state
+ * is gone (helper.c, imgsec_rpc_nat_gone()): the last rewritten segment,
+ * a head rewritten before it, and a planned record's rest.
+ */
+static void imgsec_rpc_nat_gone_span(const struct imgsec_rpc_conn *conn,
+				     struct imgsec_rpc_tcp_start *start)
+{
+	const struct imgsec_rpc_nat_seg *head = &conn->head, *nat = &conn->nat;
+	u32 from, to;
+
+	if (!nat->valid && !head->valid)
+		return;
+	from = nat->valid ? nat->seq : head->seq;
+	to = from;
+	if (nat->valid)
+		imgsec_rpc_span_add(&from, &to, nat->seq, nat->seq + nat->len);
+	if (head->valid)
+		imgsec_rpc_span_add(&from, &to, head->seq,
+				    head->seq + head->len);
+	if (conn->plan.pending)
+		imgsec_rpc_span_add(&from, &to, from, conn->plan.rec_end);
+	start->nat_gone = true;
+	start->nat_seq = from;
+	start->nat_len = to - from;
+}
+
 /*
  * Free @conn, taking it off its entry and the lists. Safe under the lock:
  * an entry that keeps this helper is in the table or being deleted, each
@@ -127,11 +164,7 @@ static void imgsec_rpc_free(struct imgsec_rpc_net *rn,
 
 	help->conn = NULL;
 	help->tcp.lost = true;
-	if (conn->nat.valid) {
-		help->tcp.nat_gone = true;
-		help->tcp.nat_seq = conn->nat.seq;
-		help->tcp.nat_len = conn->nat.len;
-	}
+	imgsec_rpc_nat_gone_span(conn, &help->tcp);
 	imgsec_rpc_conn_liberal(conn, false);
 	hlist_del(&conn->node);
 	list_del(&conn->lru);

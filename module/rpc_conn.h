@@ -30,9 +30,23 @@ struct imgsec_rpc_nat_seg {
 	u16 match_len;
 	u8 rep_len;
 	bool valid;
+	bool marked;			/* the record mark is in it */
 	bool refused;			/* dropped, every copy (helper.c) */
 	__be32 mark;			/* the mark rewritten */
 	u8 rep[4 + IMGSEC_RPC_UADDR_TEXT];	/* the uaddr rewritten */
+};
+
+/*
+ * A reply record cut inside its uaddr, rewritten across two segments
+ * (helper.c): its head, kept in imgsec_rpc_conn.head, told the client the
+ * uaddr's new length; the rest must take what follows.
+ */
+struct imgsec_rpc_nat_plan {
+	u32 rec_seq;			/* its mark, the server's numbering */
+	u32 rec_end;			/* the byte after the record */
+	u32 new_len;			/* the uaddr's XDR length told */
+	u8 done;			/* uaddr characters in the head */
+	bool pending;			/* the rest not yet rewritten */
 };
 
 /* One portmap TCP connection's record streams and calls awaiting replies. */
@@ -42,6 +56,8 @@ struct imgsec_rpc_conn {
 	struct nf_conn *ct;		/* its entry; a reference is held */
 	struct rpc_pending pending;
 	struct imgsec_rpc_nat_seg nat;
+	struct imgsec_rpc_nat_seg head;	/* before nat, or planned */
+	struct imgsec_rpc_nat_plan plan;
 	u32 acked;			/* the client's highest ACK, as it sent it */
 	bool acked_known;
 	bool liberal;			/* made the client's side so (helper.c) */
