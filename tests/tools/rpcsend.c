@@ -80,6 +80,7 @@ struct opts {
 	unsigned int forged;	/* -f: serve: forged replies per call */
 	int answer;		/* -A: serve: port to answer, -1 none */
 	int answer_inc;		/* -I: serve: answer port + i */
+	unsigned int cut;	/* -C: serve -t tcp: where replies are cut */
 	const char *uaddr_host;	/* -H: serve: host part of v3/v4 uaddrs */
 	uint32_t plant_prog;	/* -Q: the second program (plant, twin, hide) */
 	int fastopen;		/* -O: TCP Fast Open, the first call in the SYN */
@@ -136,7 +137,8 @@ static void usage(FILE *f)
 "           xids, then (-A PORT) the real reply with PORT (+i with -I).\n"
 "           Stops after -n calls or -T seconds; prints a summary.\n"
 "           With -t tcp: accepts up to -n connections (4000 at most),\n"
-"           answers nothing and holds them all until -T seconds passed\n"
+"           answers nothing and holds them all until -T seconds passed;\n"
+"           with -A, answers one call per connection, one at a time\n"
 "  spray    -n UDP datagrams (a lookup call each) from one socket to\n"
 "           ADDRESS ports -B BASE, BASE+1, ...: each a new conntrack, as\n"
 "           fast as the sender goes; prints how many and how long\n"
@@ -208,6 +210,8 @@ static void usage(FILE *f)
 "  -A PORT       serve: answer each call with PORT (default: no answer);\n"
 "                spoof: the port the reply names\n"
 "  -I            serve: answer call i with PORT + i\n"
+"  -C N          serve -t tcp -A: write each reply (its record mark on) in\n"
+"                two, the first N bytes, the rest 50 ms later (TCP_NODELAY)\n"
 "  -H HOST       serve: the host in v3/v4 answers (default: ADDRESS)\n"
 "  -Q PROG       plant, twin, hide, urgent: the other program (default\n"
 "                100005)\n"
@@ -1639,6 +1643,58 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
+/* Read exactly @len bytes before @deadline; false on EOF or timeout. */
+static bool read_full(int fd, uint8_t *p, size_t len, double deadline)
+{
+	ssize_t n;
+
+	while (len) {
+		if (!wait_readable(fd, deadline))
+			return false;
+		n = recv(fd, p, len, MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			return false;
+		p += n;
+		len -= n;
+	}
+	return true;
+}
+
+/*
+ * serve -t tcp -A: on one connection, one call (one fragment) answered
+ * with -A PORT, written in two at -C; then wait for the client to close.
+ */
+static bool serve_tcp_call(int c, double deadline)
+{
+	struct timespec gap = { 0, 50 * 1000 * 1000 };
+	static uint8_t rx[RX_BUF];
+	uint8_t rec[4 + MAX_MSG];
+	uint32_t mark, len, cut;
+	struct buf m;
+
+	if (!read_full(c, rx, 4, deadline))
+		return false;
+	mark = get32(rx);
+	len = mark & 0x7fffffffu;
+	if (!(mark & 0x80000000u) || len < 24 || len > sizeof(rx) ||
+	    !read_full(c, rx, len, deadline) || get32(rx + 12) != PMAP_PROG)
+		return false;
+	build_reply(&m, get32(rx), get32(rx + 16), o.answer & 0xffff);
+	put_be32(rec, 0x80000000u | m.len);
+	memcpy(rec + 4, m.b, m.len);
+	cut = o.cut && o.cut < 4 + m.len ? o.cut : 4 + m.len;
+	write_all(c, rec, cut);
+	if (cut < 4 + m.len) {
+		nanosleep(&gap, NULL);
+		write_all(c, rec + cut, 4 + m.len - cut);
+	}
+	while (read_full(c, rx, 1, deadline))
+		;
+	return true;
+}
+
 /* serve -t tcp: a portmap that takes every connection and says nothing. */
 static int do_serve_tcp(void)
 {
@@ -1663,12 +1719,20 @@ static int do_serve_tcp(void)
 		c = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 		if (c < 0)
 			continue;
+		if (o.answer >= 0) {
+			setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+			n += serve_tcp_call(c, deadline);
+			close(c);
+			if (n == o.count)
+				break;
+			continue;
+		}
 		if (n < o.count)
 			held[n++] = c;
 		else
 			close(c);
 	}
-	printf("held %u connections\n", n);
+	printf("%s %u connections\n", o.answer >= 0 ? "answered" : "held", n);
 	for (i = 0; i < n; i++)
 		close(held[i]);
 	close(fd);
@@ -1767,7 +1831,7 @@ int main(int argc, char **argv)
 
 	rng_state = ((uint64_t)getpid() << 32) ^ (uint64_t)(now() * 1e9) ^
 		    0x9E3779B97F4A7C15ULL;
-	while ((c = getopt(argc, argv, "t:p:v:gP:V:x:a:n:s:F:r:B:k:f:A:IH:Q:OX:D:T:qUh")) != -1) {
+	while ((c = getopt(argc, argv, "t:p:v:gP:V:x:a:n:s:F:r:B:k:f:A:IC:H:Q:OX:D:T:qUh")) != -1) {
 		switch (c) {
 		case 't':
 			o.tcp = proto_arg(optarg) == IPPROTO_TCP;
@@ -1803,6 +1867,9 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			o.split = num(optarg, 1, MAX_SPLIT, "-s");
+			break;
+		case 'C':
+			o.cut = num(optarg, 1, 65535, "-C");
 			break;
 		case 'F':
 			o.frags = num(optarg, 1, MAX_FRAGS, "-F");
