@@ -43,6 +43,13 @@
 #      SACKs the second: no reset, both arrive (was tests/e2e/
 #      nat_sack_repro.sh, a known failure: conntrack took the ACK for
 #      invalid and gw reset the connection)
+#  12. gcems's reply cut at 36 bytes (42 over IPv6: test_straddle in
+#      nat_test.sh says why), its uaddr straddling two segments
+#      (rewritten across them, helper.c imgsec_rpc_nat_plan()), over IPv4
+#      and IPv6: img1 loses the first segment (the head, rewritten keeping
+#      its length) or the second (the rest, which takes the change of
+#      length): gcems sends it again, gw rewrites it again the same way,
+#      img1 reads the public address and no reset
 #
 # With the retransmission not rewritten again (imgsec_rpc_nat_again()
 # made to return at once) 32 of the 99 checks of parts 1-9 failed on 6.1, every part
@@ -260,6 +267,53 @@ sack_lost() {
 		grep -q "Flags \[R" "$E2E_STATE/sack-imgnet.txt"
 }
 
+# Part 12: cut_replies MSS, and img1 drops gcems's NTH (0: the head, 1: the
+# rest) reply segment with data (longer than any SYN-ACK). The reply still names the public address
+# (a head or rest sent again unrewritten would give img1 a record whose
+# mark, length and characters disagree), counted once, mountd's port
+# expected, and gcems's segments are sent again on both sides of gw.
+straddle_lost() { # NAME PUB G NTH MSS
+	local name=$1 pub=$2 g=$3 nth=$4 mss=$5 out r0 r1 f0 f1 l port up img
+	img=$([ "$pub" = "$PUB6" ] && echo $IMG6 || echo $IMG4)
+	gw_flush
+	must cut_replies "$mss"
+	must run_in img1 nft -f - <<-EOT
+	table inet lose {
+		chain in {
+			type filter hook input priority filter;
+			ip saddr $PUB4 tcp sport 111 meta length > 60 numgen inc mod 1000000 $nth counter drop
+			ip6 saddr $PUB6 tcp sport 111 meta length > 80 numgen inc mod 1000000 $nth counter drop
+		}
+	}
+	EOT
+	capture cut
+	r0=$(gw_counter nat_rewritten)
+	f0=$(gw_counter nat_failed)
+	out=$(lookup img1 "$pub" -U -P 100005 -V 3 -t tcp -x tcp -v 4)
+	r1=$(gw_counter nat_rewritten)
+	f1=$(gw_counter nat_failed)
+	l=$(lost_count 2>/dev/null)
+	unlose
+	must uncut_replies
+	wait
+	port=${out%% *}
+	up=$(uaddr_of "$pub" "${port:-0}")
+	log "$name: rpcsend '$out', img1 lost ${l:-0}; imgnet: $(grep 'IP6\? ' "$E2E_STATE/cut-imgnet.txt" | cut -c1-120 | tr '\n' ';')"
+	check "$name: img1 lost one reply segment (${l:-0})" test "${l:-0}" = 1
+	check "$name: the reply names $up" test "$out" = "${port:-0} $up"
+	check "$name: counted once as nat_rewritten, not as nat_failed" \
+		test "$((${r1:-0} - ${r0:-0})) $((${f1:-0} - ${f0:-0}))" = "1 0"
+	check "$name: gw expects img1 -> $pub:$port/tcp" \
+		gw_expects "$img" "$pub" "${port:-0}" 6
+	check "$name: srvnet: gcems sent 3 segments with data or more" \
+		test "$(grep -c "$g\.111 > .* length [1-9]" "$E2E_STATE/cut-srvnet.txt")" -ge 3
+	check "$name: imgnet: so did gw, the first of $((mss - 12)) bytes" \
+		test "$(grep -c "$pub\.111 > .* length [1-9]" "$E2E_STATE/cut-imgnet.txt")" -ge 3 -a \
+		"$(grep -m1 "$pub\.111 > .* length [1-9]" "$E2E_STATE/cut-imgnet.txt" | sed 's/.* length //')" = $((mss - 12))
+	check_not "$name: imgnet: img1 resets nothing" \
+		grep -q "Flags \[R" "$E2E_STATE/cut-imgnet.txt"
+}
+
 # More calls pending than the helper keeps: the connection is untrusted,
 # no reply is read, so none is rewritten nor counted as nat_failed.
 over_pending() {
@@ -302,6 +356,10 @@ pipelined 8
 gap_lost 2
 gap_lost 8
 sack_lost
+straddle_lost "straddle, head lost" $PUB4 "$G4" 0 48
+straddle_lost "straddle, rest lost" $PUB4 "$G4" 1 48
+straddle_lost "straddle tcp6, head lost" $PUB6 "$G6" 0 54
+straddle_lost "straddle tcp6, rest lost" $PUB6 "$G6" 1 54
 over_pending
 
 echo "# imgsecctl stats in gw:"

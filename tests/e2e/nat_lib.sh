@@ -117,6 +117,26 @@ setup_nat_gateway() {
 	log "set up in $(elapsed)"
 }
 
+# gcems's TCP segments to img1 cut at MSS - 12 bytes (36 by default): gw
+# clamps the MSS in img1's SYNs (timestamps take 12; no IPv6 route MTU is
+# below 1280), gcems segments in software (TSO off) so that gw sees them.
+cut_replies() { # [MSS]
+	run_in gw nft -f - <<-EOT || return
+	table inet clamp {
+		chain mss {
+			type filter hook forward priority mangle;
+			tcp flags syn tcp option maxseg size set ${1:-48}
+		}
+	}
+	EOT
+	run_in gcems "$ETHFEAT" eth0 tso off
+}
+
+uncut_replies() {
+	run_in gcems "$ETHFEAT" eth0 tso on
+	run_in gw nft delete table inet clamp
+}
+
 # img1 drops the first N data segments from the public address's port 111
 # (the rewritten reply), so that gcems retransmits them; with SPARE, none
 # of those to img1's port SPARE.
