@@ -69,7 +69,8 @@ static struct nf_conntrack_helper imgsec_rpc_helpers[4];
  * byte's sequence number is @seq, its length as it came @seg_len; the
  * record handed over starts @rec_off bytes into that payload as it came,
  * after its only mark, or is not whole in it (-1); a rewrite moved what
- * follows it by @delta bytes.
+ * follows it by @delta bytes; @fresh is the stream's first byte it brings
+ * (those before it came before: the receiver may have them as they were).
  */
 struct imgsec_rpc_ctx {
 	struct nf_conn *ct;
@@ -82,6 +83,7 @@ struct imgsec_rpc_ctx {
 	unsigned int dataoff;
 	u32 seq;
 	u32 seg_len;
+	u32 fresh;
 	int rec_off;
 	int delta;
 	bool refuse;	/* a reply that would misdirect the client: drop */
@@ -354,13 +356,15 @@ static void imgsec_rpc_nat_done(struct imgsec_rpc_ctx *ctx,
 
 /*
  * The rest of a record whose head was rewritten (imgsec_rpc_nat_plan()),
- * to @rep (XDR length on): this segment follows the head's and ends the
- * record, and @rep has the length the head told, whose characters it
- * begins with. What the segment holds of the uaddr takes the rest, and
- * the whole change of length: the head kept its own. So it is rewritten
- * whatever the client acknowledged: nothing before it moved since the
- * head was (imgsec_rpc_nat_tcp_may()). Otherwise the head lied: the
- * segment is refused.
+ * to @rep (XDR length on): the next record read while the plan is pending
+ * (imgsec_rpc_nat_unplanned() refuses a part of it). This segment follows
+ * the head's, not joined to it (seqadj's correction point must be the
+ * rest's first byte), and ends the record, and @rep has the length the
+ * head told, whose characters it begins with. What the segment holds of
+ * the uaddr takes the rest, and the whole change of length: the head kept
+ * its own. So it is rewritten whatever the client acknowledged: nothing
+ * before it moved since the head was (imgsec_rpc_nat_tcp_may()).
+ * Otherwise the head lied: the segment is refused.
  */
 static bool imgsec_rpc_nat_rest(struct imgsec_rpc_ctx *ctx, const char *rep,
 				unsigned int rep_len)
@@ -390,7 +394,7 @@ static bool imgsec_rpc_nat_rest(struct imgsec_rpc_ctx *ctx, const char *rep,
 		ok = imgsec_rpc_nat_seg_mangle(ctx, &nat, 0);
 		imgsec_rpc_nat_done(ctx, &nat, ok);
 	}
-	ctx->refuse = !ok;
+	ctx->refuse |= !ok;
 	return ok;
 }
 
@@ -416,7 +420,7 @@ static bool imgsec_rpc_nat_tcp(struct imgsec_rpc_ctx *ctx,
 	__be32 _mark;
 	bool ok;
 
-	if (ctx->rec_off < 0 && ctx->help->conn->plan.pending)
+	if (ctx->help->conn->plan.pending)
 		return imgsec_rpc_nat_rest(ctx, rep, rep_len);
 	if (ctx->rec_off < 0 || ctx->delta || !imgsec_rpc_nat_tcp_may(ctx))
 		return false;
@@ -935,7 +939,9 @@ static bool imgsec_rpc_answer(struct imgsec_rpc_ctx *ctx,
 		.dport = port,
 	};
 
-	if (port != ans->port)
+	/* Or a head rewritten already wants its rest (imgsec_rpc_nat_plan()). */
+	if (port != ans->port ||
+	    (ctx->help->conn && ctx->help->conn->plan.pending))
 		rewrite = true;
 	if (rewrite && !imgsec_rpc_nat_reply(ctx, ans, rec_len, port)) {
 		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_NAT_FAILED);
@@ -965,6 +971,9 @@ static void imgsec_rpc_expect(struct imgsec_rpc_ctx *ctx,
 	bool added;
 	int ret;
 
+	/* A record before it in the segment had it dropped: no client reads it. */
+	if (ctx->refuse)
+		return;
 	imgsec_rpc_hole_init(ctx, call, ans->port, &hole);
 	if (imgsec_rpc_hole_reuse(ctx->ct, &hole)) {
 		imgsec_rpc_answer(ctx, call, ans, rec_len, rewrite, ans->port);
@@ -1047,16 +1056,19 @@ static void imgsec_rpc_reply(struct imgsec_rpc_ctx *ctx, const u8 *rec,
 
 /*
  * TCP: where the record handed over is in the segment as it came, if it
- * is whole there with its mark (one that straddles segments is not
- * rewritten).
+ * is whole there with its mark, and new: a copy of bytes passed on before
+ * (a retransmission joined to more) cannot be rewritten, the receiver may
+ * keep them as they were (one that straddles segments:
+ * imgsec_rpc_nat_plan()).
  */
 static void imgsec_rpc_tcp_locate(struct imgsec_rpc_ctx *ctx, size_t len)
 {
-	u32 at = ctx->help->conn->streams[ctx->dir].rec_seq - ctx->seq;
+	u32 rec_seq = ctx->help->conn->streams[ctx->dir].rec_seq;
+	u32 at = rec_seq - ctx->seq;
 
 	ctx->rec_off = -1;
 	if (at < ctx->seg_len && ctx->seg_len - at >= sizeof(__be32) + len &&
-	    at + sizeof(__be32) <= INT_MAX)
+	    at + sizeof(__be32) <= INT_MAX && !before(rec_seq, ctx->fresh))
 		ctx->rec_off = at + sizeof(__be32);
 }
 
@@ -1263,6 +1275,7 @@ static void imgsec_rpc_tcp_feed(struct imgsec_rpc_ctx *ctx,
 	unsigned int done;
 	size_t len;
 
+	ctx->fresh = ctx->help->conn->streams[ctx->dir].next_seq;
 	for (done = from; done < ctx->seg_len; done += len) {
 		len = min_t(size_t, ctx->seg_len - done, RPC_MAX_RECORD);
 		if (skb_copy_bits(ctx->skb, ctx->dataoff + done + ctx->delta,
@@ -1320,18 +1333,20 @@ static bool imgsec_rpc_nat_gone(const struct imgsec_rpc_ctx *ctx,
 /*
  * A reply segment that must not reach the client as it is (ctx->refuse):
  * it names a port moved for this client, unrewritten, which would take it
- * to the port's other hole, another server. It is dropped, and so is every
- * copy of it, from the last rewritten segment on (the slot that kept that
- * one for its retransmission is this one's now; the client lacks this
- * one's bytes, so it cannot have acknowledged any after them, and nothing
- * after them is rewritten: they end the same way). The connection stalls
- * and the client's call times out: it is not lied to.
+ * to the port's other hole, another server, or it does not fit a head
+ * rewritten before it (imgsec_rpc_nat_plan()). It is dropped, and so is
+ * every copy of it, from the last rewritten segment on (the slot that kept
+ * that one for its retransmission is this one's now; the client lacks
+ * this one's bytes, so it cannot have acknowledged any after them, and
+ * nothing after them is rewritten: they end the same way), to the end of
+ * a planned record. The connection stalls and the client's call times
+ * out: it is not lied to.
  */
 static void imgsec_rpc_nat_refuse(struct imgsec_rpc_ctx *ctx)
 {
 	struct imgsec_rpc_conn *conn = ctx->help->conn;
 	struct imgsec_rpc_nat_seg *nat = &conn->nat;
-	u32 from = ctx->seq;
+	u32 from = ctx->seq, to = ctx->seq + ctx->seg_len;
 
 	/* Farther back than any window (2^30): acknowledged, not sent again. */
 	if (nat->valid && before(nat->seq, from) && from - nat->seq < SZ_1G)
@@ -1339,11 +1354,13 @@ static void imgsec_rpc_nat_refuse(struct imgsec_rpc_ctx *ctx)
 	if (conn->head.valid && before(conn->head.seq, from) &&
 	    from - conn->head.seq < SZ_1G)
 		from = conn->head.seq;
+	if (conn->plan.pending && after(conn->plan.rec_end, to))
+		to = conn->plan.rec_end;
 	conn->head.valid = false;
 	conn->plan.pending = false;
 	*nat = (struct imgsec_rpc_nat_seg) {
 		.seq = from,
-		.len = ctx->seq + ctx->seg_len - from,
+		.len = to - from,
 		.valid = true,
 		.refused = true,
 	};
@@ -1352,8 +1369,8 @@ static void imgsec_rpc_nat_refuse(struct imgsec_rpc_ctx *ctx)
 /*
  * Whether the reply segment just fed ends cut inside a record's uaddr, as
  * imgsec_rpc_nat_plan() takes it: a record of one fragment (its mark in
- * this segment, not in a fragment before), read (not too long), whose
- * rest fits in a segment as long as this one.
+ * this segment, new: imgsec_rpc_tcp_locate(); not in a fragment before),
+ * read (not too long), whose rest fits in a segment as long as this one.
  */
 static bool imgsec_rpc_nat_cut(const struct imgsec_rpc_ctx *ctx,
 			       const struct rpc_stream *s)
@@ -1365,7 +1382,7 @@ static bool imgsec_rpc_nat_cut(const struct imgsec_rpc_ctx *ctx,
 	       s->next_seq == ctx->seq + ctx->seg_len &&
 	       s->next_seq - s->rec_seq == sizeof(__be32) + s->rec_len &&
 	       s->rec_seq - ctx->seq < ctx->seg_len &&
-	       ctx->seg_len <= U16_MAX;
+	       !before(s->rec_seq, ctx->fresh) && ctx->seg_len <= U16_MAX;
 }
 
 /*
@@ -1416,8 +1433,16 @@ static void imgsec_rpc_nat_plan(struct imgsec_rpc_ctx *ctx)
 				  old);
 	ln = imgsec_rpc_addr_text(family,
 				  &tuples[IP_CT_DIR_ORIGINAL].tuple.dst.u3, new);
-	/* A port is ".0.0" to ".255.255". */
-	if (len < lo + 4 || len > lo + 8 || done > min(lo, ln) ||
+	/* The address not translated (DNAT of the port only): nothing to do. */
+	if (lo == ln && !memcmp(old, new, lo))
+		return;
+	/*
+	 * A port is ".0.0" to ".255.255". A record that may name the address
+	 * the client asked already, needing no rewrite, is not foretold.
+	 */
+	if ((lo != ln && !memcmp(uaddr, new, done) && len >= ln + 4 &&
+	     len <= ln + 8) ||
+	    len < lo + 4 || len > lo + 8 || done > min(lo, ln) ||
 	    s->rec_len + s->frag_left !=
 	    result_off + sizeof(__be32) + round_up(len, 4) ||
 	    memcmp(uaddr, old, done) || !imgsec_rpc_nat_tcp_may(ctx))
@@ -1446,21 +1471,23 @@ static void imgsec_rpc_nat_plan(struct imgsec_rpc_ctx *ctx)
 }
 
 /*
- * A planned record gone by without its rest rewritten (the reply opened
- * nothing after all), or past a gap, never to be read: the head lied, and
- * the segment is refused.
+ * A reply segment with bytes past a planned head, read without the rest
+ * rewritten (imgsec_rpc_nat_rest()): a part of the rest only (its
+ * characters would reach the client as they came, and a later copy of the
+ * rest, rewritten, would not replace them), a record that opened nothing
+ * after all, bytes past a gap. The head lied: the segment is refused.
  */
 static void imgsec_rpc_nat_unplanned(struct imgsec_rpc_ctx *ctx)
 {
-	struct imgsec_rpc_conn *conn = ctx->help->conn;
-	const struct rpc_stream *s = &conn->streams[IP_CT_DIR_REPLY];
+	const struct imgsec_rpc_conn *conn = ctx->help->conn;
 
 	if (!conn->plan.pending ||
-	    (!s->desynced && before(s->next_seq, conn->plan.rec_end)))
+	    !after(ctx->seq + ctx->seg_len, conn->head.seq + conn->head.len))
 		return;
-	conn->plan.pending = false;
+	/* Counted already if refused for its moved port. */
+	if (!ctx->refuse)
+		imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_NAT_FAILED);
 	ctx->refuse = true;
-	imgsec_rpc_count(ctx->in, IMGSEC_RPC_STATS_A_NAT_FAILED);
 }
 
 /*

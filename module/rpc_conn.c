@@ -27,6 +27,7 @@
 #include <linux/moduleparam.h>
 #include <linux/random.h>
 #include <linux/sched/mm.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <net/netfilter/nf_conntrack_helper.h>
 #include <net/tcp.h>
@@ -136,9 +137,11 @@ static void imgsec_rpc_nat_gone_span(const struct imgsec_rpc_conn *conn,
 
 	if (!nat->valid && !head->valid)
 		return;
-	from = nat->valid ? nat->seq : head->seq;
+	from = head->valid ? head->seq : nat->seq;
 	to = from;
-	if (nat->valid)
+	/* Farther from the head than any window (2^30): not sent again. */
+	if (nat->valid && (!head->valid || nat->seq - from < SZ_1G ||
+			   from - nat->seq < SZ_1G))
 		imgsec_rpc_span_add(&from, &to, nat->seq, nat->seq + nat->len);
 	if (head->valid)
 		imgsec_rpc_span_add(&from, &to, head->seq,

@@ -437,13 +437,9 @@ test_refused() {
 		gw_translates_tcp "${port:-0}" "$G4" "${p:-0}"
 
 	p=$(second_server_first tcp)
-	must "$IP" -n img1 route add $PUB4/32 dev eth0 advmss 48
-	must "$IP" -n gcems route add $IMG4/32 via $GW4 mtu lock 88
-	must run_in gcems "$ETHFEAT" eth0 tso off
+	must cut_replies
 	gw_lookup $PUB4 -t tcp -U -v 4 -P 100005 -V 3 -x tcp
-	must run_in gcems "$ETHFEAT" eth0 tso on
-	must "$IP" -n gcems route del $IMG4/32
-	must "$IP" -n img1 route del $PUB4/32 dev eth0
+	must uncut_replies
 	check "straddle: through 1111 first, a hole to $G4B (${p:-none})" \
 		test "${p:-0}" -gt 0
 	if [ "$(port_text_len "${port:-0}")" = "$(port_text_len "${p:-0}")" ]; then

@@ -18,14 +18,18 @@
 #
 #   1. IPv6, DNAT66: a fake rpcbind (tests/tools/rpcsend serve) whose
 #      GETADDR reply names the public address already: not rewritten; the
-#      UDP follow-up reaches gcems through the expectation
+#      UDP follow-up reaches gcems through the expectation. Then a fake
+#      rpcbind over TCP whose reply is cut inside its uaddr: rewritten
+#      across the two segments; written with its rest cut in two again,
+#      dropped, every copy (nat_failed, nothing expected)
 #   5. (run second) the real rpcbind's GETADDR v3/v4 and GETVERSADDR
 #      replies through the public address, over UDP and UDP6: the client
 #      reads the public address in the uaddr and the follow-up reaches
 #      mountd. Over TCP and TCP6 too (one call, two calls one after the
 #      other on one connection; loss: nat_attack_test.sh). A TCP reply cut
 #      into 36-byte segments (the uaddr straddles two), over IPv4 and IPv6,
-#      is rewritten across them: the same checks hold
+#      is rewritten across them: the same checks hold; through a DNAT of
+#      the port only, the same cut reply needs no rewrite and passes
 #   2. IPv4, DNAT: GETPORT of mountd over UDP and over TCP through the
 #      public address, then an RPC NULL call to the port it returned
 #   3. real NFSv3 mounts through the public address, mountproto=udp and
@@ -208,32 +212,89 @@ test_getaddr() { # NAME udp|tcp PUB G REPLIES RPCSEND-OPTIONS...
 		rpc_null "$t" "$pub" "${port:-0}"
 }
 
-# TCP: the reply's segments are cut at 36 bytes (gw clamps the MSS in
-# img1's SYN to 48, timestamps take 12; gcems segments in software, TSO
-# off, so that gw sees the segments), so the uaddr straddles two segments:
-# tcpdump on gw shows gcems's reply cut, a segment of 36 bytes first. The
-# record is rewritten across them (helper.c, imgsec_rpc_nat_plan()):
-# test_getaddr's checks hold as for a reply whole in one segment.
-test_straddle() { # NAME PUB G
-	local name=$1 pub=$2 g=$3 cap=$E2E_STATE/straddle.pcap.txt
-	must run_in gw nft -f - <<-EOF
-	table inet clamp {
-		chain mss {
-			type filter hook forward priority mangle;
-			tcp flags syn tcp option maxseg size set 48
-		}
-	}
-	EOF
-	must run_in gcems "$ETHFEAT" eth0 tso off
+# A fake rpcbind over TCP on gcems's port 111 (before the real one
+# starts): its GETADDR reply names gcems and FAKE_PORT, and cut_replies
+# cuts it at 36 bytes, the uaddr straddling two segments (the head, then
+# the rest: helper.c, imgsec_rpc_nat_plan()).
+#  - written at once (no CUT): rewritten across the two (control);
+#  - written in two, the first CUT=38 bytes (the head and 2 bytes of the
+#    rest), then the rest: those 2 bytes would reach img1 as they came
+#    after the rewritten head, and a later copy of the rest, rewritten,
+#    would not replace them. gw refuses the segment, every copy: no reply
+#    reaches img1 (its call times out), nat_failed +1, nothing expected.
+test_fake_cut() { # NAME [CUT]
+	local name=$1 cut=${2:-} out r0 r1 f0 f1
+	gw_flush
+	"$IP" netns exec gcems "$RPCSEND" -t tcp -T 20 -A $FAKE_PORT \
+		${cut:+-C "$cut"} serve $G4 >"$E2E_STATE/serve.out" 2>&1 &
+	echo $! >"$E2E_STATE/serve.pid"
+	echo $! >>"$E2E_STATE/pids"
+	busywait 5000 listening gcems tcp 111 || die "fake rpcbind did not start"
+	must cut_replies
+	r0=$(gw_counter nat_rewritten)
+	f0=$(gw_counter nat_failed)
+	out=$(lookup img1 $PUB4 -U -P 100005 -V 3 -t tcp -x tcp -v 4)
+	r1=$(gw_counter nat_rewritten)
+	f1=$(gw_counter nat_failed)
+	must uncut_replies
+	stop_serve
+	log "$name: rpcsend '$out', nat_rewritten +$((${r1:-0} - ${r0:-0})), nat_failed +$((${f1:-0} - ${f0:-0}))"
+	if [ -z "$cut" ]; then
+		check "$name: the reply names $PUB4.$((FAKE_PORT >> 8)).$((FAKE_PORT & 255))" \
+			test "$out" = "$FAKE_PORT $PUB4.$((FAKE_PORT >> 8)).$((FAKE_PORT & 255))"
+		check "$name: nat_rewritten +1, nat_failed +0" \
+			test "$((${r1:-0} - ${r0:-0})) $((${f1:-0} - ${f0:-0}))" = "1 0"
+		check "$name: gw expects img1 -> $PUB4:$FAKE_PORT/tcp" \
+			gw_expects $IMG4 $PUB4 $FAKE_PORT 6
+	else
+		check "$name: no reply reaches img1 ('$out')" test -z "$out"
+		check "$name: nat_failed +1, nat_rewritten +0" \
+			test "$((${r1:-0} - ${r0:-0})) $((${f1:-0} - ${f0:-0}))" = "0 1"
+		check_not "$name: nothing expected on gw" gw_expectations
+	fi
+}
+
+# TCP: the reply's segments are cut at MSS - 12 bytes (cut_replies), so
+# the uaddr straddles two segments: tcpdump on gw shows gcems's reply cut,
+# a segment of MSS - 12 bytes first. The record is rewritten across them
+# (helper.c, imgsec_rpc_nat_plan()): test_getaddr's checks hold as for a
+# reply whole in one segment. Over IPv6 the first 4 characters, "2001",
+# begin the public address too: a reply that may name it already is not
+# rewritten so, and MSS 54 puts 10 in the head ("2001:db8::"), which tell
+# gcems's. Losses: nat_attack_test.sh.
+test_straddle() { # NAME PUB G MSS
+	local name=$1 pub=$2 g=$3 mss=$4 cap=$E2E_STATE/straddle.pcap.txt
+	must cut_replies "$mss"
 	run_in gw timeout 8 tcpdump -Z root -l -n -i srvnet tcp port 111 >"$cap" 2>&1 &
 	sleep 2
 	test_getaddr "$name" tcp "$pub" "$g" 1 -v 4
 	sleep 1
 	log "$name: tcpdump on gw: $(tr '\n' ';' <"$cap")"
-	must run_in gcems "$ETHFEAT" eth0 tso on
-	must run_in gw nft delete table inet clamp
-	check "$name: gcems's reply came cut, 36 bytes first" \
-		grep -q "^.* $g\.111 > .* length 36\$" "$cap"
+	must uncut_replies
+	check "$name: gcems's reply came cut, $((mss - 12)) bytes first" \
+		grep -q "^.* $g\.111 > .* length $((mss - 12))\$" "$cap"
+}
+
+
+# DNAT of the port only (gw: $G4:1112 -> :111), the reply cut as in
+# test_straddle: it names gcems's own address, the one img1 asked, and
+# needs no rewrite. (Before the review of the straddle rewrite, its head
+# was rewritten in vain and the rest refused: the connection stalled.)
+test_straddle_port_only() {
+	local out port
+	must run_in gw nft add rule ip nat4 pre ip daddr $G4 tcp dport 1112 dnat to :111
+	must cut_replies
+	gw_flush
+	out=$(lookup img1 $G4 -p 1112 -U -P 100005 -V 3 -t tcp -x tcp -v 4)
+	must uncut_replies
+	port=${out%% *}
+	log "straddle, port only: rpcsend '$out'"
+	check "straddle, port only: the reply names $G4 as it came" \
+		test "$out" = "${port:-0} $G4.$((${port:-0} >> 8)).$((${port:-0} & 255))"
+	check "straddle, port only: gw expects img1 -> $G4:$port/tcp" \
+		gw_expects $IMG4 $G4 "${port:-0}" 6
+	check "straddle, port only: mountd answers at $G4:$port" \
+		rpc_null tcp $G4 "${port:-0}"
 }
 
 # On the wire: gcems's reply names its own address (srvnet), the one img1
@@ -270,8 +331,9 @@ test_rewrite() {
 	test_getaddr "getversaddr tcp" tcp $PUB4 "$G4" 1 -v 4 -g
 	test_getaddr "getaddr tcp6" tcp $PUB6 "$G6" 1 -v 4
 	test_getaddr "getaddr v4 tcp, 2 calls" tcp $PUB4 "$G4" 2 -v 4 -n 2
-	test_straddle "straddle" $PUB4 "$G4"
-	test_straddle "straddle tcp6" $PUB6 "$G6"
+	test_straddle "straddle" $PUB4 "$G4" 48
+	test_straddle "straddle tcp6" $PUB6 "$G6" 54
+	test_straddle_port_only
 }
 
 # --- 4: masquerade too ------------------------------------------------------
@@ -317,6 +379,8 @@ must run_in gw imgsecctl set-policy /tmp/nat.conf
 log "set up in $(elapsed)"
 
 test_ipv6
+test_fake_cut "fake cut (control)"
+test_fake_cut "fake cut, the rest in two" 38
 log "ipv6 done ($(elapsed))"
 start_nfs_server
 log "rpcbind on gcems: $(run_in gcems rpcinfo -p 127.0.0.1 | grep -E 'mountd' | tr -s ' ' | tr '\n' ';')"
