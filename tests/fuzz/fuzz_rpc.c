@@ -69,18 +69,24 @@ static void fuzz_reply(const u8 *data, size_t size)
 	};
 	struct rpc_lookup call;
 	struct rpc_answer ans;
-	enum rpc_result r;
-	u32 xid = 0;
+	enum rpc_result r, h;
+	u32 xid = 0, hxid = 0, off = 0;
 	size_t i;
 
 	r = rpc_reply_xid(data, size, &xid);
 	ASSERT(r == RPC_OK || r == RPC_MALFORMED);
+	/* The head of a record not yet whole: within it, and the same xid. */
+	h = rpc_reply_head(data, size, &hxid, &off);
+	if (h == RPC_OK)
+		ASSERT(r == RPC_OK && hxid == xid && off >= 24 && off <= size);
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		call = (struct rpc_lookup){ .xid = xid, .vers = kinds[i].vers,
 					    .family = kinds[i].family };
 		if (rpc_parse_reply(data, size, &call, &ans) != RPC_OK)
 			continue;
 		ASSERT(r == RPC_OK);
+		/* What the whole record says of its result, its head says. */
+		ASSERT(h == RPC_OK && off == ans.result_off);
 		if (ans.has_addr)
 			ASSERT(call.vers != 2 && ans.family == call.family);
 		else
