@@ -266,9 +266,8 @@ test_straddle() { # NAME PUB G MSS
 	local name=$1 pub=$2 g=$3 mss=$4 cap=$E2E_STATE/straddle.pcap.txt
 	must cut_replies "$mss"
 	run_in gw timeout 8 tcpdump -Z root -l -n -i srvnet tcp port 111 >"$cap" 2>&1 &
-	sleep 2
+	busywait 3000 grep -q '^listening' "$cap"
 	test_getaddr "$name" tcp "$pub" "$g" 1 -v 4
-	sleep 1
 	log "$name: tcpdump on gw: $(tr '\n' ';' <"$cap")"
 	must uncut_replies
 	check "$name: gcems's reply came cut, $((mss - 12)) bytes first" \
