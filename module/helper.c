@@ -372,7 +372,7 @@ static bool imgsec_rpc_nat_rest(struct imgsec_rpc_ctx *ctx, const char *rep,
 	struct imgsec_rpc_conn *conn = ctx->help->conn;
 	const struct imgsec_rpc_nat_seg *head = &conn->head;
 	struct imgsec_rpc_nat_plan *plan = &conn->plan;
-	unsigned int told = sizeof(__be32) + plan->done;
+	unsigned int told = head->rep_len;
 	struct imgsec_rpc_nat_seg nat = {
 		.seq = ctx->seq,
 		.len = ctx->seg_len,
@@ -384,7 +384,6 @@ static bool imgsec_rpc_nat_rest(struct imgsec_rpc_ctx *ctx, const char *rep,
 	if (ctx->seq == head->seq + head->len && !ctx->delta &&
 	    plan->rec_end - ctx->seq <= ctx->seg_len && ctx->seg_len <= U16_MAX &&
 	    rep_len >= told && rep_len - told <= sizeof(nat.rep) &&
-	    imgsec_get_be32((const u8 *)rep) == plan->new_len &&
 	    !memcmp(rep, head->rep, told)) {
 		nat.match_len = plan->rec_end - ctx->seq;
 		nat.rep_len = rep_len - told;
@@ -1462,10 +1461,7 @@ static void imgsec_rpc_nat_plan(struct imgsec_rpc_ctx *ctx)
 		return;
 	conn->head = head;
 	conn->plan = (struct imgsec_rpc_nat_plan) {
-		.rec_seq = s->rec_seq,
 		.rec_end = s->next_seq + s->frag_left,
-		.new_len = new_len,
-		.done = done,
 		.pending = true,
 	};
 }

@@ -39,13 +39,11 @@ struct imgsec_rpc_nat_seg {
 /*
  * A reply record cut inside its uaddr, rewritten across two segments
  * (helper.c): its head, kept in imgsec_rpc_conn.head, told the client the
- * uaddr's new length; the rest must take what follows.
+ * uaddr's new XDR length and first characters (head.rep); the rest must
+ * take what follows.
  */
 struct imgsec_rpc_nat_plan {
-	u32 rec_seq;			/* its mark, the server's numbering */
 	u32 rec_end;			/* the byte after the record */
-	u32 new_len;			/* the uaddr's XDR length told */
-	u8 done;			/* uaddr characters in the head */
 	bool pending;			/* the rest not yet rewritten */
 };
 
