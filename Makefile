@@ -36,7 +36,7 @@ TOOLS := $(patsubst %.c,%,$(wildcard tests/tools/*.c))
 
 tools: $(TOOLS)
 
-tests/tools/%: tests/tools/%.c tests/tools/bench_util.h include/uapi/linux/imgsec.h
+tests/tools/%: tests/tools/%.c $(wildcard tests/tools/*.h) include/uapi/linux/imgsec.h
 	$(CC) -static -O2 -Wall -Wextra -Werror -Iinclude/uapi -o $@ $<
 
 # imgsecctl's parser and encoder, and libmnl (which the VM has for it).

@@ -42,6 +42,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "raw_packet.h"
+
 #define MAX_RANGES	64
 #define MAX_PROBE_PORTS	64
 #define MAX_SECS	600
@@ -115,17 +117,6 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-/* xorshift64*: fast, and good enough to pick addresses and ports. */
-static uint64_t rng_state;
-
-static uint32_t rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (uint32_t)((rng_state * 2685821657736338717ULL) >> 32);
 }
 
 static unsigned long number(const char *s, unsigned long max, const char *what)
@@ -209,91 +200,29 @@ static void pace(uint64_t start, unsigned long i)
 	nanosleep(&ts, NULL);
 }
 
-static uint16_t csum_add(uint32_t sum, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-
-	while (len > 1) {
-		sum += (uint32_t)p[0] << 8 | p[1];
-		p += 2;
-		len -= 2;
-	}
-	if (len)
-		sum += (uint32_t)p[0] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
-
-/* The transport checksum, over the IPv4 pseudo-header and @len bytes. */
-static uint16_t l4_csum(const struct iphdr *ip, const void *l4, size_t len)
-{
-	uint32_t sum = 0;
-	uint8_t pseudo[12];
-
-	memcpy(pseudo, &ip->saddr, 4);
-	memcpy(pseudo + 4, &ip->daddr, 4);
-	pseudo[8] = 0;
-	pseudo[9] = ip->protocol;
-	pseudo[10] = len >> 8;
-	pseudo[11] = len & 0xff;
-	sum = csum_add(0, pseudo, sizeof(pseudo));
-	return htons(~csum_add(sum, l4, len) & 0xffff);
-}
-
 static void run_raw(void)
 {
-	uint8_t pkt[sizeof(struct iphdr) + sizeof(struct tcphdr) + 32];
-	struct iphdr *ip = (struct iphdr *)pkt;
-	struct tcphdr *th = (struct tcphdr *)(ip + 1);
-	struct udphdr *uh = (struct udphdr *)(ip + 1);
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr = o.dst };
 	unsigned long sent = 0, errors = 0, i;
 	uint64_t start, end, deadline;
-	size_t l4len, len;
-	int fd, one = 1;
+	uint8_t pkt[RAW_PACKET_MAX];
+	size_t len;
+	int fd;
 
-	fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+	fd = raw_socket();
 	if (fd < 0)
 		die("raw socket (CAP_NET_RAW?)");
-	if (setsockopt(fd, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one)) < 0)
-		die("IP_HDRINCL");
-	l4len = o.mode == M_SYN ? sizeof(*th) : sizeof(*uh) + 16;
-	len = sizeof(*ip) + l4len;
 	start = now_ns();
 	deadline = start + (uint64_t)o.secs * 1000000000ULL;
 	for (i = 0; i < o.count && !stop; i++) {
 		if ((i & 63) == 0 && now_ns() >= deadline)
 			break;
 		pace(start, i);
-		memset(pkt, 0, sizeof(pkt));
-		ip->version = 4;
-		ip->ihl = 5;
-		ip->ttl = 64;
-		ip->tot_len = htons(len);
-		ip->id = htons(rng() & 0xffff);
-		ip->saddr = htonl(o.src_net | (rng() & ~o.src_mask));
-		ip->daddr = o.dst.s_addr;
-		if (o.mode == M_SYN) {
-			ip->protocol = IPPROTO_TCP;
-			th->source = htons(o.src_port ? o.src_port :
-					   1024 + rng() % 64512);
-			th->dest = htons(random_port());
-			th->seq = htonl(rng());
-			th->doff = 5;
-			((uint8_t *)th)[13] = o.tcp_flags;
-			th->window = htons(64240);
-			th->check = l4_csum(ip, th, l4len);
-		} else {
-			ip->protocol = IPPROTO_UDP;
-			uh->source = htons(o.src_port ? o.src_port :
-					   1024 + rng() % 64512);
-			uh->dest = htons(random_port());
-			uh->len = htons(l4len);
-			memcpy(uh + 1, "imgsec-flood-udp", 16);
-			uh->check = l4_csum(ip, uh, l4len);
-		}
-		/* The kernel fills in the IPv4 header checksum. */
+		len = raw_packet(pkt, o.mode == M_UDP,
+				 htonl(o.src_net | (rng() & ~o.src_mask)),
+				 o.dst.s_addr,
+				 o.src_port ? o.src_port : 1024 + rng() % 64512,
+				 random_port(), o.tcp_flags);
 		if (sendto(fd, pkt, len, 0, (struct sockaddr *)&sa,
 			   sizeof(sa)) < 0)
 			errors++;
