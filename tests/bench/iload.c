@@ -22,6 +22,12 @@
  *	(one datagram each way), or with -t over TCP (connect, one record
  *	each way, shut down, wait for the server's close, close), asking for
  *	MOUNT over the same transport.
+ *	With -f K, K raw packets of a flood before each lookup, from
+ *	random addresses of -s NET/LEN (IPv4, CAP_NET_RAW), -F syn (TCP
+ *	SYNs, the default) or -F udp, to port -P (5201) of ADDR; with -x
+ *	the flood alone, no lookup. So the flood and the lookups share one
+ *	process and interleave at K packets without a context switch: the
+ *	lookups' cost during the flood is what -f K costs more than -f K -x.
  *
  * Prints one line: the mode, n, failures, ns (guest instructions under
  * icount) and ns per operation. Exit 0 when every operation succeeded.
@@ -42,11 +48,17 @@
 
 #define BENCH_PROG "iload"
 #include "../tools/bench_util.h"
+#include "../tools/raw_packet.h"
 
 #define CHUNK	65536
 #define MAX_N	1000000
 
 static unsigned int port, count = 100, mib = 16, use_tcp;
+static struct {
+	unsigned int count, udp, port, no_lookup;
+	uint32_t net, mask;		/* host order */
+	int fd;
+} fl = { .port = 5201, .fd = -1 };
 static struct sockaddr_storage peer;
 static socklen_t peer_len;
 
@@ -61,7 +73,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: iload conn [-p PORT] [-n N] ADDR\n"
 		"       iload send [-p PORT] [-m MIB] ADDR\n"
-		"       iload rpc [-t] [-p PORT] [-n N] ADDR\n");
+		"       iload rpc [-t] [-p PORT] [-n N]\n"
+		"                 [-f K -s NET/LEN [-F syn|udp] [-P PORT] [-x]] ADDR\n");
 	exit(2);
 }
 
@@ -210,6 +223,26 @@ out:
 	return res;
 }
 
+/* The -f flood's packets before one lookup: how many were not sent. */
+static unsigned int flood(void)
+{
+	const struct sockaddr_in *dst = (const struct sockaddr_in *)&peer;
+	unsigned int i, errors = 0;
+	uint8_t pkt[RAW_PACKET_MAX];
+	size_t len;
+
+	for (i = 0; i < fl.count; i++) {
+		len = raw_packet(pkt, fl.udp,
+				 htonl(fl.net | (rng() & ~fl.mask)),
+				 dst->sin_addr.s_addr, 1024 + rng() % 64512,
+				 fl.port, 2);
+		if (sendto(fl.fd, pkt, len, 0, (const struct sockaddr *)dst,
+			   sizeof(*dst)) != (ssize_t)len)
+			errors++;
+	}
+	return errors;
+}
+
 static int do_rpc(void)
 {
 	unsigned int i, failed = 0, p, last = 0;
@@ -218,6 +251,10 @@ static int do_rpc(void)
 
 	t0 = now_ns();
 	for (i = 0; i < count; i++) {
+		if (fl.count && flood())
+			failed++;
+		if (fl.no_lookup)
+			continue;
 		p = lookup(++xid);
 		if (!p)
 			failed++;
@@ -225,10 +262,29 @@ static int do_rpc(void)
 			last = p;
 	}
 	t = now_ns() - t0;
-	report(use_tcp ? "rpc-tcp" : "rpc-udp", count, failed, t);
-	if (!last)
+	report(fl.no_lookup ? "flood" : use_tcp ? "rpc-tcp" : "rpc-udp",
+	       count, failed, t);
+	if (!last && !fl.no_lookup)
 		fprintf(stderr, "iload: no reply gave a port\n");
 	return failed != 0;
+}
+
+/* -s NET/LEN: the flood's sources. */
+static void flood_source(const char *arg)
+{
+	char net[INET_ADDRSTRLEN], *slash = strchr(arg, '/');
+	struct in_addr a;
+	unsigned int len;
+
+	if (!slash || slash - arg >= (long)sizeof(net))
+		usage();
+	memcpy(net, arg, slash - arg);
+	net[slash - arg] = 0;
+	len = num(slash + 1, 1, 32);
+	if (inet_pton(AF_INET, net, &a) != 1)
+		usage();
+	fl.mask = len == 32 ? ~0u : ~(~0u >> len);
+	fl.net = ntohl(a.s_addr) & fl.mask;
 }
 
 int main(int argc, char **argv)
@@ -241,7 +297,7 @@ int main(int argc, char **argv)
 	mode = argv[1];
 	port = strcmp(mode, "rpc") ? 5201 : 111;
 	optind = 2;
-	while ((c = getopt(argc, argv, "p:m:n:t")) != -1) {
+	while ((c = getopt(argc, argv, "p:m:n:tf:s:F:P:x")) != -1) {
 		switch (c) {
 		case 'p':
 			port = num(optarg, 1, 65535);
@@ -255,6 +311,23 @@ int main(int argc, char **argv)
 		case 't':
 			use_tcp = 1;
 			break;
+		case 'f':
+			fl.count = num(optarg, 1, 100000);
+			break;
+		case 's':
+			flood_source(optarg);
+			break;
+		case 'F':
+			if (strcmp(optarg, "syn") && strcmp(optarg, "udp"))
+				usage();
+			fl.udp = !strcmp(optarg, "udp");
+			break;
+		case 'P':
+			fl.port = num(optarg, 1, 65535);
+			break;
+		case 'x':
+			fl.no_lookup = 1;
+			break;
 		default:
 			usage();
 		}
@@ -262,6 +335,18 @@ int main(int argc, char **argv)
 	if (optind != argc - 1)
 		usage();
 	peer_len = parse_peer(&peer, argv[optind], port);
+	if (fl.no_lookup && !fl.count)
+		usage();
+	if (fl.count) {
+		if (strcmp(mode, "rpc") || !fl.mask || peer.ss_family != AF_INET)
+			usage();
+		fl.fd = raw_socket();
+		if (fl.fd < 0)
+			die("raw socket (CAP_NET_RAW?)");
+		rng_state ^= now_ns() ^ ((uint64_t)getpid() << 32);
+		if (!rng_state)
+			rng_state = 1;
+	}
 	if (!strcmp(mode, "conn"))
 		return do_conn();
 	if (!strcmp(mode, "send"))

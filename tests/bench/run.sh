@@ -138,7 +138,8 @@ bench_icount() {
 			set title 'New connection img1 -> gcems under qemu -icount';
 			plot '$out/icount-conn.dat' using 1:2 with linespoints title 'imgsec',
 			     '' using 1:3 with linespoints title 'nftables hash sets',
-			     '' using 1:4 with linespoints title 'nftables without sets'" &&
+			     '' using 1:4 with linespoints title 'nftables without sets',
+			     '' using 1:5 with linespoints title 'nftables verdict maps'" &&
 			echo "Plot: $out/icount-conn.png" && echo
 	fi
 }
@@ -209,6 +210,9 @@ icount_tables() { # RAW BOOTS [CURVE-DATA-FILE]
 		if (c == "nft-seed") return "nft, same policy with hash sets"
 		if (c == "nftns-seed") return "nft without sets, same policy"
 		if (c ~ /^nftns-/) return "nft without sets, img role " substr(c, 7) " addresses"
+		if (c == "nftvm-seed") return "nft, same policy as verdict maps"
+		if (c ~ /^nftvm-rules/) return "nft verdict maps, " substr(c, 12) " rules"
+		if (c ~ /^nftvm-/) return "nft verdict maps, img role " substr(c, 7) " addresses"
 		if (c ~ /^imgsec-rules/) return "imgsec, " substr(c, 13) " rules"
 		if (c ~ /^nft-rules/) return "nft hash sets, " substr(c, 10) " rules"
 		if (c ~ /^imgsec-/) return "imgsec, img role " substr(c, 8) " addresses"
@@ -225,21 +229,25 @@ icount_tables() { # RAW BOOTS [CURVE-DATA-FILE]
 		print ""
 		print "### New TCP connection img1 -> gcems (connect, shutdown, server closes, close), per connection"
 		print ""
-		print head("filter") " per 100 | vs no filter | vs nft ct only | vs nft sets, same policy |"
-		print rule(0, 4)
+		print head("filter") " per 100 | vs no filter | vs nft ct only | vs nft sets, same policy | vs nft verdict maps |"
+		print rule(0, 5)
 		for (i = 1; i <= no["conn"]; i++) {
 			c = byno["conn", i]
-			vs = "-"
-			if (c ~ /^imgsec-/) vs = ratio("conn", c, "nft-" substr(c, 8))
-			printf "| %s |%s %s | %s | %s | %s |\n", name(c), cols("conn", c, 1, "k"),
+			vs = vm = "-"
+			if (c ~ /^imgsec-/) {
+				vs = ratio("conn", c, "nft-" substr(c, 8))
+				vm = ratio("conn", c, "nftvm-" substr(c, 8))
+			}
+			printf "| %s |%s %s | %s | %s | %s | %s |\n", name(c), cols("conn", c, 1, "k"),
 				fmt(mean("conn", c) * 100, "M"), ratio("conn", c, "none"),
-				ratio("conn", c, "nft-ct"), vs
+				ratio("conn", c, "nft-ct"), vs, vm
 		}
 		print ""
 		for (i = 1; i <= no["conn"]; i++) {
 			c = byno["conn", i]
 			if (c ~ /^imgsec-([0-9]|rules)/) printf "imgsec flat: %s / shipped policy = %s. ", c, ratio("conn", c, "imgsec-seed")
 			if (c ~ /^nft-([0-9]|rules)/) printf "nft flat: %s / same policy = %s. ", c, ratio("conn", c, "nft-seed")
+			if (c ~ /^nftvm-([0-9]|rules)/) printf "nft verdict maps flat: %s / same policy = %s. ", c, ratio("conn", c, "nftvm-seed")
 		}
 		print ""
 		print ""
@@ -257,22 +265,25 @@ icount_tables() { # RAW BOOTS [CURVE-DATA-FILE]
 			print "mean of the boots); per address: its growth over the seed policy, per"
 			print "img address added. \"seed\": the shipped policy, 4 img addresses."
 			print ""
-			print "| img addresses | imgsec conn | nft sets conn | imgsec / nft | imgsec / smallest | nft no sets conn | imgsec load | nft load | imgsec / nft | kmem imgsec | kmem nft | imgsec B / address | nft B / address |"
-			print "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+			print "| img addresses | imgsec conn | nft sets conn | imgsec / nft | imgsec / smallest | nft vmaps conn | imgsec / vmaps | nft no sets conn | imgsec load | nft load | imgsec / nft | kmem imgsec | kmem nft | imgsec B / address | nft B / address |"
+			print "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 			for (k = 1; k <= ns; k++) {
 				a = "imgsec-" sz[k]; z = "nft-" sz[k]
-				printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+				printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 					(sz[k] == "seed" ? "4 (seed)" : sz[k]),
 					fmt(mean("conn", a), "k"), fmt(mean("conn", z), "k"),
 					ratio("conn", a, z), ratio("conn", a, "imgsec-seed"),
+					fmt(mean("conn", "nftvm-" sz[k]), "k"),
+					ratio("conn", a, "nftvm-" sz[k]),
 					fmt(mean("conn", "nftns-" sz[k]), "k"),
 					fmt(mean("load", a), "M"), fmt(mean("load", z), "M"),
 					ratio("load", a, z),
 					kb(a), kb(z), per_addr(a, sz[k]), per_addr(z, sz[k])
 				if (curve != "")
-					printf "%s %.0f %.0f %s\n", (sz[k] == "seed" ? 4 : sz[k]),
+					printf "%s %.0f %.0f %s %s\n", (sz[k] == "seed" ? 4 : sz[k]),
 						mean("conn", a), mean("conn", z),
-						mean("conn", "nftns-" sz[k]) ? sprintf("%.0f", mean("conn", "nftns-" sz[k])) : "NaN" > curve
+						mean("conn", "nftns-" sz[k]) ? sprintf("%.0f", mean("conn", "nftns-" sz[k])) : "NaN",
+						mean("conn", "nftvm-" sz[k]) ? sprintf("%.0f", mean("conn", "nftvm-" sz[k])) : "NaN" > curve
 			}
 			print ""
 		}
@@ -334,6 +345,28 @@ icount_tables() { # RAW BOOTS [CURVE-DATA-FILE]
 					n = (c == "none") ? "no filter (answered: RST, ICMP)" : name(c) ", dropped"
 					printf "| %s, %s |%s %s |\n", (m == "flood-syn" ? "TCP SYN" : "UDP"), n,
 						cols(m, c, 1, "k"), (c == "imgsec-seed") ? ratio(m, c, "nft-seed") : "-"
+				}
+			}
+			print ""
+		}
+		if (no["during-udp"] || no["during-tcp"]) {
+			print "### Portmap lookups during an outsider flood, imgsec shipped policy, per lookup"
+			print ""
+			print "\"alone\": iload's own figure, lookups alone; during: the same plus what the lookups"
+			print "cost more with the flood, from whole windows (see icount_bench.sh). Goal: within 10 %."
+			print ""
+			print head("lookup, flood") " during / alone |"
+			print rule(0, 1)
+			split("during-udp during-tcp", ms, " ")
+			split("syn udp", fs, " ")
+			for (k = 1; k <= 2; k++) {
+				m = ms[k]
+				for (j = 1; j <= 2; j++) {
+					f = fs[j]
+					n = (m == "during-udp" ? "UDP" : "TCP") " GETPORT"
+					printf "| %s, alone |%s - |\n", n, cols(m, "alone-" f, 1, "k")
+					printf "| %s, during a %s flood |%s %s |\n", n, (f == "syn" ? "SYN" : "UDP"),
+						cols(m, f, 1, "k"), ratio(m, f, "alone-" f)
 				}
 			}
 			print ""
