@@ -1261,6 +1261,42 @@ static void imgsec_rpc_tcp_acked(struct imgsec_rpc_ctx *ctx,
 }
 
 /*
+ * A connection closed has nothing left to read, yet its entry stays (two
+ * minutes in TIME_WAIT), and so would its state, counted against
+ * rpc_max_conns_per_client: a client looking up over a new connection
+ * each time would not be followed after its 32nd in two minutes. The
+ * state goes once conntrack says closed. Behind DNAT only in TIME_WAIT
+ * (the server's FIN and the client's ACK of it seen: the server sends
+ * nothing new after) and once the helper has read every byte the server
+ * sent, so that nothing it sent comes later unrewritten; a copy of the
+ * last rewritten segment is dropped (imgsec_rpc_nat_gone()). A close
+ * conntrack saw and the host did not (a RST it dropped) only stops the
+ * following: no hole opens for that connection after it.
+ */
+static void imgsec_rpc_tcp_closed(struct imgsec_rpc_ctx *ctx)
+{
+	const struct imgsec_rpc_conn *conn = ctx->help->conn;
+	const struct rpc_stream *s;
+	u8 state;
+	u32 end;
+
+	if (!conn)
+		return;
+	state = READ_ONCE(ctx->ct->proto.tcp.state);
+	if (state != TCP_CONNTRACK_TIME_WAIT && state != TCP_CONNTRACK_CLOSE)
+		return;
+	if (ctx->ct->status & IPS_DST_NAT) {
+		s = &conn->streams[IP_CT_DIR_REPLY];
+		end = READ_ONCE(ctx->ct->proto.tcp.seen[IP_CT_DIR_REPLY].td_end);
+		/* The FIN takes one number, after the last byte. */
+		if (state != TCP_CONNTRACK_TIME_WAIT || s->desynced ||
+		    after(end, s->next_seq + 1))
+			return;
+	}
+	imgsec_rpc_conn_detach(&ctx->in->rpc, ctx->help);
+}
+
+/*
  * Feed the payload in pieces no larger than the copy buffer, always
  * copied: a NAT rewrite (imgsec_rpc_nat_tcp()) may move the packet's
  * data, and changes its length. The stream is the sender's, as it came:
@@ -1523,6 +1559,7 @@ static int imgsec_rpc_tcp(struct imgsec_rpc_ctx *ctx,
 	ctx->dataoff = protoff + th->doff * 4;
 	if (ctx->help->conn)
 		imgsec_rpc_tcp_acked(ctx, th);
+	imgsec_rpc_tcp_closed(ctx);
 	if (ctx->dataoff >= skb->len)
 		return NF_ACCEPT;
 	if (imgsec_rpc_nat_gone(ctx, th, skb->len - ctx->dataoff))

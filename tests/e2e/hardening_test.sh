@@ -435,14 +435,19 @@ portmap_sport() { # SRC
 }
 
 test_unhelped_entry() {
-	local port sport
+	local port sport out=$E2E_STATE/held.port pid
 	check "reload imgsec with rpc_max_conns=1" \
 		reload_module rpc_max_conns=1
 	firewall with || die "cannot load the ruleset"
-	port=$(lookup img1 "$G4" -t tcp -P 100005 -x tcp)
+	# Held open after its reply: a connection closed has no state left.
+	lookup img1 "$G4" -t tcp -P 100005 -x tcp -k 5 >"$out" 2>&1 &
+	pid=$!
+	busywait 5000 test -s "$out"
+	port=$(head -n 1 "$out")
 	check "rpc_max_conns=1: a TCP lookup opens mountd ($port)" \
 		only_expectation "$(addr4 img1)" "$G4" "${port:-0}" 6
-	check "its TCP state is held" tcp_states_are 1
+	check "its TCP state is held while the connection is open" \
+		tcp_states_are 1
 	flush_expectations
 	sport=$(portmap_sport "$(addr4 img1)")
 	check "ctnetlink takes the helper off its entry (sport ${sport:-?})" \
@@ -452,6 +457,7 @@ test_unhelped_entry() {
 		sh -c "$IP netns exec gcems conntrack -L -p tcp --sport ${sport:-0} 2>/dev/null | grep -q helper="
 	check "conntrack -D deletes it" \
 		run_in gcems conntrack -D -p tcp --dport 111 --sport "${sport:-0}"
+	wait "$pid"
 	port=$(lookup img1 "$G4" -t tcp -P 100005 -x tcp)
 	check "rpc_max_conns=1: the next TCP lookup still opens mountd" \
 		only_expectation "$(addr4 img1)" "$G4" "${port:-0}" 6

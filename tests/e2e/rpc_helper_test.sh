@@ -20,6 +20,9 @@
 #      time, before the second's, gets through; a hole whose master has
 #      expired is replaced by the next lookup's
 #   5. programs not on the allow-list open nothing and are counted
+#   5b. a client's TCP lookups one after another, more than 32 in two
+#       minutes (rpc_max_conns_per_client), are each followed: a closed
+#       connection's state goes at its close, not with its entry
 #   6. floods (calls without replies, replies without calls, many source
 #      ports) stay within the bounds (rpc_max_conns=64 for this part, and
 #      32 per client), and a normal mount works afterwards; no kernel
@@ -283,6 +286,15 @@ portmap_conntracks() {
 
 few_portmap_conntracks() { [ "$(portmap_conntracks)" -lt 8 ]; }
 
+tcp_states_gone() {
+	[ "$(tr ' ' '\n' <<<"$(rpc_stats)" | sed -n 's/^tcp_states=//p')" = 0 ]
+}
+
+# Entries of closed portmap connections, in TIME_WAIT for two minutes.
+time_wait_entries() {
+	run_in gcems conntrack -L -p tcp --dport 111 2>/dev/null | grep -c TIME_WAIT
+}
+
 kernel_quiet() {
 	local bad
 	bad=$(dmesg | grep -E 'WARNING:|BUG:|Oops|KASAN|UBSAN|general protection|Call Trace:' |
@@ -295,6 +307,32 @@ tcp_flood_counted() { # STATS_BEFORE
 	local now
 	now=$(rpc_stats)
 	[ $(($(delta calls "$1" "$now") + $(delta overflows "$1" "$now"))) -ge 150 ]
+}
+
+# A TCP lookup's state goes when its connection closes, not with its entry
+# (two minutes in TIME_WAIT): a client that looks up over a new connection
+# each time, more than rpc_max_conns_per_client (32) times in two minutes,
+# is followed every time (it was not after its 32nd).
+test_closed_tcp() {
+	local s0 s1 port ok=0 n=34
+	firewall with || die "cannot load the ruleset"
+	s0=$(rpc_stats)
+	for _ in $(seq $n); do
+		port=$(lookup img1 "$G4" -t tcp -P 100005 -x tcp)
+		[ "${port:-0}" -gt 0 ] && ok=$((ok + 1))
+	done
+	s1=$(rpc_stats)
+	check "$n TCP lookups one after another: all answered ($ok)" \
+		test "$ok" = $n
+	check "$n TCP lookups one after another: each followed" \
+		counter_is calls "$(delta calls "$s0" "$s1")" -eq $n
+	check "$n TCP lookups one after another: no overflow" \
+		counter_is overflows "$(delta overflows "$s0" "$s1")" -eq 0
+	check "their connections closed: no TCP state left" \
+		busywait 5000 tcp_states_gone
+	check "their entries are kept, in TIME_WAIT ($(time_wait_entries))" \
+		test "$(time_wait_entries)" -ge 32
+	flush_expectations
 }
 
 test_flood() {
@@ -439,6 +477,8 @@ test_renew
 log "renew done ($(elapsed))"
 test_allow_list
 log "allow-list done ($(elapsed))"
+test_closed_tcp
+log "closed TCP done ($(elapsed))"
 test_flood
 log "flood done ($(elapsed))"
 

@@ -205,7 +205,8 @@ static void usage(FILE *f)
 "                rpcbind (libtirpc 1.3.3) drops the connection then\n"
 "  -r N          getport: N records (distinct xids) in one write (1..%d)\n"
 "  -B PORT       flood: first source port; race: the flow's (default 20000)\n"
-"  -k SECS       flood -t tcp: keep the connections open SECS seconds\n"
+"  -k SECS       flood, getport -t tcp: keep the connections open SECS\n"
+"                seconds (getport: after the replies)\n"
 "  -f N          serve: forged replies per call (default 0)\n"
 "  -A PORT       serve: answer each call with PORT (default: no answer);\n"
 "                spoof: the port the reply names\n"
@@ -715,6 +716,11 @@ static int do_getport(void)
 			else
 				printf("%ld\n", ports[r]);
 		missing += o.records - got;
+	}
+	if (o.hold) {
+		struct timespec hold = { o.hold, 0 };
+
+		nanosleep(&hold, NULL);
 	}
 	close(fd);
 	if (missing)
@@ -1948,8 +1954,8 @@ int main(int argc, char **argv)
 		bad("-g needs -v 4");
 	if (!o.tcp && (o.split > 1 || o.frags > 1))
 		bad("-s and -F need -t tcp");
-	if (o.hold && (!o.tcp || o.mode != M_FLOOD))
-		bad("-k is for flood -t tcp");
+	if (o.hold && (!o.tcp || (o.mode != M_FLOOD && o.mode != M_GETPORT)))
+		bad("-k is for flood and getport, -t tcp");
 	parse_addr(argv[optind + 1]);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
