@@ -165,7 +165,7 @@ struct rpc_stream {
 	bool last_frag;		/* current fragment ends the record */
 	bool skipping;		/* record too long: drop its bytes */
 	bool desynced;
-	u8 buf[RPC_MAX_RECORD];	/* last: not cleared (rpc_conn.c) */
+	u8 buf[RPC_MAX_RECORD];
 };
 
 struct rpc_stream_stats {

@@ -237,27 +237,6 @@ static unsigned int imgsec_rpc_make_room(struct imgsec_rpc_net *rn,
 }
 
 /*
- * All but the streams' record buffers, which are written before they are
- * read (rpc_stream_feed() hands over rec_len bytes): clearing their 2 KiB
- * was a third of what the helper adds to a TCP lookup.
- */
-static void imgsec_rpc_conn_clear(struct imgsec_rpc_conn *conn)
-{
-	unsigned int i;
-
-	/* Each the last member: what follows is padding. */
-	BUILD_BUG_ON(sizeof(*conn) - offsetofend(struct imgsec_rpc_conn,
-						 streams) >=
-		     __alignof__(*conn));
-	BUILD_BUG_ON(sizeof(struct rpc_stream) -
-		     offsetofend(struct rpc_stream, buf) >=
-		     __alignof__(struct rpc_stream));
-	memset(conn, 0, offsetof(struct imgsec_rpc_conn, streams));
-	for (i = 0; i < ARRAY_SIZE(conn->streams); i++)
-		memset(&conn->streams[i], 0, offsetof(struct rpc_stream, buf));
-}
-
-/*
  * Give @ct, whose helper area is @help, a TCP state. Only a confirmed entry
  * that is not being deleted: only those get ->destroy, which frees it.
  * Returns how many states made room for it (their connections are no
@@ -279,12 +258,11 @@ int imgsec_rpc_conn_attach(struct imgsec_rpc_net *rn, struct nf_conn *ct,
 	if (!max || imgsec_rpc_client_room(rn, t))
 		return -ENOSPC;
 	old = set_active_memcg(rn->memcg);
-	conn = kmem_cache_alloc(imgsec_rpc_conn_cache,
-				GFP_NOWAIT | __GFP_NOWARN);
+	conn = kmem_cache_zalloc(imgsec_rpc_conn_cache,
+				 GFP_NOWAIT | __GFP_NOWARN);
 	set_active_memcg(old);
 	if (!conn)
 		return -ENOMEM;
-	imgsec_rpc_conn_clear(conn);
 	evicted = imgsec_rpc_make_room(rn, max);
 	nf_conntrack_get(&ct->ct_general);
 	conn->ct = ct;
