@@ -352,8 +352,9 @@ icount_tables() { # RAW BOOTS [CURVE-DATA-FILE]
 		if (no["during-udp"] || no["during-tcp"]) {
 			print "### Portmap lookups during an outsider flood, imgsec shipped policy, per lookup"
 			print ""
-			print "\"alone\": iload's own figure, lookups alone; during: the same plus what the lookups"
-			print "cost more with the flood, from whole windows (see icount_bench.sh). Goal: within 10 %."
+			print "\"alone\": the lookups alone; \"during\": each after 20 spoofed packets of a flood,"
+			print "sent by the same process, less what the flood alone costs (icount_bench.sh, during_rounds)."
+			print "Goal: within 10 %."
 			print ""
 			print head("lookup, flood") " during / alone |"
 			print rule(0, 1)
