@@ -1261,39 +1261,41 @@ static void imgsec_rpc_tcp_acked(struct imgsec_rpc_ctx *ctx,
 }
 
 /*
- * A connection closed has nothing left to read, yet its entry stays (two
+ * A connection done has nothing left to read, yet its entry stays (two
  * minutes in TIME_WAIT), and so would its state, counted against
  * rpc_max_conns_per_client: a client looking up over a new connection
- * each time would not be followed after its 32nd in two minutes. The
- * state goes once conntrack says closed. Behind DNAT only in TIME_WAIT
- * (the server's FIN and the client's ACK of it seen: the server sends
- * nothing new after) and once the helper has read every byte the server
- * sent, so that nothing it sent comes later unrewritten; a copy of the
- * last rewritten segment is dropped (imgsec_rpc_nat_gone()). A close
- * conntrack saw and the host did not (a RST it dropped) only stops the
- * following: no hole opens for that connection after it.
+ * each time would not be followed after its 32nd in two minutes. So the
+ * state goes once the helper has read every byte the server sent before
+ * its FIN, and the client has acknowledged that FIN: the server sends
+ * nothing after it, and the client lacks nothing it sent (a copy of the
+ * last rewritten segment is dropped: imgsec_rpc_nat_gone()). Conntrack's
+ * state is not asked: a client can take its entry to TIME_WAIT alone (a
+ * FIN sent twice, then an ACK) while the server's replies are to come.
  */
-static void imgsec_rpc_tcp_closed(struct imgsec_rpc_ctx *ctx)
+static void imgsec_rpc_tcp_done(struct imgsec_rpc_ctx *ctx,
+				const struct tcphdr *th)
 {
-	const struct imgsec_rpc_conn *conn = ctx->help->conn;
+	struct imgsec_rpc_conn *conn = ctx->help->conn;
 	const struct rpc_stream *s;
-	u8 state;
-	u32 end;
+	u32 fin_end;
 
 	if (!conn)
 		return;
-	state = READ_ONCE(ctx->ct->proto.tcp.state);
-	if (state != TCP_CONNTRACK_TIME_WAIT && state != TCP_CONNTRACK_CLOSE)
-		return;
-	if (ctx->ct->status & IPS_DST_NAT) {
-		s = &conn->streams[IP_CT_DIR_REPLY];
-		end = READ_ONCE(ctx->ct->proto.tcp.seen[IP_CT_DIR_REPLY].td_end);
-		/* The FIN takes one number, after the last byte. */
-		if (state != TCP_CONNTRACK_TIME_WAIT || s->desynced ||
-		    after(end, s->next_seq + 1))
-			return;
+	if (ctx->dir == IP_CT_DIR_REPLY && th->fin) {
+		conn->fin_seq = ntohl(th->seq);
+		if (ctx->skb->len > ctx->dataoff)
+			conn->fin_seq += ctx->skb->len - ctx->dataoff;
+		conn->fin_seen = true;
 	}
-	imgsec_rpc_conn_detach(&ctx->in->rpc, ctx->help);
+	s = &conn->streams[IP_CT_DIR_REPLY];
+	if (!conn->fin_seen || s->desynced || s->next_seq != conn->fin_seq ||
+	    !conn->acked_known)
+		return;
+	/* The FIN's end as the client numbers it (seqadj). */
+	fin_end = conn->fin_seq + 1 +
+		  nf_ct_seq_offset(ctx->ct, IP_CT_DIR_REPLY, conn->fin_seq);
+	if (!before(conn->acked, fin_end))
+		imgsec_rpc_conn_detach(&ctx->in->rpc, ctx->help);
 }
 
 /*
@@ -1559,7 +1561,7 @@ static int imgsec_rpc_tcp(struct imgsec_rpc_ctx *ctx,
 	ctx->dataoff = protoff + th->doff * 4;
 	if (ctx->help->conn)
 		imgsec_rpc_tcp_acked(ctx, th);
-	imgsec_rpc_tcp_closed(ctx);
+	imgsec_rpc_tcp_done(ctx, th);
 	if (ctx->dataoff >= skb->len)
 		return NF_ACCEPT;
 	if (imgsec_rpc_nat_gone(ctx, th, skb->len - ctx->dataoff))

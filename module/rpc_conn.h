@@ -60,6 +60,8 @@ struct imgsec_rpc_conn {
 	bool acked_known;
 	bool liberal;			/* made the client's side so (helper.c) */
 	u32 liberal_until;		/* till its ACK reaches this, as it came */
+	u32 fin_seq;			/* the server's FIN, as it sent it */
+	bool fin_seen;
 	struct rpc_stream streams[2];	/* by direction */
 };
 

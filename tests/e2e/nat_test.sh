@@ -320,6 +320,29 @@ test_wire() {
 		grep -qF "$g4" "$E2E_STATE/wire-imgnet.txt"
 }
 
+gw_tcp_states_gone() { [ "$(gw_counter tcp_states)" = 0 ]; }
+
+# TCP lookups one after another through DNAT, more than
+# rpc_max_conns_per_client (32) in two minutes: each followed and
+# rewritten (a connection's state goes once the client has the server's
+# FIN, not with its entry), and no state left after them.
+test_tcp_in_a_row() {
+	local n=34 r0 r1 ok=0
+	gw_flush
+	r0=$(gw_counter nat_rewritten)
+	for _ in $(seq $n); do
+		lookup img1 $PUB4 -U -P 100005 -V 3 -t tcp -x tcp -v 4 |
+			grep -q " $PUB4\.[0-9]*\.[0-9]*\$" && ok=$((ok + 1))
+	done
+	r1=$(gw_counter nat_rewritten)
+	check "$n TCP lookups in a row: each reply names $PUB4 ($ok)" \
+		test "$ok" = $n
+	check "$n TCP lookups in a row: each counted as nat_rewritten" \
+		counter_is nat_rewritten "$((${r1:-0} - ${r0:-0}))" -eq $n
+	check "$n TCP lookups in a row: no TCP state left on gw" \
+		busywait 5000 gw_tcp_states_gone
+}
+
 test_rewrite() {
 	test_wire
 	test_getaddr "getaddr v4" udp $PUB4 "$G4" 1 -v 4
@@ -330,6 +353,7 @@ test_rewrite() {
 	test_getaddr "getversaddr tcp" tcp $PUB4 "$G4" 1 -v 4 -g
 	test_getaddr "getaddr tcp6" tcp $PUB6 "$G6" 1 -v 4
 	test_getaddr "getaddr v4 tcp, 2 calls" tcp $PUB4 "$G4" 2 -v 4 -n 2
+	test_tcp_in_a_row
 	test_straddle "straddle" $PUB4 "$G4" 48
 	test_straddle "straddle tcp6" $PUB6 "$G6" 54
 	test_straddle_port_only

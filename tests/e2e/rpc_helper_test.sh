@@ -326,6 +326,8 @@ test_closed_tcp() {
 		test "$ok" = $n
 	check "$n TCP lookups one after another: each followed" \
 		counter_is calls "$(delta calls "$s0" "$s1")" -eq $n
+	check "$n TCP lookups one after another: each reply read" \
+		counter_is replies "$(delta replies "$s0" "$s1")" -eq $n
 	check "$n TCP lookups one after another: no overflow" \
 		counter_is overflows "$(delta overflows "$s0" "$s1")" -eq 0
 	check "their connections closed: no TCP state left" \
