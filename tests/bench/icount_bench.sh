@@ -219,23 +219,17 @@ apply() { # CONFIG
 		bench_policy "$n" >/tmp/bench.conf &&
 			nft_policy /tmp/bench.conf nosets >/tmp/bench.nft
 		;;
-	nftvm-*)
-		n=${1#nftvm-}
+	nft-*|nftvm-*)
+		n=${1#*-}
 		[ "$n" = seed ] && n=0
 		case $n in rules*)
 			PAD_RULES=$((${n#rules} - BASE_RULES)) bench_policy 0 ;;
 		*)	bench_policy "$n" ;;
-		esac >/tmp/bench.conf &&
-			nft_vmap_policy /tmp/bench.conf >/tmp/bench.nft
-		;;
-	nft-*)
-		n=${1#nft-}
-		[ "$n" = seed ] && n=0
-		case $n in rules*)
-			PAD_RULES=$((${n#rules} - BASE_RULES)) bench_policy 0 ;;
-		*)	bench_policy "$n" ;;
-		esac >/tmp/bench.conf &&
-			nft_policy /tmp/bench.conf >/tmp/bench.nft
+		esac >/tmp/bench.conf || return 1
+		case $1 in
+		nftvm-*) nft_vmap_policy /tmp/bench.conf ;;
+		*) nft_policy /tmp/bench.conf ;;
+		esac >/tmp/bench.nft
 		;;
 	*) return 1 ;;
 	esac || return 1

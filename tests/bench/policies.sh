@@ -62,6 +62,29 @@ bench_policy() { # N [no]
 	return 0
 }
 
+# What both nftables translations print first (an awk function): the
+# table, emptied, and the helper objects.
+# shellcheck disable=SC2016 # awk's text
+NFT_HEAD_AWK='
+function nft_head() {
+	print "table inet bench"
+	print "delete table inet bench"
+	print "table inet bench {"
+	print "\tct helper ftp { type \"ftp\" protocol tcp; l3proto inet; }"
+	print "\tct helper rpc_udp { type \"imgsec-rpc\" protocol udp; l3proto inet; }"
+	print "\tct helper rpc_tcp { type \"imgsec-rpc\" protocol tcp; l3proto inet; }"
+}
+# The start of base chain input (0) or output (1): what passes first, as in
+# imgsec'"'"'s hook.
+function nft_chain(out,   hook, lo) {
+	hook = out ? "output" : "input"; lo = out ? "oif" : "iif"
+	print "\tchain " hook " {"
+	print "\t\ttype filter hook " hook " priority filter; policy drop;"
+	print "\t\t" lo " lo accept"
+	print "\t\tct state established,related accept"
+	print "\t\ticmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert } accept"
+}'
+
 # The same policy as nftables: one set per role and family, per rule one
 # line per family, in input and output (placement host); conntrack, ND and
 # loopback pass first, as in imgsec's hook. With "nosets", no set: per rule
@@ -79,7 +102,7 @@ bench_policy() { # N [no]
 # refused counts there on its way to the drop policy (only refused
 # packets reach it; the benchmarks read it), unless NFT_LIMIT_COUNTER=no.
 nft_policy() { # POLICY-FILE [nosets]
-	awk '
+	awk "$NFT_HEAD_AWK"'
 	function strip(s) {
 		gsub(/"[^"]*"/, "", s)
 		sub(/#.*/, "", s)
@@ -160,12 +183,7 @@ nft_policy() { # POLICY-FILE [nosets]
 		}
 	}
 	END {
-		print "table inet bench"
-		print "delete table inet bench"
-		print "table inet bench {"
-		print "\tct helper ftp { type \"ftp\" protocol tcp; l3proto inet; }"
-		print "\tct helper rpc_udp { type \"imgsec-rpc\" protocol udp; l3proto inet; }"
-		print "\tct helper rpc_tcp { type \"imgsec-rpc\" protocol tcp; l3proto inet; }"
+		nft_head()
 		for (r in roles) {
 			if (nosets)
 				break
@@ -179,12 +197,7 @@ nft_policy() { # POLICY-FILE [nosets]
 				print "\tset " csets[i] " { type " pstype[i] "; size 4096; flags dynamic; }"
 		}
 		for (c = 0; c < 2; c++) {
-			hook = c ? "output" : "input"; lo = c ? "oif" : "iif"
-			print "\tchain " hook " {"
-			print "\t\ttype filter hook " hook " priority filter; policy drop;"
-			print "\t\t" lo " lo accept"
-			print "\t\tct state established,related accept"
-			print "\t\ticmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert } accept"
+			nft_chain(c)
 			for (i = 1; i <= nr; i++) {
 				if (!nosets) {
 					printf "\t\t%s saddr @%s %s daddr @%s %s\n",
@@ -227,7 +240,7 @@ nft_policy() { # POLICY-FILE [nosets]
 # with a helper, and ICMP rules, stay lines there). An address in several
 # roles (img and peer-img) gets a chain for that set of roles. No limits.
 nft_vmap_policy() { # POLICY-FILE
-	awk '
+	awk "$NFT_HEAD_AWK"'
 	function strip(s) {
 		gsub(/"[^"]*"/, "", s)
 		sub(/#.*/, "", s)
@@ -280,12 +293,7 @@ nft_vmap_policy() { # POLICY-FILE
 			}
 			comb[i] = cid[key]
 		}
-		print "table inet bench"
-		print "delete table inet bench"
-		print "table inet bench {"
-		print "\tct helper ftp { type \"ftp\" protocol tcp; l3proto inet; }"
-		print "\tct helper rpc_udp { type \"imgsec-rpc\" protocol udp; l3proto inet; }"
-		print "\tct helper rpc_tcp { type \"imgsec-rpc\" protocol tcp; l3proto inet; }"
+		nft_head()
 		# a chain per pair of combinations that rules join
 		for (c = 1; c <= nc; c++)
 			for (d = 1; d <= nc; d++) {
@@ -353,12 +361,7 @@ nft_vmap_policy() { # POLICY-FILE
 			print "\t}"
 		}
 		for (h = 0; h < 2; h++) {
-			hook = h ? "output" : "input"; lo = h ? "oif" : "iif"
-			print "\tchain " hook " {"
-			print "\t\ttype filter hook " hook " priority filter; policy drop;"
-			print "\t\t" lo " lo accept"
-			print "\t\tct state established,related accept"
-			print "\t\ticmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert } accept"
+			nft_chain(h)
 			print "\t\tip saddr vmap @src_v4"
 			print "\t\tip6 saddr vmap @src_v6"
 			print "\t}"
