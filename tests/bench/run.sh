@@ -115,7 +115,7 @@ bench_icount() {
 		IMGSEC_TEST_BENCH_QUICK=$quick IMGSEC_VM_CARRY=$carry \
 			IMGSEC_TEST_BENCH_ILOAD=/src/$carry \
 			IMGSEC_VM_SCRIPT_TIMEOUT=${IMGSEC_VM_SCRIPT_TIMEOUT:-100000} \
-			IMGSEC_VM_TIMEOUT=${IMGSEC_VM_TIMEOUT:-1800} \
+			IMGSEC_VM_TIMEOUT=${IMGSEC_VM_TIMEOUT:-3600} \
 			"$root/tests/vm/run.sh" --icount "$root/tests/bench/icount_bench.sh" \
 			>"$out/icount.$b.log" 2>&1 || rc=$?
 		{ grep -a '^IBENCH ' "$out/icount.$b.log" || true; } | sed "s/^/$b /" >>"$raw"
