@@ -1232,12 +1232,17 @@ static bool imgsec_rpc_tcp_follow(struct imgsec_rpc_ctx *ctx, u32 seq)
 	return true;
 }
 
+/* @end, the byte after some of the server's, as the client numbers it. */
+static u32 imgsec_rpc_client_end(const struct nf_conn *ct, u32 end)
+{
+	return end + nf_ct_seq_offset(ct, IP_CT_DIR_REPLY, end - 1);
+}
+
 /* The end of what the server sent (its FIN too), as the client numbers it. */
 static u32 imgsec_rpc_server_sent(const struct nf_conn *ct)
 {
-	u32 end = READ_ONCE(ct->proto.tcp.seen[IP_CT_DIR_REPLY].td_end);
-
-	return end + nf_ct_seq_offset(ct, IP_CT_DIR_REPLY, end - 1);
+	return imgsec_rpc_client_end(ct,
+			READ_ONCE(ct->proto.tcp.seen[IP_CT_DIR_REPLY].td_end));
 }
 
 /* The client's highest ACK: what it has of the server's stream. */
@@ -1276,25 +1281,19 @@ static void imgsec_rpc_tcp_done(struct imgsec_rpc_ctx *ctx,
 				const struct tcphdr *th)
 {
 	struct imgsec_rpc_conn *conn = ctx->help->conn;
-	const struct rpc_stream *s;
-	u32 fin_end;
+	const struct rpc_stream *s = &conn->streams[IP_CT_DIR_REPLY];
 
-	if (!conn)
-		return;
 	if (ctx->dir == IP_CT_DIR_REPLY && th->fin) {
 		conn->fin_seq = ntohl(th->seq);
 		if (ctx->skb->len > ctx->dataoff)
 			conn->fin_seq += ctx->skb->len - ctx->dataoff;
 		conn->fin_seen = true;
 	}
-	s = &conn->streams[IP_CT_DIR_REPLY];
 	if (!conn->fin_seen || s->desynced || s->next_seq != conn->fin_seq ||
 	    !conn->acked_known)
 		return;
-	/* The FIN's end as the client numbers it (seqadj). */
-	fin_end = conn->fin_seq + 1 +
-		  nf_ct_seq_offset(ctx->ct, IP_CT_DIR_REPLY, conn->fin_seq);
-	if (!before(conn->acked, fin_end))
+	if (!before(conn->acked,
+		    imgsec_rpc_client_end(ctx->ct, conn->fin_seq + 1)))
 		imgsec_rpc_conn_detach(&ctx->in->rpc, ctx->help);
 }
 
@@ -1559,9 +1558,10 @@ static int imgsec_rpc_tcp(struct imgsec_rpc_ctx *ctx,
 		return NF_ACCEPT;
 	imgsec_rpc_tcp_ack(ctx, th);
 	ctx->dataoff = protoff + th->doff * 4;
-	if (ctx->help->conn)
+	if (ctx->help->conn) {
 		imgsec_rpc_tcp_acked(ctx, th);
-	imgsec_rpc_tcp_done(ctx, th);
+		imgsec_rpc_tcp_done(ctx, th);
+	}
 	if (ctx->dataoff >= skb->len)
 		return NF_ACCEPT;
 	if (imgsec_rpc_nat_gone(ctx, th, skb->len - ctx->dataoff))
